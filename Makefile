@@ -1,0 +1,80 @@
+# laaffic.voice developer entry points. `make demo` and `make test` are all a new user needs:
+# each creates its own virtual environment (.venv) and installs what it needs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+ANSIBLE_CORE_SPEC ?= ansible-core>=2.19,<2.20
+VENV ?= .venv
+BIN := $(CURDIR)/$(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+COLLECTIONS := $(CURDIR)/.build/collections
+COLLECTION_LINK := $(COLLECTIONS)/ansible_collections/laaffic/voice
+SANITY_ROOT := $(CURDIR)/.build/sanity/ansible_collections/laaffic/voice
+
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
+export ANSIBLE_NOCOLOR := 1
+export ANSIBLE_PYTHON_INTERPRETER := $(PY)
+export PATH := $(BIN):$(PATH)
+export PYTHONPATH := $(COLLECTIONS):$(CURDIR)/servers:$(CURDIR)/tests
+
+# Each mk/*.mk fragment adds its own targets and appends to these lists.
+TEST_TARGETS := test-unit test-docs test-lint test-sanity
+BENCH_TARGETS :=
+
+.PHONY: help venv collection demo test bench sanity test-unit test-docs test-lint test-sanity clean
+help:
+	@echo "make demo    - run the main job (see README)"
+	@echo "make test    - run the whole test suite"
+	@echo "make bench   - run the benchmarks and print measured numbers"
+	@echo "make emulator / make receiver - start the local LAAFFIC emulator / report receiver"
+
+$(STAMP): tests/requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet '$(ANSIBLE_CORE_SPEC)' -r tests/requirements.txt
+	@touch $@
+
+venv: $(STAMP)
+
+# The repository root is the collection root; ansible finds it through this link.
+collection: $(STAMP)
+	@mkdir -p $(dir $(COLLECTION_LINK))
+	@ln -sfn $(CURDIR) $(COLLECTION_LINK)
+
+-include mk/*.mk
+
+demo: collection
+	$(BIN)/ansible-playbook playbooks/demo.yml
+
+test: $(TEST_TARGETS)
+	@echo "make test: all of [$(TEST_TARGETS)] passed"
+
+bench: $(BENCH_TARGETS)
+
+test-unit: collection
+	$(PY) -m pytest -q tests/unit
+
+# Every module and plugin's documentation must render.
+test-docs: collection
+	@set -e; for f in plugins/modules/*.py; do n=$$(basename $$f .py); \
+	  echo "ansible-doc laaffic.voice.$$n"; $(BIN)/ansible-doc laaffic.voice.$$n > /dev/null; done
+	@set -e; for f in plugins/lookup/*.py; do n=$$(basename $$f .py); \
+	  echo "ansible-doc -t lookup laaffic.voice.$$n"; $(BIN)/ansible-doc -t lookup laaffic.voice.$$n > /dev/null; done
+
+test-lint: collection
+	$(BIN)/ansible-lint --profile production --offline
+
+# ansible-test needs the collection under ansible_collections/<ns>/<name>: sanity runs on a copy of
+# the files git knows about. Its virtualenvs are bootstrapped with an offline get-pip stand-in.
+test-sanity sanity: collection
+	@pipver=$$($(PY) -c "import re, ansible_test, os; p = os.path.join(os.path.dirname(ansible_test.__file__), '_internal', 'python_requirements.py'); print(re.search(r\"pip='([0-9.]+)'\", open(p).read()).group(1))"); \
+	  mkdir -p ~/.ansible/test/cache; cp tests/utils/get_pip_substitute.py ~/.ansible/test/cache/get_pip_$${pipver//./_}.py
+	@rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_ROOT)
+	@git ls-files -co --exclude-standard -z | xargs -0 -I{} cp --parents {} $(SANITY_ROOT)/ 2>/dev/null || true
+	cd $(SANITY_ROOT) && $(BIN)/ansible-test sanity --venv --python $$($(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])') --color no $(SANITY_ARGS)
+
+clean:
+	rm -rf .build $(VENV) tests/output
