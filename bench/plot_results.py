@@ -1,0 +1,228 @@
+# Copyright (c) 2026, laaffic.voice contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Turn the JSON files written by the benchmark scripts into docs/benchmarks.md and docs/benchmarks.png.
+
+Run by ``make bench-plot`` (the last of BENCH_TARGETS), after the benchmarks have written their results.
+
+Result format
+-------------
+Every benchmark writes one file ``bench/results/<name>.json`` holding one JSON object::
+
+    {
+      "benchmark": "scaling",                  # optional, defaults to the file name without .json
+      "title": "Test calls: collection vs uri", # optional, heading used in docs/benchmarks.md
+      "description": "free text, Markdown",    # optional, printed under the heading
+      "generated_at": "2026-11-26T15:40:00Z",  # optional, when the measurement ran (UTC, ISO 8601)
+      "machine": {                             # free-form facts about where it ran, printed as a list
+        "cpu": "AMD EPYC", "cores": 2, "python": "3.11.7", "ansible_core": "2.19.14", "os": "Linux 6.1"
+      },
+      "columns": {"collection_s": "laaffic_call (s)"},   # optional, header text per row key
+      "rows": [                                 # one object per measurement, same keys in every row
+        {"phones": 50, "collection_s": 1.9, "uri_s": 14.2},
+        {"phones": 1000, "collection_s": 21.0, "uri_s": 281.5}
+      ]
+    }
+
+``bench/results/scaling.json`` is the laaffic_call scaling benchmark (``bench/bench_call.py``). Its rows
+carry ``phones`` (number of desk phones called in one run), ``collection_s`` (wall time in seconds of
+the playbook that uses ``laaffic.voice.laaffic_call`` with a ``calls`` list) and ``uri_s`` (wall time of
+the same calls made the ``ansible.builtin.uri`` way: one signed request per phone and loop item).
+Extra keys are shown in the table too. Rows may set a value to null when a run was skipped.
+
+Every results file becomes a Markdown table in docs/benchmarks.md. The scaling file also becomes
+docs/benchmarks.png: wall time against the number of phones, one line per way of calling.
+Nothing here measures anything: the numbers are copied from the results files as they are.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+SCALING = 'scaling'
+# Known row keys of the scaling benchmark -> (legend/header text, line style)
+SCALING_SERIES = (
+    ('collection_s', 'laaffic.voice.laaffic_call (one task, calls list)', '-o'),
+    ('uri_s', 'ansible.builtin.uri loop (one signed request per phone)', '--s'),
+)
+DEFAULT_HEADERS = {
+    'phones': 'Phones',
+    'collection_s': 'laaffic_call (s)',
+    'uri_s': 'uri loop (s)',
+}
+
+
+class ResultsError(Exception):
+    """A results file is missing or does not follow the format described above."""
+
+
+def load_results(results_dir):
+    """Return ``[(name, data), ...]`` for every ``*.json`` in ``results_dir``, scaling first."""
+    found = []
+    for path in sorted(glob.glob(os.path.join(results_dir, '*.json'))):
+        try:
+            with open(path, encoding='utf-8') as handle:
+                data = json.load(handle)
+        except (OSError, ValueError) as exc:
+            raise ResultsError('%s: cannot read JSON (%s)' % (path, exc)) from exc
+        if not isinstance(data, dict) or not isinstance(data.get('rows'), list):
+            raise ResultsError('%s: expected an object with a "rows" list' % path)
+        if not all(isinstance(row, dict) for row in data['rows']):
+            raise ResultsError('%s: every entry of "rows" must be an object' % path)
+        name = str(data.get('benchmark') or os.path.splitext(os.path.basename(path))[0])
+        found.append((name, data))
+    found.sort(key=lambda item: (item[0] != SCALING, item[0]))
+    return found
+
+
+def format_value(value):
+    """Render one table cell."""
+    if value is None:
+        return '-'
+    if isinstance(value, bool):
+        return 'yes' if value else 'no'
+    if isinstance(value, float):
+        if value >= 100:
+            return '%.0f' % value
+        if value >= 10:
+            return '%.1f' % value
+        return '%.2f' % value
+    return str(value).replace('|', '\\|')
+
+
+def row_keys(rows):
+    """Column order: keys in order of first appearance over all rows."""
+    keys = []
+    for row in rows:
+        for key in row:
+            if key not in keys:
+                keys.append(key)
+    return keys
+
+
+def markdown_table(data):
+    """A Markdown table of ``data['rows']``; scaling rows gain a speed-up column."""
+    rows = data['rows']
+    if not rows:
+        return '_No rows in this results file._\n'
+    keys = row_keys(rows)
+    headers = dict(DEFAULT_HEADERS)
+    headers.update(data.get('columns') or {})
+    speedup = 'collection_s' in keys and 'uri_s' in keys
+    head = [headers.get(key, key) for key in keys] + (['uri / collection'] if speedup else [])
+    lines = ['| ' + ' | '.join(head) + ' |', '|' + '|'.join(['---:'] * len(head)) + '|']
+    for row in rows:
+        cells = [format_value(row.get(key)) for key in keys]
+        if speedup:
+            col, uri = row.get('collection_s'), row.get('uri_s')
+            cells.append('%.1fx' % (uri / col) if isinstance(col, (int, float)) and isinstance(uri, (int, float)) and col > 0 else '-')
+        lines.append('| ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines) + '\n'
+
+
+def machine_list(data):
+    """The ``machine`` object as a Markdown list."""
+    machine = data.get('machine') or {}
+    if not machine:
+        return '_The results file does not describe the machine._\n'
+    return ''.join('- %s: %s\n' % (key, format_value(value)) for key, value in machine.items())
+
+
+def render_markdown(results, image_name):
+    """The whole docs/benchmarks.md text."""
+    out = [
+        '# Benchmarks\n',
+        'Generated by `make bench` (`bench/plot_results.py`) from the JSON files in `bench/results/`.',
+        'Do not edit by hand: run `make bench` again. The numbers are wall-clock times measured against',
+        'the local LAAFFIC emulator on loopback, so they show the cost of the client side (Ansible, signing,',
+        'HTTP) and not the latency of the real platform or of the phones.\n',
+    ]
+    for name, data in results:
+        out.append('## %s\n' % (data.get('title') or name))
+        if data.get('description'):
+            out.append('%s\n' % data['description'])
+        if data.get('generated_at'):
+            out.append('Measured at %s.\n' % data['generated_at'])
+        if name == SCALING and image_name:
+            out.append('![Wall time against the number of phones](%s)\n' % image_name)
+        out.append(markdown_table(data))
+        out.append('Machine:\n')
+        out.append(machine_list(data))
+    return '\n'.join(out)
+
+
+def scaling_points(data, key):
+    """``(phones, seconds)`` pairs of one series, skipping rows without a number."""
+    points = []
+    for row in data['rows']:
+        phones, seconds = row.get('phones'), row.get(key)
+        if isinstance(phones, (int, float)) and isinstance(seconds, (int, float)):
+            points.append((phones, seconds))
+    return sorted(points)
+
+
+def plot_scaling(data, path):
+    """Write the wall time vs phones chart; return False if there is nothing to draw."""
+    series = [(label, style, scaling_points(data, key)) for key, label, style in SCALING_SERIES]
+    series = [item for item in series if item[2]]
+    if not series:
+        return False
+    import matplotlib  # pylint: disable=import-outside-toplevel
+    matplotlib.use('Agg')
+    from matplotlib import pyplot  # pylint: disable=import-outside-toplevel
+
+    fig, axis = pyplot.subplots(figsize=(8, 4.8), dpi=100)
+    for label, style, points in series:
+        axis.plot([p[0] for p in points], [p[1] for p in points], style, label=label)
+    axis.set_xlabel('desk phones called in one run')
+    axis.set_ylabel('wall time (s)')
+    axis.set_title(data.get('title') or 'Test calls against the emulator: wall time vs phones')
+    axis.grid(True, alpha=0.3)
+    axis.set_ylim(bottom=0)
+    axis.legend()
+    cores = (data.get('machine') or {}).get('cores')
+    if cores:
+        axis.text(0.99, 0.02, '%s cores' % cores, transform=axis.transAxes, ha='right', va='bottom', fontsize=8, alpha=0.6)
+    fig.tight_layout()
+    fig.savefig(path, metadata={'Software': None})
+    pyplot.close(fig)
+    return True
+
+
+def main(argv=None):
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', 1)[0])
+    parser.add_argument('--results', default=os.path.join(HERE, 'results'), help='folder of *.json results')
+    parser.add_argument('--markdown', default=os.path.join(ROOT, 'docs', 'benchmarks.md'))
+    parser.add_argument('--image', default=os.path.join(ROOT, 'docs', 'benchmarks.png'))
+    args = parser.parse_args(argv)
+
+    try:
+        results = load_results(args.results)
+    except ResultsError as exc:
+        print('plot_results: %s' % exc, file=sys.stderr)
+        return 1
+    if not results:
+        print('plot_results: no *.json in %s: run the benchmarks first (make bench)' % args.results, file=sys.stderr)
+        return 1
+
+    image_name = None
+    scaling = dict(results).get(SCALING)
+    if scaling is not None and plot_scaling(scaling, args.image):
+        image_name = os.path.relpath(args.image, os.path.dirname(os.path.abspath(args.markdown)))
+        print('plot_results: wrote %s' % args.image)
+    with open(args.markdown, 'w', encoding='utf-8') as handle:
+        handle.write(render_markdown(results, image_name))
+    print('plot_results: wrote %s from %d results file(s)' % (args.markdown, len(results)))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,68 @@
+# Documentation site (antsibull-docs + Sphinx) and documentation/changelog lint.
+# Included by the Makefile; uses its VENV, PY, BIN, STAMP and collection targets.
+#
+#   make docs              - HTML site in docs/build/build/html/ (plugin pages generated from the code,
+#                            guides from docs/docsite/rst/)
+#   make test-docs-lint    - antsibull-docs lint-collection-docs (plugin docs, refs, extra docs)
+#   make test-changelog    - antsibull-changelog lint of the fragments and of changelog.yaml
+
+DOCS_STAMP := $(VENV)/.docs-installed
+DOCS_DEST := $(CURDIR)/docs/build
+# Tools only the docs, changelog, release and EE targets need; kept out of tests/requirements.txt.
+DOCS_TOOLS := 'antsibull-docs>=2.28,<3' 'antsibull-changelog>=0.36' 'ansible-builder>=3.1' \
+	'sphinx' 'sphinx-ansible-theme>=0.9.0' 'ansible-pygments'
+
+TEST_TARGETS += test-docs-lint test-changelog
+
+.PHONY: docs docs-tools test-docs-lint test-changelog changelog
+
+$(DOCS_STAMP): $(STAMP) mk/docs.mk
+	$(PY) -m pip install --quiet $(DOCS_TOOLS)
+	@touch $@
+
+docs-tools: $(DOCS_STAMP)
+
+# sphinx-init writes conf.py, build.sh and requirements.txt for the collection as found on
+# ANSIBLE_COLLECTIONS_PATH (the link made by `make collection`). Intersphinx is switched off so the
+# build reads nothing from the network.
+docs: collection $(DOCS_STAMP)
+	@rm -rf $(DOCS_DEST) && mkdir -p $(DOCS_DEST) && chmod 700 $(DOCS_DEST)
+	$(BIN)/antsibull-docs sphinx-init --use-current --dest-dir $(DOCS_DEST) \
+	  --project 'laaffic.voice' --copyright 'laaffic.voice contributors' \
+	  --title 'laaffic.voice collection' --html-short-title 'laaffic.voice' laaffic.voice
+	@printf '\n# Added by mk/docs.mk: build offline.\nintersphinx_mapping = {}\n' >> $(DOCS_DEST)/conf.py
+	$(PY) -m pip install --quiet -r $(DOCS_DEST)/requirements.txt
+	cd $(DOCS_DEST) && ./build.sh
+	@echo "make docs: open docs/build/build/html/index.html"
+
+test-docs-lint: collection $(DOCS_STAMP)
+	$(BIN)/antsibull-docs lint-collection-docs --plugin-docs --skip-rstcheck \
+	  --validate-collection-refs self --check-extra-docs-refs .
+
+test-changelog: $(DOCS_STAMP)
+	$(BIN)/antsibull-changelog lint
+	$(BIN)/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+
+# Render docs/CHANGELOG.md and changelogs/CHANGELOG.rst from changelogs/changelog.yaml.
+changelog: collection $(DOCS_STAMP)
+	$(BIN)/antsibull-changelog generate
+
+# Benchmarks made visible: bench/plot_results.py turns bench/results/*.json into docs/benchmarks.md
+# and docs/benchmarks.png. matplotlib is installed for this target only.
+BENCH_PLOT_STAMP := $(VENV)/.bench-plot-installed
+BENCH_TARGETS += bench-plot
+.PHONY: bench-plot
+
+$(BENCH_PLOT_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet 'matplotlib>=3.7'
+	@touch $@
+
+bench-plot: $(BENCH_PLOT_STAMP)
+	$(PY) bench/plot_results.py
+
+# Under `make bench` the plot must come after every benchmark, whichever mk/*.mk fragment adds them
+# (fragments are read in name order): the list is expanded a second time, once all are read.
+ifneq ($(filter bench,$(MAKECMDGOALS)),)
+.SECONDEXPANSION:
+bench-plot: $$(filter-out bench-plot,$$(BENCH_TARGETS))
+endif
