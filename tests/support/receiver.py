@@ -1,0 +1,188 @@
+# -*- coding: utf-8 -*-
+# Copyright: laaffic.voice contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Run the LAAFFIC report receiver (roles/report_receiver/files/laaffic_receiver.py) for tests.
+
+    from support.receiver import Receiver
+
+    with Receiver() as rcv:                  # random secret and token, temp DB, ephemeral port
+        requests.post(rcv.push_url, json={'voiceId': '1', 'calledInfo': 'x'})
+        assert rcv.report('1')['final']
+
+Secrets must be 16+ characters (A-Z a-z 0-9 . _ ~ -), tokens 16+ printable characters.
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+RECEIVER_FILE = os.path.join(ROOT, 'roles', 'report_receiver', 'files', 'laaffic_receiver.py')
+
+
+class Receiver:
+    """The receiver as a subprocess on 127.0.0.1 with an ephemeral port; started by the constructor."""
+
+    def __init__(self, secret=None, token=None, db=None, args=(), env=None, python=None, start_timeout=20.0):
+        self.secret = secret or secrets.token_urlsafe(24)
+        self.token = token or secrets.token_urlsafe(24)
+        self.tmpdir = tempfile.mkdtemp(prefix='laaffic-receiver-')
+        self.db = db or os.path.join(self.tmpdir, 'reports.db')
+        self.log_path = os.path.join(self.tmpdir, 'receiver.log')
+        self.port_file = os.path.join(self.tmpdir, 'port')
+        self.returncode = None
+        child_env = {k: v for k, v in os.environ.items() if not k.startswith('RECEIVER_')}
+        child_env.update({'RECEIVER_SECRET': self.secret, 'RECEIVER_TOKEN': self.token, 'RECEIVER_HOST': '127.0.0.1'})
+        child_env.update(env or {})
+        cmd = [python or sys.executable, RECEIVER_FILE, '--port', '0', '--port-file', self.port_file, '--db', self.db]
+        cmd.extend(args)
+        self._log = open(self.log_path, 'ab')  # pylint: disable=consider-using-with
+        self.proc = subprocess.Popen(cmd, env=child_env, stdin=subprocess.DEVNULL, stdout=self._log,  # pylint: disable=consider-using-with
+                                     stderr=self._log, cwd=self.tmpdir)
+        try:
+            self.port = self._wait_port(start_timeout)
+        except Exception:
+            self.kill()
+            raise
+        self.base = 'http://127.0.0.1:%d' % self.port
+        self.push_url = self.base + '/push/' + self.secret
+        self._wait_healthy(start_timeout)
+
+    # -- lifecycle
+    def _wait_port(self, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError('receiver exited with %s:\n%s' % (self.proc.returncode, self.log_text()))
+            try:
+                with open(self.port_file, 'r', encoding='ascii') as handle:
+                    text = handle.read().strip()
+                if text:
+                    return int(text)
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.02)
+        raise RuntimeError('receiver did not write its port file:\n%s' % self.log_text())
+
+    def _wait_healthy(self, timeout):
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                status, body = self.request('GET', '/healthz', auth=False)
+                if status == 200 and body.get('ok'):
+                    return
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                self.kill()
+                raise RuntimeError('receiver not healthy:\n%s' % self.log_text())
+            time.sleep(0.02)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def stop(self, timeout=20.0):
+        """SIGTERM, wait, then SIGKILL; returns the exit code. Removes the temp dir (and a temp DB)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.returncode = self.proc.returncode
+        self._log.close()
+        shutil.rmtree(self.tmpdir, ignore_errors=True)
+        return self.returncode
+
+    def kill(self):
+        """SIGKILL without cleanup of the database (durability tests); the log stays readable."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self.returncode = self.proc.returncode
+        return self.returncode
+
+    def log_text(self):
+        try:
+            with open(self.log_path, 'r', encoding='utf-8', errors='replace') as handle:
+                return handle.read()
+        except OSError:
+            return ''
+
+    def log_lines(self):
+        """The structured log lines (dicts); non-JSON lines are returned as {'raw': line}."""
+        result = []
+        for line in self.log_text().splitlines():
+            try:
+                result.append(json.loads(line))
+            except ValueError:
+                result.append({'raw': line})
+        return result
+
+    # -- HTTP helpers
+    def request(self, method, path, body=None, headers=None, auth=True, timeout=10.0):
+        """Return (status, decoded JSON body or raw text)."""
+        hdrs = dict(headers or {})
+        if auth:
+            hdrs.setdefault('Authorization', 'Bearer ' + self.token)
+        data = None
+        if body is not None:
+            data = body if isinstance(body, bytes) else json.dumps(body).encode('utf-8')
+            hdrs.setdefault('Content-Type', 'application/json;charset=UTF-8')
+        req = urllib.request.Request(self.base + path, data=data, headers=hdrs, method=method)
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
+                status, raw = resp.status, resp.read()
+        except urllib.error.HTTPError as err:
+            status, raw = err.code, err.read()
+        try:
+            return status, json.loads(raw.decode('utf-8'))
+        except ValueError:
+            return status, raw.decode('utf-8', 'replace')
+
+    def push(self, body, secret=None):
+        """POST a push (object, list or raw bytes) to /push/<secret>; returns the HTTP status."""
+        return self.request('POST', '/push/' + (secret or self.secret), body=body, auth=False)[0]
+
+    def report(self, voice_id):
+        status, body = self.request('GET', '/reports/' + urllib.parse.quote(str(voice_id), safe=''))
+        if status == 404:
+            return None
+        if status != 200:
+            raise RuntimeError('GET /reports/%s: HTTP %s %s' % (voice_id, status, body))
+        return body
+
+    def page(self, **query):
+        """One page: {'reports': [...], 'next': cursor-or-None}."""
+        params = {k: v for k, v in query.items() if v is not None}
+        path = '/reports' + ('?' + urllib.parse.urlencode(params) if params else '')
+        status, body = self.request('GET', path)
+        if status != 200:
+            raise RuntimeError('GET %s: HTTP %s %s' % (path, status, body))
+        return body
+
+    def reports(self, **query):
+        """All pages of GET /reports with the given filters (since, calledInfo, calledInfoPrefix, limit, after)."""
+        result = []
+        while True:
+            body = self.page(**query)
+            result.extend(body['reports'])
+            if not body['next']:
+                return result
+            query['after'] = body['next']
