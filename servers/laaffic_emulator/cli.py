@@ -1,0 +1,90 @@
+# Copyright (c) 2026, laaffic.voice contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Command line: start the emulator in the foreground; SIGINT/SIGTERM stop it cleanly (exit 0)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+
+from laaffic_emulator import __version__
+from laaffic_emulator.core import Platform
+from laaffic_emulator.httpserver import HttpProtocol
+from laaffic_emulator.scenario import ScenarioError, bundled, load
+
+
+def parse_args(argv=None):
+    """Flags; each falls back to an EMULATOR_* environment variable."""
+    env = os.environ.get
+    parser = argparse.ArgumentParser(prog='python -m laaffic_emulator',
+                                     description='Local emulator of the LAAFFIC voice API (sendSip and friends).')
+    parser.add_argument('--host', default=env('EMULATOR_HOST', '127.0.0.1'), help='address to bind (default 127.0.0.1)')
+    parser.add_argument('--port', type=int, default=int(env('EMULATOR_PORT', '8099')), help='port; 0 = ephemeral (default 8099)')
+    parser.add_argument('--port-file', default=env('EMULATOR_PORT_FILE'), help='write the bound port to this file once listening')
+    parser.add_argument('--scenario', default=env('EMULATOR_SCENARIO', 'default'),
+                        help='bundled scenario name (%s) or a YAML/JSON file path' % ', '.join(bundled()))
+    parser.add_argument('--push-url', default=env('EMULATOR_PUSH_URL') or None, help='POST push reports here')
+    parser.add_argument('--time-scale', type=float, default=None, help='multiply every simulated delay (e.g. 0.01)')
+    parser.add_argument('--quiet', action='store_true', default=env('EMULATOR_QUIET', '') not in ('', '0'),
+                        help='no per-request log lines')
+    parser.add_argument('--version', action='version', version=__version__)
+    return parser.parse_args(argv)
+
+
+async def serve(args, scenario):
+    """Run until a stop signal."""
+    loop = asyncio.get_running_loop()
+    overrides = {}
+    if args.push_url:
+        overrides['push_url'] = args.push_url
+    if args.time_scale is not None:
+        overrides['time_scale'] = args.time_scale
+    platform = Platform(scenario, loop, overrides=overrides, quiet=args.quiet)
+    server = await loop.create_server(lambda: HttpProtocol(platform, loop), args.host, args.port, backlog=1024,
+                                      reuse_address=True)
+    port = server.sockets[0].getsockname()[1]
+    if args.port_file:
+        tmp = args.port_file + '.tmp'
+        with open(tmp, 'w', encoding='ascii') as handle:
+            handle.write('%d\n' % port)
+        os.replace(tmp, args.port_file)
+    stop = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    sys.stderr.write('laaffic emulator %s listening on http://%s:%d (scenario %s, %d phones, push %s)\n' % (
+        __version__, args.host, port, scenario.name, len(platform.phones), platform.settings['push_url'] or 'off'))
+    sys.stderr.flush()
+    try:
+        await stop.wait()
+    finally:
+        server.close()
+        for conn in list(platform.connections):
+            if conn.transport is not None:
+                conn.transport.close()
+        platform.pusher.reset()
+        await server.wait_closed()
+    sys.stderr.write('laaffic emulator stopped\n')
+    return 0
+
+
+def main(argv=None):
+    """Console entry point; returns the exit status."""
+    args = parse_args(argv)
+    try:
+        scenario = load(args.scenario)
+    except ScenarioError as exc:
+        sys.stderr.write('laaffic emulator: %s\n' % exc)
+        return 2
+    try:
+        return asyncio.run(serve(args, scenario))
+    except ScenarioError as exc:
+        sys.stderr.write('laaffic emulator: %s\n' % exc)
+        return 2
+    except OSError as exc:
+        sys.stderr.write('laaffic emulator: cannot listen on %s:%s: %s\n' % (args.host, args.port, exc))
+        return 1
+    except KeyboardInterrupt:
+        return 0

@@ -1,0 +1,211 @@
+# Copyright (c) 2026, laaffic.voice contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Push reports (voice status report, batch form, ringing notification), delivered asynchronously.
+
+Everything runs as tasks on the server's event loop with a raw asyncio HTTP client, so a slow or dead
+receiver never blocks request serving. Every delivery is logged for GET /_emulator/pushes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import ssl
+import time
+from urllib.parse import urlsplit
+
+USER_AGENT = 'Java/1.8.0_232'
+MAX_LOG = 10000
+
+
+async def post_json(url, body, timeout):
+    """POST ``body`` (bytes) to ``url``; return the HTTP status code (raises OSError/asyncio.TimeoutError)."""
+    parts = urlsplit(url)
+    https = parts.scheme == 'https'
+    host = parts.hostname or '127.0.0.1'
+    port = parts.port or (443 if https else 80)
+    path = parts.path or '/'
+    if parts.query:
+        path += '?' + parts.query
+    host_header = host if parts.port is None else '%s:%d' % (host, port)
+    context = ssl.create_default_context() if https else None
+
+    async def exchange():
+        reader, writer = await asyncio.open_connection(host, port, ssl=context)
+        try:
+            writer.write(('POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json;charset=UTF-8\r\n'
+                          'User-Agent: %s\r\nAccept: */*\r\nContent-Length: %d\r\nConnection: close\r\n\r\n'
+                          % (path, host_header, USER_AGENT, len(body))).encode('latin-1') + body)
+            await writer.drain()
+            line = await reader.readline()
+            fields = line.decode('latin-1').split(' ', 2)
+            if len(fields) < 2 or not fields[1].isdigit():
+                raise ConnectionError('bad status line %r' % line[:80])
+            status = int(fields[1])
+            # read (and ignore) the rest of the answer
+            while await reader.read(65536):
+                pass
+            return status
+        finally:
+            writer.close()
+
+    return await asyncio.wait_for(exchange(), timeout)
+
+
+class Pusher:
+    """Builds and delivers pushes according to the platform's current settings."""
+
+    def __init__(self, platform):
+        self.platform = platform
+        self.log = []
+        self.tasks = set()
+        self.timers = set()
+        self.batch = []
+        self.batch_timer = None
+        self.held = []
+        self.held_timer = None
+        self.next_id = 0
+
+    @property
+    def settings(self):
+        """The platform's live settings dict."""
+        return self.platform.settings
+
+    def reset(self):
+        """Forget the log and cancel anything not yet delivered."""
+        for task in list(self.tasks):
+            task.cancel()
+        for timer in list(self.timers):
+            timer.cancel()
+        self.tasks.clear()
+        self.timers.clear()
+        self.log = []
+        self.batch = []
+        self.held = []
+        self.batch_timer = None
+        self.held_timer = None
+
+    # public entry points -----------------------------------------------------------------------
+    def ringing(self, call):
+        """The phone started ringing: send the ringing notification (a bare JSON array)."""
+        url = self.settings['ringing_url'] or self.settings['push_url']
+        if not url or not self.settings['push_ringing']:
+            return
+        event = {
+            'callId': call.voice_id,
+            'type': 3,
+            'taskId': None,
+            'called': call.callee,
+            'calledInfo': call.called_info,
+            'seatGroupName': call.phone.group,
+            'sipAccount': call.phone.account,
+            'noAnswerSipList': [],
+            'callinEventTime': self.platform.utc8_text(call.ring),
+        }
+        self._send('ringing', url, [event], [call.voice_id])
+
+    def report(self, call):
+        """The call ended: queue its voice status report."""
+        if not self.settings['push_url']:
+            return
+        report = call.push_report(self.platform)
+        late = self.settings['push_late']
+        if late > 0:
+            self._later(late, self._route, report)
+        else:
+            self._route(report)
+
+    # routing: out-of-order holding, batching, duplicates ------------------------------------------
+    def _route(self, report):
+        if self.settings['push_out_of_order']:
+            self.held.append(report)
+            if len(self.held) >= 2:
+                self._release_held()
+            elif self.held_timer is None:
+                self.held_timer = self._later(self.settings['push_out_of_order_window'], self._release_held)
+            return
+        self._emit(report)
+
+    def _release_held(self):
+        if self.held_timer is not None:
+            self.held_timer.cancel()
+            self.timers.discard(self.held_timer)
+            self.held_timer = None
+        held, self.held = self.held, []
+        for report in reversed(held):
+            self._emit(report)
+
+    def _emit(self, report):
+        if self.settings['push_format'] == 'batch':
+            self.batch.append(report)
+            if len(self.batch) >= self.settings['push_batch_size']:
+                self._flush_batch()
+            elif self.batch_timer is None:
+                self.batch_timer = self._later(self.settings['push_batch_interval'], self._flush_batch)
+            return
+        self._deliver_report(report, [report['voiceId']])
+
+    def _flush_batch(self):
+        if self.batch_timer is not None:
+            self.batch_timer.cancel()
+            self.timers.discard(self.batch_timer)
+            self.batch_timer = None
+        batch, self.batch = self.batch, []
+        if batch:
+            self._deliver_report({'array': batch}, [item['voiceId'] for item in batch])
+
+    def _deliver_report(self, payload, voice_ids):
+        url = self.settings['push_url']
+        if not url:
+            return
+        kind = 'batch' if 'array' in payload else 'report'
+        self._send(kind, url, payload, voice_ids)
+        for copy in range(self.settings['push_duplicates']):
+            delay = self.settings['push_duplicate_delay'] * (copy + 1)
+            self._later(delay, self._send, kind, url, payload, voice_ids, True)
+
+    # delivery ----------------------------------------------------------------------------------
+    def _later(self, delay, func, *args):
+        loop = self.platform.loop
+        holder = []
+
+        def fire():
+            self.timers.discard(holder[0])
+            func(*args)
+        handle = loop.call_later(delay, fire)
+        holder.append(handle)
+        self.timers.add(handle)
+        return handle
+
+    def _send(self, kind, url, payload, voice_ids, duplicate=False):
+        self.next_id += 1
+        entry = {'id': self.next_id, 'kind': kind, 'url': url, 'voiceIds': list(voice_ids), 'duplicate': duplicate,
+                 'created': time.time(), 'body': payload, 'attempts': [], 'delivered': False, 'done': False}
+        self.log.append(entry)
+        if len(self.log) > MAX_LOG:
+            del self.log[:len(self.log) - MAX_LOG]
+        body = json.dumps(payload, separators=(',', ':')).encode('utf-8')
+        task = self.platform.loop.create_task(self._deliver(entry, url, body))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _deliver(self, entry, url, body):
+        attempts = self.settings['push_attempts']
+        for number in range(1, attempts + 1):
+            started = time.time()
+            result = {'attempt': number, 'time': started}
+            try:
+                status = await post_json(url, body, self.settings['push_timeout'])
+                result['http_status'] = status
+            except (OSError, asyncio.TimeoutError, ConnectionError) as exc:
+                result['error'] = '%s: %s' % (type(exc).__name__, exc)
+                status = None
+            entry['attempts'].append(result)
+            self.platform.log_line('PUSH %s %s attempt %d -> %s' % (entry['kind'], ','.join(entry['voiceIds'][:3]), number,
+                                                                    status if status is not None else result['error']))
+            if status == 200:
+                entry['delivered'] = True
+                break
+            if number < attempts:
+                await asyncio.sleep(self.settings['push_retry_interval'])
+        entry['done'] = True

@@ -1,0 +1,347 @@
+# Copyright (c) 2026, laaffic.voice contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Scenario files (YAML or JSON): app credentials, money, rates, settings, faults and simulated desk phones."""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+import os
+import re
+from decimal import Decimal, InvalidOperation
+
+import yaml
+
+SCENARIO_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'scenarios')
+
+DIGITS_7_15 = re.compile(r'[0-9]{7,15}')
+BILL_PERIOD = re.compile(r'([1-9][0-9]*)\+([1-9][0-9]*)')
+SIP_CODE = re.compile(r'[1-6][0-9][0-9]')
+
+
+class ScenarioError(ValueError):
+    """A scenario file, a phone spec, a fault spec or a setting is invalid."""
+
+
+# ---------------------------------------------------------------------------------------------------
+# behaviours
+BEHAVIOURS = ('answer', 'no_answer', 'reject', 'offline', 'flaky', 'slow_api', 'late_ring')
+THEN_BEHAVIOURS = ('answer', 'no_answer', 'reject', 'flaky')
+OTHERWISE_BEHAVIOURS = ('answer', 'no_answer', 'reject')
+
+# Built-in defaults of the behaviour parameters (seconds, floats). A scenario's `defaults:` overrides them.
+BEHAVIOUR_DEFAULTS = {
+    'ring_after': 1.0,       # placing -> phone starts ringing (answer, no_answer, late_ring)
+    'answer_after': 2.0,     # ringing -> answered (answer); not answered when >= ring_timeout
+    'talk': 3.0,             # answered -> hung up (answer)
+    'ring_timeout': 30.0,    # ringing -> given up as not answered (no_answer; also caps answer_after)
+    'reject_after': 0.5,     # placing -> 486 busy (reject); never rings
+    'fail_rate': 0.5,        # fraction of failing calls (flaky)
+    'fail_sip_code': '503',  # SIP code of a failing call (flaky)
+    'fail_after': 0.5,       # placing -> failure (flaky); never rings
+    'otherwise': 'answer',   # what a non-failing flaky call does
+    'api_delay': 10.0,       # seconds sendSip takes to answer (slow_api)
+    'then': 'answer',        # what the call does afterwards (slow_api, late_ring)
+}
+LATE_RING_AFTER = 20.0
+FLOAT_PARAMS = ('ring_after', 'answer_after', 'talk', 'ring_timeout', 'reject_after', 'fail_after', 'api_delay')
+PHONE_KEYS = ('account', 'group', 'name', 'display_num', 'displayNum', 'password', 'behaviour', 'behavior')
+
+
+def _float(name, value, low=0.0, high=None):
+    if isinstance(value, bool):
+        raise ScenarioError('%s must be a number' % name)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ScenarioError('%s must be a number, not %r' % (name, value)) from None
+    if number != number or number < low or (high is not None and number > high):  # pylint: disable=comparison-with-itself
+        raise ScenarioError('%s out of range: %r' % (name, value))
+    return number
+
+
+def behaviour_params(spec, defaults=None):
+    """Return (behaviour name, full parameter dict) for a phone spec, validated."""
+    name = spec.get('behaviour', spec.get('behavior', 'answer'))
+    if name not in BEHAVIOURS:
+        raise ScenarioError('unknown behaviour %r (known: %s)' % (name, ', '.join(BEHAVIOURS)))
+    params = dict(BEHAVIOUR_DEFAULTS)
+    if defaults:
+        params.update(defaults)
+    if name == 'late_ring' and 'ring_after' not in spec:
+        params['ring_after'] = (defaults or {}).get('late_ring_after', LATE_RING_AFTER)
+    params.pop('late_ring_after', None)
+    for key, value in spec.items():
+        if key in PHONE_KEYS:
+            continue
+        if key not in BEHAVIOUR_DEFAULTS:
+            raise ScenarioError('unknown phone key %r' % key)
+        params[key] = value
+    for key in FLOAT_PARAMS:
+        params[key] = _float(key, params[key])
+    params['fail_rate'] = _float('fail_rate', params['fail_rate'], 0.0, 1.0)
+    params['fail_sip_code'] = str(params['fail_sip_code'])
+    if not SIP_CODE.fullmatch(params['fail_sip_code']):
+        raise ScenarioError('fail_sip_code must be a SIP code such as "503"')
+    if params['then'] not in THEN_BEHAVIOURS:
+        raise ScenarioError('then must be one of %s' % ', '.join(THEN_BEHAVIOURS))
+    if params['otherwise'] not in OTHERWISE_BEHAVIOURS:
+        raise ScenarioError('otherwise must be one of %s' % ', '.join(OTHERWISE_BEHAVIOURS))
+    return name, params
+
+
+class Phone:
+    """A simulated desk phone (SIP account) and its current call, if any."""
+
+    __slots__ = ('account', 'group', 'name', 'display_num', 'password', 'behaviour', 'params', 'spec', 'current')
+
+    def __init__(self, spec, defaults=None, secret=''):
+        account = spec.get('account')
+        if not isinstance(account, str) or not account:
+            raise ScenarioError('a phone needs an account string')
+        self.account = account
+        self.group = str(spec.get('group', 'default'))
+        self.name = str(spec.get('name', account))
+        display = spec.get('display_num', spec.get('displayNum'))
+        if display is not None:
+            display = str(display)
+            if not DIGITS_7_15.fullmatch(display):
+                raise ScenarioError('phone %s: display_num must be 7-15 digits' % account)
+        self.display_num = display
+        password = spec.get('password')
+        if password is None:
+            # [INFERRED] 8-character SIP password, derived so it is stable for a scenario.
+            password = hashlib.md5((secret + account).encode('utf-8')).hexdigest()[:8]  # nosec - not security
+        self.password = str(password)
+        self.behaviour, self.params = behaviour_params(spec, defaults)
+        self.spec = dict(spec)
+        self.current = None
+
+    def describe(self):
+        """Return the phone as shown by the control API."""
+        out = {'account': self.account, 'group': self.group, 'name': self.name, 'display_num': self.display_num,
+               'behaviour': self.behaviour, 'busy': self.current is not None,
+               'current_call': self.current.voice_id if self.current is not None else None}
+        out.update(self.params)
+        return out
+
+
+def expand_phones(entries, defaults, secret):
+    """Expand a scenario's `phones:` list (single phones and `pattern`/`count` bulk entries) into Phone objects."""
+    phones = {}
+    for entry in entries or ():
+        if not isinstance(entry, dict):
+            raise ScenarioError('each phones entry must be a mapping')
+        if 'pattern' in entry:
+            entry = dict(entry)
+            pattern = entry.pop('pattern')
+            count = entry.pop('count', 1)
+            start = entry.pop('start', 1)
+            name_pattern = entry.pop('name_pattern', pattern)
+            if not isinstance(count, int) or count < 1 or not isinstance(start, int):
+                raise ScenarioError('count and start must be integers, count >= 1')
+            display_base = entry.pop('display_num_base', None)
+            for number in range(start, start + count):
+                spec = dict(entry)
+                spec['account'] = pattern.format(number)
+                spec['name'] = name_pattern.format(number)
+                if display_base is not None:
+                    spec['display_num'] = str(int(display_base) + number)
+                phone = Phone(spec, defaults, secret)
+                phones[phone.account] = phone
+        else:
+            phone = Phone(entry, defaults, secret)
+            phones[phone.account] = phone
+    return phones
+
+
+# ---------------------------------------------------------------------------------------------------
+# settings (run-time toggles, also POST /_emulator/config)
+def _opt_url(name, value):
+    if value in (None, ''):
+        return None
+    if not isinstance(value, str) or not value.startswith(('http://', 'https://')):
+        raise ScenarioError('%s must be an http(s) URL' % name)
+    return value
+
+
+def _bool(name, value):
+    if not isinstance(value, bool):
+        raise ScenarioError('%s must be true or false' % name)
+    return value
+
+
+def _int(name, value, low=0):
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ScenarioError('%s must be an integer >= %d' % (name, low))
+    return value
+
+
+def _choice(*choices):
+    def check(name, value):
+        if value not in choices:
+            raise ScenarioError('%s must be one of %s' % (name, ', '.join(choices)))
+        return value
+    return check
+
+
+def _allowlist(name, value):
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        raise ScenarioError('%s must be a list of addresses or networks' % name)
+    out = []
+    for item in value:
+        try:
+            ipaddress.ip_network(str(item), strict=False)
+        except ValueError:
+            raise ScenarioError('%s: bad address or network %r' % (name, item)) from None
+        out.append(str(item))
+    return out
+
+
+def _positive(name, value):
+    number = _float(name, value)
+    if number <= 0:
+        raise ScenarioError('%s must be > 0' % name)
+    return number
+
+
+def _termination(name, value):
+    return str(value)
+
+
+SETTINGS = {
+    # name: (default, validator)
+    'push_url': (None, _opt_url),
+    'ringing_url': (None, _opt_url),
+    'push_format': ('single', _choice('single', 'batch')),
+    'push_ringing': (True, _bool),
+    'push_retry_interval': (1.0, _float),
+    'push_attempts': (3, lambda n, v: _int(n, v, 1)),
+    'push_timeout': (5.0, _positive),
+    'push_duplicates': (0, _int),
+    'push_duplicate_delay': (0.2, _float),
+    'push_late': (0.0, _float),
+    'push_out_of_order': (False, _bool),
+    'push_out_of_order_window': (1.0, _float),
+    'push_batch_size': (50, lambda n, v: _int(n, v, 1)),
+    'push_batch_interval': (0.5, _float),
+    'ip_allowlist': ([], _allowlist),
+    'timestamp_window': (300.0, _float),
+    'time_scale': (1.0, _positive),
+    'dial_delay': (0.1, _float),
+    'unknown_voice_id': ('null', _choice('null', 'error')),
+    'success_termination_code': ('0', _termination),
+    'max_records': (500000, lambda n, v: _int(n, v, 1)),
+}
+
+
+def default_settings():
+    """Return a fresh dict of every setting at its built-in default."""
+    return {name: (list(default) if isinstance(default, list) else default) for name, (default, _check) in SETTINGS.items()}
+
+
+def check_settings(values):
+    """Validate a partial settings dict; return the normalised copy."""
+    if not isinstance(values, dict):
+        raise ScenarioError('settings must be a mapping')
+    out = {}
+    for name, value in values.items():
+        if name not in SETTINGS:
+            raise ScenarioError('unknown setting %r (known: %s)' % (name, ', '.join(sorted(SETTINGS))))
+        out[name] = SETTINGS[name][1](name, value)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------
+# money
+def money(name, value):
+    """Parse a decimal amount (string or number)."""
+    if isinstance(value, bool):
+        raise ScenarioError('%s must be a decimal amount' % name)
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise ScenarioError('%s must be a decimal amount, not %r' % (name, value)) from None
+    if not amount.is_finite():
+        raise ScenarioError('%s must be finite' % name)
+    return amount
+
+
+class Scenario:
+    """A loaded, validated scenario."""
+
+    def __init__(self, data, source='<dict>'):
+        if not isinstance(data, dict):
+            raise ScenarioError('%s: a scenario must be a mapping' % source)
+        known = {'name', 'description', 'app', 'account', 'rates', 'settings', 'seed', 'defaults', 'faults', 'phones'}
+        unknown = set(data) - known
+        if unknown:
+            raise ScenarioError('%s: unknown top-level keys %s' % (source, ', '.join(sorted(unknown))))
+        self.source = source
+        self.name = str(data.get('name', os.path.splitext(os.path.basename(source))[0]))
+        app = data.get('app') or {}
+        self.api_key = str(app.get('api_key', 'bDqJFiq9'))
+        self.api_secret = str(app.get('api_secret', '7bz1lzh9'))
+        self.app_id = str(app.get('app_id', '4luaKsL2'))
+        acct = data.get('account') or {}
+        self.balance = money('balance', acct.get('balance', '100'))
+        self.gift = money('gift', acct.get('gift', '0'))
+        self.credit = money('credit', acct.get('credit', '0'))
+        rates = data.get('rates') or {}
+        self.per_call = money('per_call', rates.get('per_call', '0'))
+        per_minute = rates.get('per_minute', '0.03')
+        self.per_minute = None if per_minute is None else money('per_minute', per_minute)
+        self.prefix_rates = {str(k): money('rate for %s' % k, v) for k, v in (rates.get('prefixes') or {}).items()}
+        bill = str(rates.get('bill_period', '60+60'))
+        match = BILL_PERIOD.fullmatch(bill)
+        if not match:
+            raise ScenarioError('bill_period must look like "60+60"')
+        self.bill_period = bill
+        self.bill_first, self.bill_next = int(match.group(1)), int(match.group(2))
+        self.settings = default_settings()
+        self.settings.update(check_settings(data.get('settings') or {}))
+        self.seed = data.get('seed')
+        self.defaults = dict(data.get('defaults') or {})
+        for key in self.defaults:
+            if key not in BEHAVIOUR_DEFAULTS and key != 'late_ring_after':
+                raise ScenarioError('unknown key in defaults: %r' % key)
+        self.faults = list(data.get('faults') or [])
+        self.phone_specs = list(data.get('phones') or [])
+        self.make_phones()  # validate now
+
+    def make_phones(self):
+        """Return a fresh account -> Phone dict."""
+        return expand_phones(self.phone_specs, self.defaults, self.api_secret)
+
+
+def resolve(name_or_path):
+    """Return the path of a bundled scenario name or an existing file."""
+    if os.path.isfile(name_or_path):
+        return name_or_path
+    for ext in ('.yml', '.yaml', '.json'):
+        candidate = os.path.join(SCENARIO_DIR, name_or_path + ext)
+        if os.path.isfile(candidate):
+            return candidate
+    raise ScenarioError('no scenario file or bundled scenario named %r (bundled: %s)' % (name_or_path, ', '.join(bundled())))
+
+
+def bundled():
+    """Names of the bundled scenarios."""
+    return sorted(os.path.splitext(f)[0] for f in os.listdir(SCENARIO_DIR) if f.endswith(('.yml', '.yaml', '.json')))
+
+
+def load(name_or_path):
+    """Load a scenario by bundled name or file path (YAML or JSON)."""
+    path = resolve(name_or_path)
+    with open(path, encoding='utf-8') as handle:
+        text = handle.read()
+    try:
+        data = json.loads(text) if path.endswith('.json') else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as exc:
+        raise ScenarioError('%s: %s' % (path, exc)) from None
+    return Scenario(data, path)

@@ -1,0 +1,211 @@
+# Copyright (c) 2026, laaffic.voice contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Test/bench harness: run the LAAFFIC emulator as a subprocess on loopback and drive its control API.
+
+    from support.emulator import Emulator
+    with Emulator('default') as emu:
+        status, body = emu.api('POST', '/voice/sendSip', {...})   # signed request
+        assert len(emu.calls()) == 1
+
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SERVERS = os.path.join(ROOT, 'servers')
+
+DEFAULT_KEY = 'bDqJFiq9'
+DEFAULT_SECRET = '7bz1lzh9'
+DEFAULT_APP_ID = '4luaKsL2'
+
+
+def sign(api_key, api_secret, timestamp):
+    """The documented LAAFFIC signature: md5(apiKey + apiSecret + timestamp), lowercase hex."""
+    return hashlib.md5(('%s%s%s' % (api_key, api_secret, timestamp)).encode('utf-8')).hexdigest()
+
+
+class EmulatorError(RuntimeError):
+    """The emulator did not start, or a control call failed."""
+
+
+class Emulator:
+    """Context manager running ``python -m laaffic_emulator`` on 127.0.0.1 with an ephemeral port."""
+
+    def __init__(self, scenario='default', push_url=None, args=(), env=None, start_timeout=20.0, quiet=False):
+        self.scenario = scenario
+        self.push_url = push_url
+        self.args = list(args)
+        self.env = env
+        self.start_timeout = start_timeout
+        self.quiet = quiet
+        self.proc = None
+        self.port = None
+        self.base = None
+        self.api_url = None
+        self.api_key = DEFAULT_KEY
+        self.api_secret = DEFAULT_SECRET
+        self.app_id = DEFAULT_APP_ID
+        self._tmp = None
+        self._log = None
+
+    # lifecycle -----------------------------------------------------------------------------------
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
+    def start(self):
+        """Start the subprocess and wait until /_emulator/health answers."""
+        self._tmp = tempfile.mkdtemp(prefix='laaffic-emu-')
+        port_file = os.path.join(self._tmp, 'port')
+        cmd = [sys.executable, '-m', 'laaffic_emulator', '--host', '127.0.0.1', '--port', '0', '--port-file', port_file,
+               '--scenario', self.scenario]
+        if self.push_url:
+            cmd += ['--push-url', self.push_url]
+        if self.quiet:
+            cmd.append('--quiet')
+        cmd += self.args
+        env = dict(os.environ)
+        env.update(self.env or {})
+        env['PYTHONPATH'] = os.pathsep.join([SERVERS] + [p for p in env.get('PYTHONPATH', '').split(os.pathsep) if p])
+        self._log = open(os.path.join(self._tmp, 'stderr.log'), 'w+b')  # pylint: disable=consider-using-with
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log, env=env)  # pylint: disable=consider-using-with
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise EmulatorError('emulator exited with %s:\n%s' % (self.proc.returncode, self.log()))
+            if os.path.exists(port_file):
+                with open(port_file, encoding='ascii') as handle:
+                    text = handle.read().strip()
+                if text.isdigit():
+                    self.port = int(text)
+                    self.base = 'http://127.0.0.1:%d' % self.port
+                    self.api_url = self.base + '/v3'
+                    try:
+                        if self.control('GET', '/_emulator/health').get('ok'):
+                            app = self.control('GET', '/_emulator/app')
+                            self.api_key, self.api_secret, self.app_id = app['api_key'], app['api_secret'], app['app_id']
+                            return self
+                    except (OSError, EmulatorError):
+                        pass
+            time.sleep(0.05)
+        self.stop()
+        raise EmulatorError('emulator did not become healthy within %.0f s:\n%s' % (self.start_timeout, self.log()))
+
+    def stop(self):
+        """SIGTERM, wait, then kill. Returns the exit code."""
+        code = None
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.send_signal(signal.SIGTERM)
+                try:
+                    self.proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait(5)
+            code = self.proc.returncode
+        if self._log is not None and not self._log.closed:
+            self._log.flush()
+        return code
+
+    def log(self):
+        """Everything the emulator wrote to stderr so far."""
+        if self._log is None:
+            return ''
+        self._log.flush()
+        with open(self._log.name, 'rb') as handle:
+            return handle.read().decode('utf-8', 'replace')
+
+    # raw HTTP ------------------------------------------------------------------------------------
+    def request(self, method, path, body=None, headers=None, timeout=10.0):
+        """One HTTP request to the emulator; returns (status, headers dict, body bytes). ``body`` may be bytes or JSON-able."""
+        conn = http.client.HTTPConnection('127.0.0.1', self.port, timeout=timeout)
+        try:
+            if body is not None and not isinstance(body, (bytes, bytearray)):
+                body = json.dumps(body).encode('utf-8')
+            conn.request(method, path, body=body, headers=headers or {})
+            resp = conn.getresponse()
+            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+        finally:
+            conn.close()
+
+    def control(self, method, path, body=None):
+        """A control API call; returns the decoded JSON (raises EmulatorError on non-200)."""
+        status, _headers, data = self.request(method, path, body)
+        if status != 200:
+            raise EmulatorError('%s %s -> %s %s' % (method, path, status, data[:200]))
+        return json.loads(data)
+
+    def signed_headers(self, timestamp=None, api_key=None, api_secret=None):
+        """The four LAAFFIC headers, signed for ``timestamp`` (default now)."""
+        timestamp = str(int(time.time()) if timestamp is None else timestamp)
+        api_key = self.api_key if api_key is None else api_key
+        api_secret = self.api_secret if api_secret is None else api_secret
+        return {'Content-Type': 'application/json;charset=UTF-8', 'Api-Key': api_key, 'Sign': sign(api_key, api_secret, timestamp),
+                'Timestamp': timestamp}
+
+    def api(self, method, path, body=None, headers=None, prefix='/v3', timeout=10.0):
+        """A signed LAAFFIC request (path like '/voice/sendSip'); returns (http status, decoded JSON or raw bytes)."""
+        hdrs = self.signed_headers()
+        hdrs.update(headers or {})
+        status, _headers, data = self.request(method, prefix + path, body, hdrs, timeout)
+        try:
+            return status, json.loads(data)
+        except ValueError:
+            return status, data
+
+    def send_sip(self, account, callee='919876543210', **extra):
+        """Signed sendSip for ``account``; returns the decoded answer."""
+        body = {'callee': callee, 'account': account, 'appId': self.app_id}
+        body.update(extra)
+        return self.api('POST', '/voice/sendSip', body)[1]
+
+    def record(self, voice_id):
+        """Signed recordSip; returns ``data``."""
+        return self.api('GET', '/voice/recordSip/%s' % voice_id)[1].get('data')
+
+    # control API ---------------------------------------------------------------------------------
+    def calls(self):
+        """Every accepted sendSip call, in order."""
+        return self.control('GET', '/_emulator/calls')['calls']
+
+    def reset(self):
+        """Back to the scenario's initial state."""
+        self.control('POST', '/_emulator/reset', {})
+
+    def fault(self, **spec):
+        """Arm a fault, e.g. fault(endpoint='sendSip', kind='http_503', count=2, retry_after=1)."""
+        self.control('POST', '/_emulator/faults', spec)
+
+    def clear_faults(self):
+        """Disarm every fault."""
+        self.control('DELETE', '/_emulator/faults')
+
+    def phone(self, account, **behaviour):
+        """Change (or create) a phone, e.g. phone('desk-x', behaviour='answer', ring_after=0.1)."""
+        self.control('POST', '/_emulator/phones/%s' % account, behaviour)
+
+    def balance(self, value):
+        """Set the account balance (a decimal string or number)."""
+        self.control('POST', '/_emulator/balance', {'balance': str(value)})
+
+    def config(self, **options):
+        """Change run-time settings (see docs/emulator.md)."""
+        self.control('POST', '/_emulator/config', options)
+
+    def pushes(self):
+        """Every push attempted so far with its delivery result."""
+        return self.control('GET', '/_emulator/pushes')['pushes']
