@@ -1,0 +1,284 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, laaffic.voice contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# FOR INTERNAL COLLECTION USE ONLY. This module may change without notice.
+
+"""Test calls through SIP desk phones: validate, place concurrently, verify, give a verdict per call."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+
+from ansible_collections.laaffic.voice.plugins.module_utils._errors import ApiStatusError, HttpError, LaafficError, TransportError
+from ansible_collections.laaffic.voice.plugins.module_utils._polling import Deadline, RateLimiter, backoff
+from ansible_collections.laaffic.voice.plugins.module_utils._records import Progress
+
+EXPECTATIONS = ('accepted', 'ringing', 'answered')
+VERDICTS = ('accepted', 'rang', 'answered', 'failed', 'rejected', 'timeout', 'unknown')
+_VERDICT_LEVEL = {'accepted': 0, 'rang': 1, 'answered': 2}
+_EXPECT_LEVEL = {'accepted': 0, 'ringing': 1, 'answered': 2}
+CALL_FIELDS = ('account', 'callee', 'display_num', 'called_info', 'expect')
+_SEPARATORS = re.compile(r'[\s\-.()/]')
+MAX_CALLED_INFO = 1000
+TAG_PREFIX = 'laaffic-voice'
+
+
+def meets(verdict, expect):
+    """Whether a verdict satisfies an expectation (accepted < rang < answered)."""
+    return verdict in _VERDICT_LEVEL and _VERDICT_LEVEL[verdict] >= _EXPECT_LEVEL[expect]
+
+
+def normalize_number(value):
+    """Phone numbers as the platform wants them: a leading + and spaces, dashes, dots, slashes and
+    parentheses are removed (+49 30-1234 5678 -> 493012345678). Returns the text, digits or not."""
+    text = str(value).strip()
+    if text.startswith('+'):
+        text = text[1:]
+    return _SEPARATORS.sub('', text)
+
+
+def new_run_id():
+    """A short tag unique to one run: UTC time plus random hex."""
+    return '%s-%s' % (datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ'), uuid.uuid4().hex[:8])
+
+
+def run_tag_prefix(run_id):
+    return '%s:%s:' % (TAG_PREFIX, run_id)
+
+
+class Call(object):
+    """One test call: what was asked, what happened, and the verdict."""
+
+    def __init__(self, index, account, callee, display_num, called_info, expect, default_tag):
+        self.index = index
+        self.account = account
+        self.callee = callee
+        self.display_num = display_num
+        self.called_info = called_info
+        self.expect = expect
+        self.default_tag = default_tag
+        self.voice_id = None
+        self.verdict = None
+        self.reason = None
+        self.remedy = None
+        self.api_status = None
+        self.progress = None
+        self.last_error = None
+        self.placed_at = None
+
+    def set_verdict(self, verdict, reason, remedy=None):
+        self.verdict = verdict
+        self.reason = reason
+        if remedy:
+            self.remedy = remedy
+
+    @property
+    def ok(self):
+        return self.verdict is not None and meets(self.verdict, self.expect)
+
+    @property
+    def may_exist(self):
+        """Whether this call may have been placed (it is then a change, and costs money)."""
+        return self.voice_id is not None or self.verdict == 'unknown'
+
+    def settle(self, final):
+        """Set the verdict from the latest observation; True when it is conclusive (or ``final``)."""
+        progress = self.progress
+        if progress is None:
+            if final:
+                detail = '; last check failed: %s' % self.last_error if self.last_error else ''
+                self.set_verdict('timeout', 'no record of the call within wait_timeout%s' % detail)
+            return final
+        if progress.answered:
+            self.set_verdict('answered', 'answered at %s' % (progress.answer_time or 'an unrecorded time'))
+            return True
+        if progress.rang:
+            if progress.ended:
+                self.set_verdict('rang', 'rang, not answered (%s)' % progress.failure_reason())
+                return True
+            if self.expect != 'answered' or final:
+                self.set_verdict('rang', 'rang at %s%s' % (
+                    progress.ringing_time or 'an unrecorded time',
+                    ', still not answered when wait_timeout expired' if self.expect == 'answered' else ''))
+                return True
+            return False
+        if progress.ended:
+            self.set_verdict('failed', 'the call was not established: %s' % progress.failure_reason(),
+                             'Check that the desk phone is registered, idle and accepts calls.')
+            return True
+        if final:
+            self.set_verdict('timeout', 'submitted%s but did not ring within wait_timeout' % (
+                ' at %s' % progress.submit_time if progress.submit_time else ''))
+        return final
+
+    def to_dict(self):
+        result = dict(
+            index=self.index, account=self.account, callee=self.callee, display_num=self.display_num,
+            called_info=self.called_info, expect=self.expect, voice_id=self.voice_id, verdict=self.verdict,
+            ok=self.ok, reason=self.reason, remedy=self.remedy, api_status=self.api_status,
+        )
+        result.update((self.progress or Progress({})).fields())
+        return result
+
+
+def build_calls(params, run_id):
+    """Calls from the module parameters: ``calls`` items override the task-level values.
+
+    Returns ``(calls, errors)``; errors name the item index and the field, and nothing must be sent
+    when there are any."""
+    task = dict((name, params.get(name)) for name in CALL_FIELDS)
+    items = params.get('calls')
+    single = items is None
+    if single:
+        items = [{}]
+    elif not items:
+        return [], ['calls: must list at least one call']
+    calls, errors = [], []
+    for index, item in enumerate(items):
+        where = '' if single else 'calls[%d].' % index
+        if not isinstance(item, dict):
+            errors.append('%s: must be a dictionary with account, callee, display_num, called_info, expect' % where.rstrip('.'))
+            continue
+        merged = dict(task)
+        merged.update((key, value) for key, value in item.items() if value is not None)
+        account = str(merged.get('account') or '').strip()
+        if not account:
+            errors.append('%saccount: is required (the SIP account of the desk phone)' % where)
+        elif len(account) > 64 or any(ch.isspace() for ch in account):
+            errors.append('%saccount: must be the SIP account name without spaces, at most 64 characters, got %r' % (where, account))
+        callee = normalize_number(merged.get('callee') or '')
+        if not merged.get('callee'):
+            errors.append('%scallee: is required (7-15 digits, country code first)' % where)
+        elif not (callee.isdigit() and 7 <= len(callee) <= 15):
+            errors.append('%scallee: must be 7-15 digits with the country code (a leading +, spaces and dashes are '
+                          'removed), got %r' % (where, merged.get('callee')))
+        display_num = normalize_number(merged.get('display_num') or '')
+        if display_num and not (display_num.isdigit() and 7 <= len(display_num) <= 15):
+            errors.append('%sdisplay_num: must be empty or 7-15 digits, got %r' % (where, merged.get('display_num')))
+        expect = merged.get('expect') or 'accepted'
+        if expect not in EXPECTATIONS:
+            errors.append('%sexpect: must be one of %s, got %r' % (where, ', '.join(EXPECTATIONS), expect))
+        default_tag = merged.get('called_info') is None
+        called_info = '%s%d:%s' % (run_tag_prefix(run_id), index, account) if default_tag else str(merged['called_info'])
+        if len(called_info) > MAX_CALLED_INFO:
+            errors.append('%scalled_info: must be at most %d characters, got %d' % (where, MAX_CALLED_INFO, len(called_info)))
+        calls.append(Call(index, account, callee, display_num or None, called_info, expect, default_tag))
+    return calls, errors
+
+
+def summarize(calls):
+    summary = dict((verdict, 0) for verdict in VERDICTS)
+    for call in calls:
+        if call.verdict in summary:
+            summary[call.verdict] += 1
+    summary.update(total=len(calls), ok=sum(1 for call in calls if call.ok), short=sum(1 for call in calls if not call.ok))
+    return summary
+
+
+class CallRunner(object):
+    """Places calls over one client (one pooled session) with bounded concurrency, then verifies them."""
+
+    def __init__(self, client, app_id, concurrency=10, rate_limit=None, poll_interval=1.0, receiver=None, run_id=None,
+                 sleep=time.sleep):
+        self.client = client
+        self.app_id = app_id
+        self.concurrency = max(1, int(concurrency))
+        self.limiter = RateLimiter(rate_limit)
+        self.poll_interval = max(0.05, float(poll_interval))
+        self.receiver = receiver
+        self.run_id = run_id
+        self._sleep = sleep
+        self._cursor = None
+        self._seen = {}
+        self._lock = threading.Lock()
+
+    def run(self, calls, wait_timeout):
+        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+            list(pool.map(self._place, calls))
+            self._verify(pool, calls, wait_timeout)
+        return calls
+
+    def _place(self, call):
+        self.limiter.acquire()
+        call.placed_at = time.time()
+        try:
+            call.voice_id = self.client.send_sip(call.account, call.callee, self.app_id, call.display_num, call.called_info)
+        except ApiStatusError as exc:
+            call.api_status = exc.code
+            call.set_verdict('rejected', 'the platform refused the call: status %s (%s)' % (exc.code, exc.reason or 'no reason given'), exc.remedy)
+        except TransportError as exc:
+            if exc.sent:
+                call.set_verdict('unknown', '%s; it was not sent again, to avoid a second call' % exc.message,
+                                 'Look for the call with the laaffic_record lookup or in the LAAFFIC console before calling again.')
+            else:
+                call.set_verdict('rejected', exc.message)
+        except HttpError as exc:
+            if exc.status == 200 or exc.status >= 500 and not (exc.status == 503 and exc.retry_after is not None):
+                call.set_verdict('unknown', '%s; the call may or may not have been placed and was not sent again' % exc.message,
+                                 'Look for the call with the laaffic_record lookup or in the LAAFFIC console before calling again.')
+            else:
+                call.set_verdict('rejected', exc.message)
+        else:
+            if call.voice_id:
+                call.set_verdict('accepted', 'accepted by the platform')
+            else:
+                call.set_verdict('unknown', 'the platform answered success without a voice ID')
+
+    def _verify(self, pool, calls, wait_timeout):
+        waiting = [call for call in calls if call.voice_id and call.expect != 'accepted']
+        deadline = Deadline(wait_timeout)
+        delays = backoff(self.poll_interval, factor=1.3, maximum=max(self.poll_interval, 5.0))
+        while waiting and not deadline.expired():
+            self._sleep(deadline.clamp(next(delays)))
+            self._observe(pool, waiting, deadline)
+            waiting = [call for call in waiting if not call.settle(final=False)]
+        for call in waiting:
+            call.settle(final=True)
+
+    def _observe(self, pool, waiting, deadline):
+        """Update ``call.progress`` of the waiting calls from the records or the receiver."""
+        if self.receiver is None:
+            list(pool.map(lambda call: self._observe_record(call, deadline), waiting))
+            return
+        if any(call.default_tag for call in waiting):
+            try:
+                objects, self._cursor = self.receiver.reports(run_tag_prefix(self.run_id), self._cursor, deadline)
+            except LaafficError as exc:
+                for call in waiting:
+                    call.last_error = exc.message
+            else:
+                for obj in objects:
+                    self._seen[str(obj.get('voiceId'))] = obj
+        list(pool.map(lambda call: self._observe_receiver(call, deadline), waiting))
+
+    def _observe_record(self, call, deadline):
+        try:
+            record = self.client.record_sip(call.voice_id, deadline)
+        except LaafficError as exc:
+            call.last_error = exc.message
+        else:
+            if record is not None:
+                call.progress = Progress(record)
+
+    def _observe_receiver(self, call, deadline):
+        obj = self._seen.get(call.voice_id)
+        if obj is None and not call.default_tag:
+            try:
+                obj = self.receiver.report(call.voice_id, deadline)
+            except LaafficError as exc:
+                call.last_error = exc.message
+                return
+        if obj is None:
+            call.last_error = call.last_error or 'no report reached the receiver; check the push address in the LAAFFIC console'
+            return
+        progress = Progress(obj.get('report'))
+        if obj.get('ringing'):
+            progress.mark_rang(obj.get('ringingTime'))
+        call.progress = progress

@@ -1,0 +1,165 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, laaffic.voice contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# FOR INTERNAL COLLECTION USE ONLY. This module may change without notice.
+
+"""Errors raised by the LAAFFIC client, and the platform's status codes with a remedy for each.
+
+No error text built here ever contains the API secret or a Sign value: errors are built from the
+method, the URL (which carries no credential), status codes, the vendor's reason and a short,
+redacted body excerpt.
+"""
+
+from __future__ import annotations
+
+# code -> (the vendor's documented meaning, what the user should do about it)
+STATUS_CODES = {
+    '0': ('success', 'Nothing to do.'),
+    '-1': ('Authentication error',
+           'Check api_key, api_secret and app_id: the key and secret come from the LAAFFIC console '
+           '(Home > Developer options), the app_id from Voice application management.'),
+    '-2': ('Restricted IP access',
+           "The controller's public IP address is not allowed for this API key: add it to the key's IP "
+           'whitelist in the LAAFFIC console, or run from an allowed host or execution environment.'),
+    '-3': ('Sensitive characters in SMS content', 'Remove the flagged words from the message content.'),
+    '-4': ('SMS content is empty', 'Provide non-empty content.'),
+    '-5': ('SMS content too long', 'Shorten the content.'),
+    '-6': ('SMS that is not a template', 'Use an approved template.'),
+    '-7': ('Phone number exceeds limit', 'Send to fewer numbers per request.'),
+    '-8': ('Phone number is empty', 'Provide the callee number.'),
+    '-9': ('Abnormal phone number', 'Use country code + number, 7-15 digits, without + or spaces.'),
+    '-10': ("The customer's balance is insufficient",
+            'Top up the LAAFFIC account (check it with getBalance); no further calls will be accepted until then.'),
+    '-11': ('Incorrect time format', 'Use ISO-8601 times with an offset, e.g. 2026-01-31T00:00:00+08:00.'),
+    '-12': ('Platform reason, submit fail', 'A platform-side failure: retry later or contact LAAFFIC support.'),
+    '-13': ('User locked', 'The LAAFFIC account is locked: contact LAAFFIC support or your account manager.'),
+    '-14': ('Field is empty or query ID is abnormal', 'Check the identifiers passed to the query.'),
+    '-15': ('Frequent query', 'Query less often: raise poll_interval or lower concurrency.'),
+    '-16': ('Timestamp expires',
+            "The controller's clock differs from the platform's: synchronise it with NTP "
+            '(the request was signed with the local UTC time shown in this message).'),
+    '-17': ('SMS template is empty', 'Provide a template.'),
+    '-18': ('Port program unusual (system exception)',
+            'The platform could not process the request body (it was not the JSON it expected); '
+            'if this repeats with valid input it is a platform-side fault: retry later.'),
+    '-19': ('Confirm SMS pricing with the business team', 'Contact LAAFFIC to enable pricing for this destination.'),
+    '-20': ('Data existing', 'The object already exists.'),
+    '-21': ('Data validation exception', 'Check the values sent against the documented constraints.'),
+    '-22': ('Parameter exception',
+            'A parameter is missing or invalid: callee 7-15 digits, displayNum 7-15 digits or empty, '
+            'account an existing SIP account of this app, appId the voice application ID, calledInfo at most 1000 characters.'),
+    '-23': ('Data caps', 'A quota is reached: remove unused objects or ask LAAFFIC to raise it.'),
+    '-24': ('Data unexisting', 'The object does not exist: check the identifier.'),
+    '-25': ('Out of time range', 'Query a window of at most 31 days within the last two months.'),
+    '-26': ('Getting fee fail', 'No rate could be found for this destination: check the callee number, '
+                                'or ask LAAFFIC to enable the destination.'),
+    '-27': ('Period total send limit', 'The period limit of the app is reached: wait or ask LAAFFIC to raise it.'),
+    '-28': ('Period phone send limit', 'This number reached its period limit: wait before calling it again.'),
+    '-29': ('WorkSpace is disabled', 'Enable the workspace in the LAAFFIC console or contact support.'),
+    '-30': ('API Key is disabled', 'Enable the API key in the LAAFFIC console or create a new one.'),
+    '-31': ('IP is not in the whitelist', "Add the controller's public IP address to the API key's whitelist."),
+    '-32': ('API Key has no permission for the current application',
+            'Grant the API key access to this voice application (app_id) in the LAAFFIC console.'),
+    '-68': ('The SIP is not in the idle state and cannot be used',
+            'The desk phone is busy (already in a call) or not registered: check that it is powered, '
+            'registered to the platform and idle, then call again.'),
+}
+
+UNKNOWN_CODE_REMEDY = 'An undocumented status code: see the reason text, and contact LAAFFIC support if it persists.'
+
+EXCERPT_LENGTH = 200
+
+
+def status_text(code):
+    """Return ``(meaning, remedy)`` for a status code given as a string or a number."""
+    return STATUS_CODES.get(str(code).strip(), (None, UNKNOWN_CODE_REMEDY))
+
+
+def excerpt(body, length=EXCERPT_LENGTH):
+    """A short, single-line excerpt of a response body for error messages."""
+    if body is None:
+        return ''
+    if isinstance(body, bytes):
+        body = body.decode('utf-8', errors='replace')
+    body = ' '.join(body.split())
+    return body if len(body) <= length else body[:length] + '...'
+
+
+class LaafficError(Exception):
+    """Base class of every error the collection raises; ``to_dict`` gives a structured form for results."""
+
+    kind = 'error'
+
+    def __init__(self, message, **details):
+        super(LaafficError, self).__init__(message)
+        self.message = message
+        self.details = details
+
+    def to_dict(self):
+        result = {'kind': self.kind, 'message': self.message}
+        result.update(self.details)
+        return result
+
+
+class OptionError(LaafficError):
+    """An option or parameter is invalid; raised before any request is sent."""
+
+    kind = 'option'
+
+    def __init__(self, field, message):
+        super(OptionError, self).__init__('%s: %s' % (field, message), field=field)
+        self.field = field
+
+
+class ApiStatusError(LaafficError):
+    """The platform answered HTTP 200 with a non-zero status."""
+
+    kind = 'api_status'
+
+    def __init__(self, code, reason, method, url, signed_at=None):
+        code = str(code).strip()
+        meaning, remedy = status_text(code)
+        text = 'LAAFFIC answered status %s (%s) to %s %s' % (code, reason or meaning or 'no reason given', method, url)
+        if code == '-16' and signed_at:
+            remedy = '%s Local UTC time signed: %s.' % (remedy, signed_at)
+        super(ApiStatusError, self).__init__(
+            '%s. %s' % (text, remedy), code=code, reason=reason, meaning=meaning, remedy=remedy, method=method, url=url)
+        self.code = code
+        self.reason = reason
+        self.remedy = remedy
+
+
+class HttpError(LaafficError):
+    """The platform answered with an HTTP status other than 200, or a body that is not a JSON object."""
+
+    kind = 'http'
+
+    def __init__(self, method, url, status, body=None, reason=None, retry_after=None):
+        if status == 200:
+            text = '%s %s answered HTTP 200 with a body that is not a JSON object' % (method, url)
+        else:
+            text = '%s %s answered HTTP %s%s' % (method, url, status, ' %s' % reason if reason else '')
+        body_excerpt = excerpt(body)
+        if body_excerpt:
+            text = '%s: %s' % (text, body_excerpt)
+        super(HttpError, self).__init__(text, method=method, url=url, http_status=status, body_excerpt=body_excerpt)
+        self.status = status
+        self.retry_after = retry_after
+
+
+class TransportError(LaafficError):
+    """No HTTP answer. ``sent`` tells whether the request may have reached the platform."""
+
+    kind = 'transport'
+
+    def __init__(self, method, url, cause, sent, remedy=None):
+        if sent:
+            text = '%s %s got no answer (%s); the request may have reached the platform' % (method, url, cause)
+        else:
+            text = '%s %s could not be sent (%s)' % (method, url, cause)
+        if remedy:
+            text = '%s. %s' % (text, remedy)
+        super(TransportError, self).__init__(text, method=method, url=url, cause=cause, sent=sent)
+        self.sent = sent

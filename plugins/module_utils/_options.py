@@ -1,0 +1,74 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, laaffic.voice contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# FOR INTERNAL COLLECTION USE ONLY. This module may change without notice.
+
+"""The connection options shared by every module and plugin, in one place.
+
+Modules merge ``CONNECTION_ARGSPEC`` into their argument spec; plugins read the same names with
+``get_option``. Either way ``ConnectionOptions.from_getter`` validates them, so core code never
+knows whether it runs in a module or a lookup.
+"""
+
+from __future__ import annotations
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.laaffic.voice.plugins.module_utils._errors import OptionError
+
+DEFAULT_API_URL = 'https://api.laaffic.com/v3'
+DEFAULT_TIMEOUT = 15
+
+CONNECTION_ARGSPEC = dict(
+    api_url=dict(type='str', default=DEFAULT_API_URL, fallback=(env_fallback, ['LAAFFIC_API_URL'])),
+    api_key=dict(type='str', no_log=False, fallback=(env_fallback, ['LAAFFIC_API_KEY'])),
+    api_secret=dict(type='str', no_log=True, fallback=(env_fallback, ['LAAFFIC_API_SECRET'])),
+    app_id=dict(type='str', fallback=(env_fallback, ['LAAFFIC_APP_ID'])),
+    timeout=dict(type='float', default=DEFAULT_TIMEOUT),
+    validate_certs=dict(type='bool', default=True),
+    ca_path=dict(type='path'),
+)
+
+OPTION_NAMES = tuple(CONNECTION_ARGSPEC)
+
+
+def _non_empty(field, value):
+    if value is None or not str(value).strip():
+        raise OptionError(field, 'must be a non-empty string (or set the LAAFFIC_%s environment variable)' % field.upper())
+    return str(value).strip()
+
+
+class ConnectionOptions(object):
+    """Validated connection options. ``repr`` never shows the secret."""
+
+    __slots__ = ('api_url', 'api_key', 'api_secret', 'app_id', 'timeout', 'validate_certs', 'ca_path')
+
+    def __init__(self, api_url=DEFAULT_API_URL, api_key=None, api_secret=None, app_id=None,
+                 timeout=DEFAULT_TIMEOUT, validate_certs=True, ca_path=None, require_app_id=False):
+        url = (api_url or DEFAULT_API_URL).strip()
+        scheme = url.split('://', 1)[0].lower() if '://' in url else ''
+        if scheme not in ('http', 'https') or not url.split('://', 1)[1].strip('/'):
+            raise OptionError('api_url', 'must be an http:// or https:// URL such as %s, got %r' % (DEFAULT_API_URL, url))
+        self.api_url = url.rstrip('/')
+        self.api_key = _non_empty('api_key', api_key)
+        self.api_secret = _non_empty('api_secret', api_secret)
+        self.app_id = _non_empty('app_id', app_id) if require_app_id or app_id is not None else None
+        try:
+            self.timeout = float(timeout if timeout is not None else DEFAULT_TIMEOUT)
+        except (TypeError, ValueError):
+            raise OptionError('timeout', 'must be a number of seconds greater than 0, got %r' % (timeout,))
+        if not self.timeout > 0:
+            raise OptionError('timeout', 'must be a number of seconds greater than 0, got %r' % (timeout,))
+        self.validate_certs = bool(validate_certs)
+        self.ca_path = ca_path or None
+
+    @classmethod
+    def from_getter(cls, getter, require_app_id=False):
+        """Build from any ``getter(name)``: ``module.params.get`` or a plugin's ``get_option``."""
+        return cls(require_app_id=require_app_id, **dict((name, getter(name)) for name in OPTION_NAMES))
+
+    def __repr__(self):
+        return 'ConnectionOptions(api_url=%r, api_key=%r, app_id=%r, timeout=%r, validate_certs=%r, ca_path=%r)' % (
+            self.api_url, self.api_key, self.app_id, self.timeout, self.validate_certs, self.ca_path)

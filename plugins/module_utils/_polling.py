@@ -1,0 +1,76 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, laaffic.voice contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# FOR INTERNAL COLLECTION USE ONLY. This module may change without notice.
+
+"""Deadlines, backoff and rate limiting: every wait in the collection goes through here."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+
+
+class Deadline(object):
+    """A point in monotonic time. ``None`` as timeout means no deadline."""
+
+    def __init__(self, timeout, clock=time.monotonic):
+        self._clock = clock
+        self.at = None if timeout is None else clock() + max(0.0, float(timeout))
+
+    def remaining(self):
+        if self.at is None:
+            return float('inf')
+        return max(0.0, self.at - self._clock())
+
+    def expired(self):
+        return self.remaining() <= 0
+
+    def clamp(self, delay):
+        """Return ``delay`` shortened so that it never runs past the deadline."""
+        return max(0.0, min(float(delay), self.remaining()))
+
+
+def backoff(initial, factor=1.5, maximum=10.0, jitter=0.1):
+    """Yield growing delays: initial, initial*factor, ... capped at ``maximum``, with +-``jitter`` relative noise."""
+    delay = max(0.0, float(initial))
+    while True:
+        noise = 1.0 + random.uniform(-jitter, jitter) if jitter else 1.0  # nosec - not used for security
+        yield max(0.0, delay * noise)
+        delay = min(maximum, delay * factor) if delay else maximum
+
+
+def parse_retry_after(value, default=None, maximum=60.0):
+    """Seconds to wait from a Retry-After header given in seconds; HTTP dates fall back to ``default``."""
+    if value is None:
+        return default
+    try:
+        seconds = float(str(value).strip())
+    except ValueError:
+        return default
+    return max(0.0, min(seconds, maximum))
+
+
+class RateLimiter(object):
+    """Spaces events at least ``1 / rate`` seconds apart across threads; a rate of 0 or None means no limit."""
+
+    def __init__(self, rate, clock=time.monotonic, sleep=time.sleep):
+        self.interval = 1.0 / float(rate) if rate else 0.0
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._next = None
+
+    def acquire(self):
+        if not self.interval:
+            return
+        with self._lock:
+            now = self._clock()
+            slot = now if self._next is None or self._next <= now else self._next
+            self._next = slot + self.interval
+        wait = slot - self._clock()
+        if wait > 0:
+            self._sleep(wait)

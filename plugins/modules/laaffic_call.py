@@ -1,0 +1,426 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, laaffic.voice contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: laaffic_call
+short_description: Place test calls through LAAFFIC SIP desk phones and verify each outcome
+version_added: 1.0.0
+description:
+  - Makes one or many SIP desk phones place a call (C(POST voice/sendSip)) and tells, phone by phone, whether the call
+    was accepted, rang, was answered, or failed and why.
+  - Many calls are placed concurrently in one task over one pooled HTTP session (O(concurrency), O(rate_limit)),
+    so smoke-testing hundreds of phones takes one task.
+  - With O(expect=ringing) or O(expect=answered) the module waits for each call's outcome, reading the platform's
+    call records (C(GET voice/recordSip/{voiceId})) or, when O(receiver_url) is set, the reports that the platform
+    pushed to the collection's report receiver (see the R(report_receiver role,ansible_collections.laaffic.voice.report_receiver_role)).
+  - B(No duplicate calls.) A call request is sent again only when it provably never reached the platform (connection
+    refused, name resolution failure, connect timeout) or when the platform answered HTTP 429 or 503 with a
+    C(Retry-After) header. A read timeout, or a connection lost after the request was sent, gives the verdict
+    V(unknown) for that call and is never retried. Reads (records, reports, balance) are retried with backoff.
+author:
+  - laaffic.voice contributors
+options:
+  account:
+    description:
+      - SIP account of the desk phone that places the call (as listed by the platform's C(sipQuery)).
+      - Used for a single call, and as the default of O(calls[].account).
+    type: str
+  callee:
+    description:
+      - Number to call, country code first, 7 to 15 digits.
+      - A leading C(+) and spaces, dashes, dots, slashes and parentheses are removed before validation,
+        so V(+49 30 1234-5678) is sent as V(493012345678).
+    type: str
+  display_num:
+    description:
+      - Caller ID to display, 7 to 15 digits (normalised like O(callee)). Empty or omitted lets the platform choose.
+    type: str
+  called_info:
+    description:
+      - Free text (at most 1000 characters) that the platform stores with the call and echoes in pushed reports.
+      - Defaults to a tag identifying this run and this phone, C(laaffic-voice:<run_id>:<index>:<account>), which is
+        how reports pushed to the receiver are matched to the calls of this task.
+    type: str
+  calls:
+    description:
+      - Place many calls in one task. Each item may set the keys below; a key not set in an item takes the task-level
+        value of the option with the same name.
+      - Every item is validated before anything is sent; when any item is invalid, no call is placed and the error
+        names each bad item by index and field.
+    type: list
+    elements: dict
+    suboptions:
+      account:
+        description: SIP account of the desk phone.
+        type: str
+      callee:
+        description: Number to call, 7 to 15 digits.
+        type: str
+      display_num:
+        description: Caller ID to display.
+        type: str
+      called_info:
+        description: Free text stored with the call.
+        type: str
+      expect:
+        description: The outcome this call must reach, see O(expect).
+        type: str
+        choices: [accepted, ringing, answered]
+  expect:
+    description:
+      - The outcome each call must reach.
+      - V(accepted) - the platform accepted the call request; the module does not wait.
+      - V(ringing) - the desk phone rang; satisfied as soon as the call's record (or the receiver) shows the ringing,
+        without waiting for the end of the call. An answered call also satisfies it.
+      - V(answered) - the call was answered.
+    type: str
+    choices: [accepted, ringing, answered]
+    default: accepted
+  wait_timeout:
+    description:
+      - Seconds to wait for the outcomes of all calls together, counted from when the last call was placed.
+      - A call whose outcome is not known by then gets the verdict V(timeout) (or V(rang) if it rang but was not answered).
+    type: float
+    default: 120
+  poll_interval:
+    description:
+      - Seconds between the first checks of the calls' outcomes. The interval grows by a factor of 1.3 per round up to 5 seconds
+        (or this value, if larger), and a wait never runs past O(wait_timeout).
+    type: float
+    default: 1
+  concurrency:
+    description:
+      - How many requests run at the same time, both when placing calls and when checking them.
+    type: int
+    default: 10
+  rate_limit:
+    description:
+      - At most this many calls placed per second. V(0) means no limit.
+    type: float
+    default: 0
+  receiver_url:
+    description:
+      - Base URL of the collection's report receiver (for example V(https://reports.example.com)). When set, outcomes are read
+        from the status reports and ringing notifications that the platform pushed to it, instead of the call records.
+    type: str
+  receiver_token:
+    description:
+      - Read token of the report receiver. Required with O(receiver_url).
+    type: str
+  fail_on:
+    description:
+      - V(shortfall) - the task fails when any call falls short of its expectation; the result still lists every call.
+      - V(none) - the task never fails because of a call's verdict; inspect RV(calls) and RV(summary).
+    type: str
+    choices: [shortfall, none]
+    default: shortfall
+  run_id:
+    description:
+      - Identifier of this run, used in the default O(called_info) tags. Generated (UTC time plus random characters) when omitted.
+    type: str
+extends_documentation_fragment:
+  - laaffic.voice.connection
+  - laaffic.voice.attributes
+  - laaffic.voice.attributes.action_group
+attributes:
+  check_mode:
+    support: full
+    details:
+      - In check mode every parameter is validated and the credentials are checked with a read-only request (C(getBalance));
+        no call is placed. The module returns RV(changed=true) and the calls it would have placed, with RV(calls[].verdict=null).
+  diff_mode:
+    support: none
+  idempotent:
+    description: Whether running the module twice changes nothing the second time.
+    support: none
+    details:
+      - Every run places new calls, which ring phones and cost money.
+notes:
+  - >-
+    Run the module on the controller (C(delegate_to: localhost)) or in an execution environment, with
+    C(ansible_python_interpreter: "{{ ansible_playbook_python }}") for localhost so that C(requests) is found.
+  - The module supports C(async) and C(poll) for long waits.
+  - RV(changed) is V(true) whenever a call was, or may have been, placed.
+seealso:
+  - module: laaffic.voice.laaffic_sign
+  - plugin: laaffic.voice.laaffic_record
+    plugin_type: lookup
+'''
+
+EXAMPLES = r'''
+- name: Ring one desk phone and wait until it rings
+  laaffic.voice.laaffic_call:
+    api_key: "{{ vault_laaffic_api_key }}"
+    api_secret: "{{ vault_laaffic_api_secret }}"
+    app_id: 4luaKsL2
+    account: desk-101
+    callee: "+49 30 1234 5678"
+    expect: ringing
+  delegate_to: localhost
+
+- name: Smoke-test every phone of the inventory in one task (credentials from module_defaults)
+  module_defaults:
+    group/laaffic.voice.laaffic:
+      api_key: "{{ vault_laaffic_api_key }}"
+      api_secret: "{{ vault_laaffic_api_secret }}"
+      app_id: "{{ laaffic_app_id }}"
+  block:
+    - name: Collect the phones of the play (host var laaffic_account)
+      ansible.builtin.set_fact:
+        phone_calls: "{{ phone_calls | default([]) + [{'account': hostvars[item].laaffic_account}] }}"
+      loop: "{{ ansible_play_hosts }}"
+      run_once: true
+
+    - name: Call through all phones
+      laaffic.voice.laaffic_call:
+        callee: "{{ smoke_test_number }}"
+        expect: ringing
+        concurrency: 20
+        rate_limit: 50
+        wait_timeout: 90
+        fail_on: none
+        calls: "{{ phone_calls }}"
+      run_once: true
+      delegate_to: localhost
+      register: smoke
+
+    - name: Show the phones that fell short
+      ansible.builtin.debug:
+        msg: "{{ smoke.calls | rejectattr('ok') | map(attribute='account') | list }}"
+      run_once: true
+
+- name: Several phones with their own expectations, verified through the report receiver
+  laaffic.voice.laaffic_call:
+    callee: "493012345678"
+    receiver_url: https://laaffic-reports.example.com
+    receiver_token: "{{ vault_receiver_token }}"
+    calls:
+      - account: reception-01
+        expect: answered
+      - account: lobby-01
+        expect: ringing
+      - account: warehouse-07
+        callee: "4940987654321"
+  delegate_to: localhost
+
+- name: Check mode validates everything and the credentials, and places no call
+  laaffic.voice.laaffic_call:
+    account: desk-101
+    callee: "493012345678"
+  check_mode: true
+  delegate_to: localhost
+
+- name: Long waits in the background
+  laaffic.voice.laaffic_call:
+    account: desk-101
+    callee: "493012345678"
+    expect: answered
+    wait_timeout: 600
+  async: 700
+  poll: 15
+  delegate_to: localhost
+'''
+
+RETURN = r'''
+run_id:
+  description: Identifier of this run, as used in the default called_info tags.
+  returned: always
+  type: str
+  sample: 20261126T153000Z-1a2b3c4d
+calls:
+  description: Every call, in the order of O(calls) (or the single call).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    index:
+      description: Position of the call in O(calls).
+      type: int
+      sample: 0
+    account:
+      description: SIP account of the desk phone.
+      type: str
+      sample: desk-101
+    callee:
+      description: Number called, as sent.
+      type: str
+      sample: '493012345678'
+    display_num:
+      description: Caller ID sent, or null.
+      type: str
+      sample: null
+    called_info:
+      description: The called_info sent with the call.
+      type: str
+      sample: laaffic-voice:20261126T153000Z-1a2b3c4d:0:desk-101
+    expect:
+      description: The outcome the call had to reach.
+      type: str
+      sample: ringing
+    voice_id:
+      description: The platform's ID of the call, null when no call was accepted.
+      type: str
+      sample: '2611261530001000001'
+    verdict:
+      description:
+        - V(accepted) - accepted by the platform, not waited for.
+        - V(rang) - the phone rang and the call was not answered.
+        - V(answered) - the call was answered.
+        - V(failed) - the record says the call was not established (see RV(calls[].termination_reason), RV(calls[].sip_code)).
+        - V(rejected) - the platform refused the call (see RV(calls[].api_status) and RV(calls[].remedy)), or it could not be sent.
+        - V(timeout) - no conclusive record within O(wait_timeout).
+        - V(unknown) - the request may have reached the platform but no answer came back; it was not sent again.
+        - V(null) in check mode.
+      type: str
+      sample: rang
+    ok:
+      description: Whether the verdict meets the expectation.
+      type: bool
+      sample: true
+    reason:
+      description: Why the call got its verdict, in words.
+      type: str
+      sample: rang at 2026-11-26T15:30:02+08:00
+    remedy:
+      description: What to do about a call that fell short, when known.
+      type: str
+      sample: null
+    api_status:
+      description: The platform's status code for a rejected call, such as V(-68).
+      type: str
+      sample: null
+    submit_time:
+      description: When the platform accepted the call (ISO-8601), from the record or report.
+      type: str
+    ringing_time:
+      description: When the phone started ringing (ISO-8601), or null.
+      type: str
+    answer_time:
+      description: When the call was answered (ISO-8601), or null.
+      type: str
+    hangup_time:
+      description: When the call ended (ISO-8601), or null.
+      type: str
+    termination_code:
+      description: The platform's termination code, or null.
+      type: str
+    termination_reason:
+      description: The platform's termination reason, or null.
+      type: str
+    sip_code:
+      description: The SIP code of the call's end, or null.
+      type: str
+    call_status:
+      description: The platform's callStatus (50 connected, 20 not picked up, 10 busy, ...), or null.
+      type: int
+summary:
+  description: How many calls got each verdict, how many met their expectation (C(ok)) and how many fell short (C(short)).
+  returned: always
+  type: dict
+  sample: {total: 3, ok: 2, short: 1, accepted: 0, rang: 1, answered: 1, failed: 0, rejected: 1, timeout: 0, unknown: 0}
+balance:
+  description: The account balance read in check mode to validate the credentials.
+  returned: check mode
+  type: dict
+  sample: {balance: '99.990000', gift: '50.00000', credit: '0'}
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.laaffic.voice.plugins.module_utils._calls import CallRunner, build_calls, new_run_id, summarize
+from ansible_collections.laaffic.voice.plugins.module_utils._errors import LaafficError, OptionError
+from ansible_collections.laaffic.voice.plugins.module_utils._module import argument_spec, client as make_client, connection_options, fail
+from ansible_collections.laaffic.voice.plugins.module_utils._receiver import ReceiverClient
+
+EXPECT = ['accepted', 'ringing', 'answered']
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=argument_spec(
+            account=dict(type='str'),
+            callee=dict(type='str'),
+            display_num=dict(type='str'),
+            called_info=dict(type='str'),
+            calls=dict(type='list', elements='dict', options=dict(
+                account=dict(type='str'),
+                callee=dict(type='str'),
+                display_num=dict(type='str'),
+                called_info=dict(type='str'),
+                expect=dict(type='str', choices=EXPECT),
+            )),
+            expect=dict(type='str', choices=EXPECT, default='accepted'),
+            wait_timeout=dict(type='float', default=120),
+            poll_interval=dict(type='float', default=1),
+            concurrency=dict(type='int', default=10),
+            rate_limit=dict(type='float', default=0),
+            receiver_url=dict(type='str'),
+            receiver_token=dict(type='str', no_log=True),
+            fail_on=dict(type='str', choices=['shortfall', 'none'], default='shortfall'),
+            run_id=dict(type='str'),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    run_id = params['run_id'] or new_run_id()
+    result = dict(changed=False, run_id=run_id, calls=[], summary=summarize([]))
+
+    checks = [
+        ('wait_timeout', params['wait_timeout'] >= 0, 'must be 0 or more seconds'),
+        ('poll_interval', params['poll_interval'] > 0, 'must be more than 0 seconds'),
+        ('concurrency', 1 <= params['concurrency'] <= 100, 'must be between 1 and 100'),
+        ('rate_limit', params['rate_limit'] >= 0, 'must be 0 (no limit) or a positive number of calls per second'),
+    ]
+    errors = ['%s: %s, got %r' % (name, message, params[name]) for name, good, message in checks if not good]
+    calls, call_errors = build_calls(params, run_id)
+    errors.extend(call_errors)
+    if errors:
+        module.fail_json(msg='Invalid parameters, no call was placed: %s' % '; '.join(errors), errors=errors, **result)
+
+    options = connection_options(module, require_app_id=True)
+    client = make_client(module, options, pool_size=params['concurrency'])
+    receiver = None
+    if params['receiver_url'] or params['receiver_token']:
+        try:
+            receiver = ReceiverClient(client.session, params['receiver_url'], params['receiver_token'], options.timeout,
+                                      client.verify, log=module.debug)
+        except OptionError as exc:
+            fail(module, exc, **result)
+
+    result['calls'] = [call.to_dict() for call in calls]
+    if module.check_mode:
+        try:
+            result['balance'] = client.get_balance()
+        except LaafficError as exc:
+            fail(module, exc, **result)
+        for item in result['calls']:
+            item['reason'] = 'check mode: not placed'
+        result['changed'] = True
+        module.exit_json(**result)
+
+    runner = CallRunner(client, options.app_id, concurrency=params['concurrency'], rate_limit=params['rate_limit'],
+                        poll_interval=params['poll_interval'], receiver=receiver, run_id=run_id)
+    try:
+        runner.run(calls, params['wait_timeout'])
+    finally:
+        client.close()
+    result.update(changed=any(call.may_exist for call in calls), calls=[call.to_dict() for call in calls], summary=summarize(calls))
+    short = [call for call in calls if not call.ok]
+    if short:
+        names = ', '.join('%s (%s: %s)' % (call.account, call.verdict, call.reason) for call in short[:10])
+        more = ' and %d more' % (len(short) - 10) if len(short) > 10 else ''
+        result['msg'] = '%d of %d calls fell short of their expectation: %s%s' % (len(short), len(calls), names, more)
+        if params['fail_on'] == 'shortfall':
+            module.fail_json(**result)
+    else:
+        result['msg'] = 'all %d calls met their expectation' % len(calls)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,38 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, laaffic.voice contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# FOR INTERNAL COLLECTION USE ONLY. This module may change without notice.
+
+"""Base class of the collection's lookups: options through set_options/get_option, the shared client."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleLookupError
+from ansible.plugins.lookup import LookupBase
+from ansible.utils.display import Display
+
+from ansible_collections.laaffic.voice.plugins.module_utils._client import HAS_REQUESTS, LaafficClient
+from ansible_collections.laaffic.voice.plugins.module_utils._errors import LaafficError
+from ansible_collections.laaffic.voice.plugins.module_utils._options import ConnectionOptions
+
+display = Display()
+
+
+class LaafficLookupBase(LookupBase):
+    """Reads every option with get_option, so env, ini, vars and direct keyword sources all work."""
+
+    def load_options(self, variables, kwargs):
+        self.set_options(var_options=variables, direct=kwargs)
+
+    def connection_options(self, require_app_id=False):
+        try:
+            return ConnectionOptions.from_getter(self.get_option, require_app_id=require_app_id)
+        except LaafficError as exc:
+            raise AnsibleLookupError(exc.message)
+
+    def client(self, options):
+        if not HAS_REQUESTS:
+            raise AnsibleLookupError('the %s lookup needs the Python library "requests" on the controller: pip install requests' % self._load_name)
+        return LaafficClient(options, log=lambda line: display.vvv('laaffic: %s' % line))
