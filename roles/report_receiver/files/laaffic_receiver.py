@@ -180,11 +180,11 @@ def build_config(args, environ=None):
 def check_secrets(cfg):
     if not cfg.secret:
         raise ConfigError('a push secret is required (--secret, RECEIVER_SECRET or "secret" in the config file)')
-    if not SECRET_RE.match(cfg.secret):
+    if not SECRET_RE.fullmatch(cfg.secret):
         raise ConfigError('the push secret must be 16-256 characters from A-Z a-z 0-9 . _ ~ -')
     if not cfg.token:
         raise ConfigError('a read token is required (--token, RECEIVER_TOKEN or "token" in the config file)')
-    if not TOKEN_RE.match(cfg.token):
+    if not TOKEN_RE.fullmatch(cfg.token):
         raise ConfigError('the read token must be 16-512 printable ASCII characters without spaces')
 
 
@@ -248,7 +248,7 @@ def _ident(value, what):
         raise BadRequest('%s must be a string or an integer' % what)
     if isinstance(value, int):
         value = str(value)
-    if not isinstance(value, str) or not VOICE_ID_RE.match(value):
+    if not isinstance(value, str) or not VOICE_ID_RE.fullmatch(value):
         raise BadRequest('%s must be 1-128 printable characters' % what)
     _encodable(value, what)
     return value
@@ -780,6 +780,8 @@ class Receiver:
         self.respond(writer, status, body_out, keep)
         self.log(method=method[:16], path=self.redact(target), status=status, bytes=len(body_out), req_bytes=req_bytes,
                  ms=round((time.monotonic() - started) * 1000, 3), ip=ip_text)
+        if status == 413:
+            await _linger(reader, writer)
         return keep
 
     def route(self, method, target, ip):
@@ -961,6 +963,24 @@ async def _read_chunked(reader):
         line = await reader.readuntil(b'\r\n')
         if line == b'\r\n':
             return bytes(body)
+
+
+async def _linger(reader, writer, budget=4 * MAX_BODY, seconds=2.0):
+    """After an early error answer, discard (never store) what the client still sends, for a bounded
+    amount of bytes and time, so that it can read the answer instead of getting a connection reset."""
+    try:
+        await writer.drain()
+        deadline = time.monotonic() + seconds
+        while budget > 0:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            chunk = await asyncio.wait_for(reader.read(65536), remaining)
+            if not chunk:
+                break
+            budget -= len(chunk)
+    except (asyncio.TimeoutError, ConnectionError, OSError):
+        pass
 
 
 def _write_atomic(path, text):
