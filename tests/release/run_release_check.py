@@ -99,9 +99,9 @@ def check_installed(collections, env, bindir):
                          env=env, check=True, capture_output=True, text=True).stdout
     found = json.loads(out)
     paths = [os.path.realpath(os.path.dirname(path)) for path, cols in found.items() if 'laaffic.voice' in cols]
-    expected = os.path.realpath(os.path.join(collections, 'ansible_collections'))
+    expected = os.path.realpath(collections)
     if paths != [expected]:
-        raise SystemExit('release check: laaffic.voice found in %r, expected only under %s' % (paths, expected))
+        raise SystemExit('release check: laaffic.voice found in %r, expected only in %s' % (paths, expected))
     print('release check: ansible finds laaffic.voice only in %s' % expected)
 
 
