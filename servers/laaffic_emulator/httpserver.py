@@ -253,8 +253,9 @@ class HttpProtocol(asyncio.Protocol):
             'keep-alive' if keep else 'close')
         if resp.headers:
             head += ''.join('%s: %s\r\n' % item for item in resp.headers)
-        self.transport.write((head + '\r\n').encode('latin-1') + resp.body)
+        # logged before writing, so whoever sees the answer can also see its log line
         self.app.log_request(req, resp.status, resp.lstatus, started)
+        self.transport.write((head + '\r\n').encode('latin-1') + resp.body)
         if not keep:
             self.closed = True
             self.transport.close()

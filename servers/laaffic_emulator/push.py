@@ -132,8 +132,12 @@ class Pusher:
             self.timers.discard(self.held_timer)
             self.held_timer = None
         held, self.held = self.held, []
-        for report in reversed(held):
-            self._emit(report)
+        # newest first; staggered so the receiver really sees them in that order
+        for number, report in enumerate(reversed(held)):
+            if number == 0:
+                self._emit(report)
+            else:
+                self._later(0.05 * number, self._emit, report)
 
     def _emit(self, report):
         if self.settings['push_format'] == 'batch':
