@@ -16,6 +16,7 @@ import os
 import pwd
 import re
 import secrets
+import shutil
 import stat
 import subprocess
 import sys
@@ -154,6 +155,9 @@ def test_role_none_mode_installs_starts_and_is_idempotent(layout):
                              'ExecStart=%s %s/laaffic_receiver.py --config %s' % (sys.executable, install, config_file)]:
         assert line in lines, line
     assert 'AmbientCapabilities=' in lines
+    if shutil.which('systemd-analyze'):
+        verified = subprocess.run(['systemd-analyze', 'verify', unit], capture_output=True, text=True, timeout=60, check=False)
+        assert verified.returncode == 0, verified.stderr
 
     # the background process runs: push a report and read it back
     with open(os.path.join(state, 'receiver.port'), encoding='ascii') as handle:

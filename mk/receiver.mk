@@ -1,0 +1,38 @@
+# The LAAFFIC status report receiver (roles/report_receiver/files/laaffic_receiver.py), its tests and benchmark.
+# Included by the Makefile; uses its PY, venv and collection targets.
+#
+#   make receiver        - run the receiver in the foreground on RECEIVER_HOST:RECEIVER_PORT (127.0.0.1:8098)
+#                          with the database RECEIVER_DB; RECEIVER_SECRET / RECEIVER_TOKEN are generated and
+#                          printed once when not given (request logs never show them)
+#   make test-receiver   - pytest of the receiver and of the report_receiver role
+#   make bench-receiver  - pushes/s and acknowledgement latency on loopback (prints the machine too)
+
+RECEIVER_HOST ?= 127.0.0.1
+RECEIVER_PORT ?= 8098
+RECEIVER_DB ?= .build/receiver/reports.db
+RECEIVER_SECRET ?=
+RECEIVER_TOKEN ?=
+RECEIVER_ALLOW ?=
+RECEIVER_FILE := roles/report_receiver/files/laaffic_receiver.py
+
+TEST_TARGETS += test-receiver
+BENCH_TARGETS += bench-receiver
+
+.PHONY: receiver test-receiver bench-receiver
+
+receiver: venv
+	@mkdir -p $(dir $(RECEIVER_DB))
+	@secret='$(RECEIVER_SECRET)'; token='$(RECEIVER_TOKEN)'; \
+	if [ -z "$$secret" ]; then secret=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(24))'); \
+	  echo "receiver: generated push secret; push URL: http://$(RECEIVER_HOST):$(RECEIVER_PORT)/push/$$secret"; fi; \
+	if [ -z "$$token" ]; then token=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(24))'); \
+	  echo "receiver: generated read token: $$token  (Authorization: Bearer <token>)"; fi; \
+	echo "receiver: listening on http://$(RECEIVER_HOST):$(RECEIVER_PORT), database $(RECEIVER_DB); Ctrl-C stops it"; \
+	RECEIVER_SECRET="$$secret" RECEIVER_TOKEN="$$token" RECEIVER_HOST='$(RECEIVER_HOST)' RECEIVER_PORT='$(RECEIVER_PORT)' \
+	  RECEIVER_DB='$(RECEIVER_DB)' RECEIVER_ALLOW='$(RECEIVER_ALLOW)' exec $(PY) $(RECEIVER_FILE)
+
+test-receiver: collection
+	$(PY) -m pytest -q tests/receiver
+
+bench-receiver: venv
+	$(PY) bench/bench_receiver.py $(BENCH_RECEIVER_ARGS)
