@@ -15,7 +15,7 @@ The exit code is the playbook's: 0 exactly when every phone got the verdict demo
 in ``demo_expected_verdict``. No credentials (the emulator takes the vendor documentation's example
 key) and no network beyond loopback are needed. Standard library only.
 
-    python demo/run_demo.py [--report-dir DIR] [-- extra ansible-playbook arguments]
+    python demo/run_demo.py [--report-dir DIR] [--inventory FILE] [-- extra ansible-playbook arguments]
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(description='Run the desk-phone smoke test demo against the local emulator and receiver.')
     parser.add_argument('--report-dir', default=DEFAULT_REPORT_DIR,
                         help='directory for the JUnit XML and HTML reports (default: %(default)s)')
+    parser.add_argument('--inventory', default=INVENTORY, help='inventory of simulated phones (default: %(default)s)')
     parser.add_argument('--scenario', default='default', help='emulator scenario (default: %(default)s)')
     parser.add_argument('--ansible-playbook', dest='ansible_playbook', default=None,
                         help='ansible-playbook to run (default: the one next to this Python, else the one on PATH)')
@@ -124,7 +125,7 @@ def run(args):
         emulator.start()
         print('run_demo: receiver on %s, emulator on %s (scenario %s)' % (receiver.base, emulator.base, args.scenario), flush=True)
         extra_vars = write_extra_vars(tmpdir, emulator, receiver, report_dir)
-        cmd = [ansible_playbook, '-i', INVENTORY, PLAYBOOK, '-e', '@' + extra_vars] + list(args.playbook_args)
+        cmd = [ansible_playbook, '-i', os.path.abspath(args.inventory), PLAYBOOK, '-e', '@' + extra_vars] + list(args.playbook_args)
         rc = subprocess.call(cmd, env=playbook_env(), cwd=ROOT)
         print('run_demo: ansible-playbook exited with %d' % rc, flush=True)
         for label, path in (('JUnit XML report', junit), ('HTML report', html)):
