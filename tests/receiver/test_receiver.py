@@ -11,14 +11,13 @@ import random
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 import uuid
 
 import pytest
 
-from support.receiver import RECEIVER_FILE, Receiver
+from support.receiver import RECEIVER_FILE, RECEIVER_PYTHON, Receiver
 
 CALL_KEYS = {'voiceId', 'calledInfo', 'account', 'ringing', 'ringingTime', 'final', 'report', 'firstSeen', 'updated', 'seq'}
 
@@ -495,7 +494,7 @@ def test_trusted_proxy_forwarded_for():
 def run_cli(args, env=None, timeout=20):
     child_env = {k: v for k, v in os.environ.items() if not k.startswith('RECEIVER_')}
     child_env.update(env or {})
-    return subprocess.run([sys.executable, RECEIVER_FILE] + list(args), env=child_env, capture_output=True, text=True,
+    return subprocess.run([RECEIVER_PYTHON, RECEIVER_FILE] + list(args), env=child_env, capture_output=True, text=True,
                           timeout=timeout, check=False)
 
 

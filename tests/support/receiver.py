@@ -10,6 +10,7 @@
         assert rcv.report('1')['final']
 
 Secrets must be 16+ characters (A-Z a-z 0-9 . _ ~ -), tokens 16+ printable characters.
+LAAFFIC_RECEIVER_PYTHON selects the interpreter that runs the receiver (default: this one).
 Standard library only.
 """
 
@@ -30,6 +31,8 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RECEIVER_FILE = os.path.join(ROOT, 'roles', 'report_receiver', 'files', 'laaffic_receiver.py')
+# Interpreter that runs the receiver (the role deploys it for any system python3 >= 3.9).
+RECEIVER_PYTHON = os.environ.get('LAAFFIC_RECEIVER_PYTHON') or sys.executable
 
 
 class Receiver:
@@ -46,7 +49,7 @@ class Receiver:
         child_env = {k: v for k, v in os.environ.items() if not k.startswith('RECEIVER_')}
         child_env.update({'RECEIVER_SECRET': self.secret, 'RECEIVER_TOKEN': self.token, 'RECEIVER_HOST': '127.0.0.1'})
         child_env.update(env or {})
-        cmd = [python or sys.executable, RECEIVER_FILE, '--port', '0', '--port-file', self.port_file, '--db', self.db]
+        cmd = [python or RECEIVER_PYTHON, RECEIVER_FILE, '--port', '0', '--port-file', self.port_file, '--db', self.db]
         cmd.extend(args)
         self._log = open(self.log_path, 'ab')  # pylint: disable=consider-using-with
         self.proc = subprocess.Popen(cmd, env=child_env, stdin=subprocess.DEVNULL, stdout=self._log,  # pylint: disable=consider-using-with
