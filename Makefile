@@ -21,10 +21,10 @@ export PATH := $(BIN):$(PATH)
 export PYTHONPATH := $(COLLECTIONS):$(CURDIR)/servers:$(CURDIR)/tests
 
 # Each mk/*.mk fragment adds its own targets and appends to these lists.
-TEST_TARGETS := test-unit test-docs test-lint test-sanity
+TEST_TARGETS := test-unit test-integration test-docs test-lint test-sanity
 BENCH_TARGETS :=
 
-.PHONY: help venv collection demo test bench sanity test-unit test-docs test-lint test-sanity clean
+.PHONY: help venv collection demo test bench sanity test-unit test-integration test-docs test-lint test-sanity clean
 help:
 	@echo "make demo    - run the main job (see README)"
 	@echo "make test    - run the whole test suite"
@@ -56,6 +56,10 @@ bench: $(BENCH_TARGETS)
 
 test-unit: collection
 	$(PY) -m pytest -q tests/unit
+
+# ansible-playbook runs of the modules and lookups against the emulator (started and stopped by the tests).
+test-integration: collection
+	$(PY) -m pytest -q tests/integration/test_laaffic_*.py
 
 # Every module and plugin's documentation must render.
 test-docs: collection

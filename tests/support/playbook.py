@@ -14,6 +14,17 @@ BIN = os.path.dirname(sys.executable)
 COLLECTIONS = os.path.join(ROOT, '.build', 'collections')
 
 
+def _registered(tasks):
+    """Names registered by the tasks, in blocks too."""
+    names = []
+    for task in tasks:
+        if 'register' in task:
+            names.append(task['register'])
+        for key in ('block', 'rescue', 'always'):
+            names.extend(_registered(task.get(key) or []))
+    return names
+
+
 class PlaybookRun(object):
     def __init__(self, proc, results_path):
         self.rc = proc.returncode
@@ -27,7 +38,7 @@ class PlaybookRun(object):
 def run_playbook(tmp_path, tasks, extra_vars=None, env=None, verbosity=0, check=False, collections=COLLECTIONS, play_vars=None):
     """Run ``tasks`` on localhost. Each task that registers a variable gets it saved to results[name]."""
     results_path = str(tmp_path / 'results.json')
-    registered = [task['register'] for task in tasks if 'register' in task]
+    registered = _registered(tasks)
     save = {
         'name': 'Save the registered results',
         'ansible.builtin.copy': {

@@ -1,0 +1,257 @@
+"""laaffic_call through ansible-playbook against the emulator."""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+import time
+
+import pytest
+
+from support.emulator import Emulator
+from support.playbook import run_playbook
+
+from support.credentials import CREDENTIALS
+
+CALLEE = '4930123456'
+
+
+def call_task(auth, register='r', **options):
+    args = dict(auth, callee=CALLEE)
+    args.update(options)
+    return {'name': 'Call', 'laaffic.voice.laaffic_call': args, 'register': register}
+
+
+def by_account(result):
+    return dict((call['account'], call) for call in result['calls'])
+
+
+def test_every_verdict(tmp_path, emu, auth):
+    expectations = {
+        'desk-answer-01': ('answered', 'answered'),
+        'desk-noanswer-01': ('answered', 'rang'),
+        'desk-reject-01': ('ringing', 'failed'),
+        'desk-offline-01': ('ringing', 'rejected'),
+        'desk-flaky-02': ('ringing', 'failed'),
+        'desk-slowapi-01': ('ringing', 'unknown'),
+        'desk-late-01': ('ringing', 'timeout'),
+        'desk-answer-02': ('accepted', 'accepted'),
+    }
+    calls = [{'account': account, 'expect': expect} for account, (expect, dummy) in expectations.items()]
+    run = run_playbook(tmp_path, [call_task(auth, calls=calls, wait_timeout=7, timeout=2, poll_interval=0.3, fail_on='none')])
+    assert run.rc == 0, run.output
+    result = run.results['r']
+    assert [call['account'] for call in result['calls']] == list(expectations)
+    assert [call['index'] for call in result['calls']] == list(range(len(expectations)))
+    for account, call in by_account(result).items():
+        assert call['verdict'] == expectations[account][1], call
+    calls = by_account(result)
+    assert calls['desk-answer-01']['ok'] and calls['desk-answer-01']['answer_time'] and calls['desk-answer-01']['voice_id']
+    assert calls['desk-noanswer-01']['ringing_time'] and not calls['desk-noanswer-01']['ok']
+    assert calls['desk-noanswer-01']['sip_code'] == '480'
+    assert calls['desk-reject-01']['sip_code'] == '486' and calls['desk-reject-01']['termination_reason']
+    assert calls['desk-offline-01']['api_status'] == '-68' and 'registered' in calls['desk-offline-01']['remedy']
+    assert calls['desk-slowapi-01']['voice_id'] is None and 'not sent again' in calls['desk-slowapi-01']['reason']
+    assert calls['desk-answer-02']['ringing_time'] is None
+    assert result['summary'] == {'total': 8, 'ok': 2, 'short': 6, 'accepted': 1, 'rang': 1, 'answered': 1, 'failed': 2,
+                                 'rejected': 1, 'timeout': 1, 'unknown': 1}
+    assert result['changed'] is True
+    placed = [c['account'] for c in emu.calls()]
+    assert sorted(placed) == sorted(a for a in expectations if a != 'desk-offline-01')
+
+
+def test_shortfall_fails_the_task_and_names_phones(tmp_path, emu, auth):
+    run = run_playbook(tmp_path, [call_task(auth, calls=[{'account': 'desk-answer-01'}, {'account': 'desk-offline-01'}])])
+    assert run.rc != 0
+    assert '1 of 2 calls fell short' in run.output and 'desk-offline-01 (rejected' in run.output
+    assert len(run.results['r']['calls']) == 2
+
+
+def test_ringing_does_not_wait_for_hangup(tmp_path, emu, auth):
+    started = time.time()
+    run = run_playbook(tmp_path, [call_task(auth, account='desk-longcall-01', expect='ringing', poll_interval=0.2)])
+    assert run.rc == 0, run.output
+    call = run.results['r']['calls'][0]
+    assert call['verdict'] in ('rang', 'answered') and call['hangup_time'] is None
+    assert time.time() - started < 25  # the call itself lasts 30 s
+
+
+def test_single_call_and_callee_normalisation(tmp_path, emu, auth):
+    run = run_playbook(tmp_path, [call_task(auth, account='desk-answer-01', callee='+49 30-123.456', display_num='(0049) 301 234 567')])
+    assert run.rc == 0, run.output
+    call = run.results['r']['calls'][0]
+    assert call['verdict'] == 'accepted' and call['callee'] == '4930123456'
+    placed = emu.calls()
+    assert len(placed) == 1 and placed[0]['callee'] == '4930123456' and placed[0]['displayNum'] == '0049301234567'
+    assert placed[0]['calledInfo'] == call['called_info'] and call['called_info'].startswith('laaffic-voice:')
+    assert call['called_info'].endswith(':0:desk-answer-01')
+
+
+def test_invalid_items_place_no_call(tmp_path, emu, auth):
+    calls = [{'account': 'desk-answer-01'}, {'account': 'desk-answer-02', 'callee': '12ab'}, {'callee': '4930123456'},
+             {'account': 'desk-answer-01', 'display_num': '123'}, {'account': 'desk-noanswer-01', 'called_info': 'x' * 1001}]
+    run = run_playbook(tmp_path, [call_task(auth, calls=calls)])
+    assert run.rc != 0
+    for text in ('calls[1].callee: must be 7-15 digits', 'calls[2].account: is required', 'calls[3].display_num',
+                 'calls[4].called_info: must be at most 1000'):
+        assert text in run.output
+    assert 'calls[0]' not in run.output
+    assert emu.calls() == []
+
+
+@pytest.mark.parametrize('options, words', [
+    ({'api_url': 'ftp://127.0.0.1/'}, 'api_url: must be an http:// or https:// URL'),
+    ({'api_key': ''}, 'api_key: must be a non-empty string'),
+    ({'app_id': ''}, 'app_id: must be a non-empty string'),
+    ({'concurrency': 0}, 'concurrency: must be between 1 and 100'),
+])
+def test_bad_options_fail_before_sending(tmp_path, emu, auth, options, words):
+    run = run_playbook(tmp_path, [call_task(dict(auth, **options), account='desk-answer-01')])
+    assert run.rc != 0 and words in run.output
+    assert emu.calls() == []
+
+
+def test_check_mode_places_nothing(tmp_path, emu, auth):
+    run = run_playbook(tmp_path, [call_task(auth, calls=[{'account': 'desk-answer-01'}, {'account': 'desk-noanswer-01'}])], check=True)
+    assert run.rc == 0, run.output
+    result = run.results['r']
+    assert result['changed'] is True and [c['verdict'] for c in result['calls']] == [None, None]
+    assert [c['account'] for c in result['calls']] == ['desk-answer-01', 'desk-noanswer-01']
+    assert 'balance' in result['balance']
+    assert emu.calls() == []
+
+
+def test_check_mode_checks_credentials(tmp_path, emu, auth):
+    run = run_playbook(tmp_path, [call_task(dict(auth, api_secret='wrong'), account='desk-answer-01')], check=True)
+    assert run.rc != 0 and 'status -1' in run.output and 'api_key, api_secret and app_id' in run.output
+    assert emu.calls() == []
+
+
+def test_credentials_from_environment_and_module_defaults(tmp_path, emu):
+    env = {'LAAFFIC_API_URL': emu.api_url, 'LAAFFIC_API_KEY': CREDENTIALS['api_key'], 'LAAFFIC_API_SECRET': CREDENTIALS['api_secret'],
+           'LAAFFIC_APP_ID': CREDENTIALS['app_id']}
+    tasks = [
+        {'name': 'From the environment', 'laaffic.voice.laaffic_call': {'account': 'desk-answer-01', 'callee': CALLEE}, 'register': 'env'},
+        {'name': 'From module_defaults', 'module_defaults': {'group/laaffic.voice.laaffic': dict(CREDENTIALS, api_url=emu.api_url)},
+         'block': [{'name': 'Call', 'laaffic.voice.laaffic_call': {'account': 'desk-answer-02', 'callee': CALLEE}, 'register': 'defaults'},
+                   {'name': 'Sign', 'laaffic.voice.laaffic_sign': {}, 'register': 'signed', 'no_log': True}]},
+    ]
+    run = run_playbook(tmp_path, tasks, env=env)
+    assert run.rc == 0, run.output
+    assert run.results['env']['calls'][0]['verdict'] == 'accepted'
+    assert run.results['defaults']['calls'][0]['verdict'] == 'accepted'
+    assert run.results['signed']['headers']['Api-Key'] == CREDENTIALS['api_key']
+    assert len(emu.calls()) == 2
+
+
+def test_batch_of_200_phones(tmp_path):
+    with Emulator(scenario='fleet', quiet=True) as fleet:
+        calls = [{'account': 'fleet-%04d' % n} for n in range(1, 201)]
+        run = run_playbook(tmp_path, [call_task(dict(CREDENTIALS, api_url=fleet.api_url), calls=calls, expect='ringing', concurrency=20)])
+        assert run.rc == 0, run.output
+        result = run.results['r']
+        assert result['summary']['rang'] == 200 and result['summary']['ok'] == 200
+        assert [c['account'] for c in result['calls']] == [c['account'] for c in calls]
+        placed = fleet.calls()
+        assert len(placed) == 200 and len(set(c['account'] for c in placed)) == 200
+
+
+def test_concurrency_limit_visible_in_arrivals(tmp_path, emu, auth):
+    delay, concurrency = 0.6, 3
+    accounts = ['slow-%02d' % n for n in range(9)]
+    for account in accounts:
+        emu.phone(account, behaviour='slow_api', api_delay=delay, then='answer', ring_after=0.5, answer_after=0.5, talk=1)
+    run = run_playbook(tmp_path, [call_task(auth, calls=[{'account': a} for a in accounts], concurrency=concurrency)])
+    assert run.rc == 0, run.output
+    arrivals = sorted(c['time'] for c in emu.calls())
+    assert len(arrivals) == 9
+    for moment in arrivals:
+        in_flight = [t for t in arrivals if moment - delay < t <= moment]
+        assert len(in_flight) <= concurrency
+    assert max(len([t for t in arrivals if moment - delay < t <= moment]) for moment in arrivals) == concurrency
+
+
+def test_rate_limit_visible_in_arrivals(tmp_path):
+    with Emulator(scenario='fleet', quiet=True) as fleet:
+        rate = 10.0
+        calls = [{'account': 'fleet-%04d' % n} for n in range(1, 16)]
+        run = run_playbook(tmp_path, [call_task(dict(CREDENTIALS, api_url=fleet.api_url), calls=calls, rate_limit=rate, concurrency=10)])
+        assert run.rc == 0, run.output
+        arrivals = sorted(c['time'] for c in fleet.calls())
+        assert len(arrivals) == 15
+        assert arrivals[-1] - arrivals[0] >= (len(arrivals) - 1) / rate * 0.9
+        for moment in arrivals:
+            assert len([t for t in arrivals if moment <= t < moment + 1.0]) <= rate + 1
+
+
+def fault_hits(emu):
+    return dict((fault['kind'], fault['hits']) for fault in emu.control('GET', '/_emulator/faults')['faults'])
+
+
+@pytest.mark.parametrize('kind, verdict, placed', [
+    ('http_500', 'unknown', 0),
+    ('http_502', 'unknown', 0),
+    ('reset_before_read', 'unknown', 0),
+    ('reset_after_read', 'unknown', 1),
+    ('non_json', 'unknown', 0),
+    ('status_-18', 'rejected', 0),
+])
+def test_faults_never_duplicate_a_call(tmp_path, emu, auth, kind, verdict, placed):
+    emu.fault(endpoint='sendSip', kind=kind, count=5)
+    run = run_playbook(tmp_path, [call_task(auth, account='desk-answer-01', fail_on='none')])
+    assert run.rc == 0, run.output
+    assert run.results['r']['calls'][0]['verdict'] == verdict
+    assert fault_hits(emu)[kind] == 1  # the call request was sent once, never again
+    assert len(emu.calls()) == placed
+
+
+def test_slow_response_is_unknown_and_not_repeated(tmp_path, emu, auth):
+    emu.fault(endpoint='sendSip', kind='slow', delay=3, count=5)
+    run = run_playbook(tmp_path, [call_task(auth, account='desk-answer-01', timeout=1, fail_on='none')])
+    assert run.rc == 0, run.output
+    call = run.results['r']['calls'][0]
+    assert call['verdict'] == 'unknown' and 'no response within 1s' in call['reason']
+    assert fault_hits(emu)['slow'] == 1 and len(emu.calls()) == 1
+
+
+def test_503_with_retry_after_is_retried_once(tmp_path, emu, auth):
+    emu.fault(endpoint='sendSip', kind='http_503', retry_after=1, count=1)
+    run = run_playbook(tmp_path, [call_task(auth, account='desk-answer-01')])
+    assert run.rc == 0, run.output
+    assert run.results['r']['calls'][0]['verdict'] == 'accepted'
+    assert len(emu.calls()) == 1
+
+
+def test_connection_refused_is_retried_then_rejected(tmp_path, emu):
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        port = sock.getsockname()[1]
+    run = run_playbook(tmp_path, [call_task(dict(CREDENTIALS, api_url='http://127.0.0.1:%d/v3' % port), account='desk-answer-01', fail_on='none')])
+    assert run.rc == 0, run.output
+    call = run.results['r']['calls'][0]
+    assert call['verdict'] == 'rejected' and 'could not be sent' in call['reason']
+    assert run.results['r']['changed'] is False
+
+
+def test_record_reads_retried_through_faults(tmp_path, emu, auth):
+    emu.fault(endpoint='recordSip', kind='http_500', count=2)
+    run = run_playbook(tmp_path, [call_task(auth, account='desk-answer-01', expect='ringing', poll_interval=0.3)])
+    assert run.rc == 0, run.output
+    assert run.results['r']['calls'][0]['verdict'] in ('rang', 'answered')
+    assert len(emu.calls()) == 1
+
+
+def test_secret_and_signs_absent_from_vvvv_output(tmp_path, emu, auth):
+    started = int(time.time())
+    tasks = [call_task(auth, calls=[{'account': 'desk-answer-01'}, {'account': 'desk-offline-01'}], expect='ringing', fail_on='none',
+                       poll_interval=0.3),
+             call_task(dict(auth, api_secret=auth['api_secret']), register='bad', account='desk-answer-02', api_url='ftp://x')]
+    tasks[1]['ignore_errors'] = True
+    tasks.append({'name': 'Sign', 'laaffic.voice.laaffic_sign': dict(auth), 'register': 'signed', 'no_log': True})
+    run = run_playbook(tmp_path, tasks, verbosity=4)
+    assert run.rc == 0, run.output
+    assert 'desk-answer-01' in run.output  # the output is really there
+    assert auth['api_secret'] not in run.output
+    for timestamp in range(started - 5, int(time.time()) + 5):
+        material = '%s%s%d' % (auth['api_key'], auth['api_secret'], timestamp)
+        assert hashlib.md5(material.encode()).hexdigest() not in run.output
