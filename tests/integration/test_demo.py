@@ -128,7 +128,7 @@ def test_demo_stops_its_servers_when_interrupted(tmp_path, signum, code):
                 break
         assert started, ''.join(lines)
         proc.send_signal(signum)
-        rest, _ = proc.communicate(timeout=120)
+        rest = proc.communicate(timeout=120)[0]
     finally:
         if proc.poll() is None:
             proc.kill()
