@@ -151,7 +151,7 @@ def main(argv=None):
     print('sendSip: %d requests in %.2f s over %d keep-alive connections (%d rounds of 1,000 fleet phones)'
           % (total, timed, args.connections, rounds))
     print('throughput: %.0f requests/s' % (result['requests_per_second'] or 0))
-    print('latency ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f' % (
+    print('latency ms: p50 %s  p90 %s  p99 %s  max %s' % (
         result['latency_ms']['p50'], result['latency_ms']['p90'], result['latency_ms']['p99'], result['latency_ms']['max']))
     print('LAAFFIC statuses: %s' % json.dumps(statuses, sort_keys=True))
     print('note: client and emulator share this machine (and its cores with anything else running)')

@@ -13,7 +13,6 @@ import ipaddress
 import json
 import math
 import random
-import re
 import sys
 import time
 from datetime import datetime, timedelta, timezone
@@ -41,7 +40,8 @@ GARBAGE = b'<html><head><title>Gateway</title></head><body>upstream returned an 
 ERROR_PAGES = {
     500: b'{"timestamp":"","status":500,"error":"Internal Server Error","path":""}',
     502: b'<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n',
-    503: b'<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n<body>\r\n<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n</body>\r\n</html>\r\n',
+    503: (b'<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n<body>\r\n'
+          b'<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n</body>\r\n</html>\r\n'),
 }
 
 
@@ -311,8 +311,9 @@ class Platform:
     def log_request(self, req, status, lstatus, started):
         """Method, path, HTTP status, LAAFFIC status, milliseconds. Never headers or secrets."""
         if not self.quiet:
-            self.stream.write('%s %s %s %s %.1fms\n' % (req.method, req.path, status, lstatus if lstatus is not None else '-',
-                                                       (time.perf_counter() - started) * 1000.0))
+            elapsed = (time.perf_counter() - started) * 1000.0
+            shown = lstatus if lstatus is not None else '-'
+            self.stream.write('%s %s %s %s %.1fms\n' % (req.method, req.path, status, shown, elapsed))
             self.stream.flush()
 
     def log_error(self, req, exc):

@@ -138,7 +138,7 @@ def test_flaky_mixes_outcomes_reproducibly(emu):
 
     def outcomes():
         result = []
-        for _ in range(16):
+        for _unused in range(16):
             voice_id = emu.send_sip('t-flaky5')['data']
             result.append(watch(emu, voice_id)[-1]['sipCode'])
         return result
@@ -207,7 +207,7 @@ def test_concurrent_calls_to_one_phone(emu):
     def call():
         barrier.wait()
         answers.append(emu.send_sip('t-busy')['status'])
-    threads = [threading.Thread(target=call) for _ in range(8)]
+    threads = [threading.Thread(target=call) for _unused in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:

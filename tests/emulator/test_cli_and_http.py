@@ -149,7 +149,7 @@ def test_log_lines_never_show_secrets(emu):
 def test_keep_alive_reuses_connection(emu):
     conn = http.client.HTTPConnection('127.0.0.1', emu.port, timeout=5)
     try:
-        for _ in range(3):
+        for _unused in range(3):
             conn.request('GET', '/v3/getBalance', headers=emu.signed_headers())
             resp = conn.getresponse()
             assert resp.status == 200 and json.loads(resp.read())['status'] == '0'

@@ -34,7 +34,7 @@ def send(emu, account='desk-answer-01', timeout=10.0):
 @pytest.mark.parametrize('code', [500, 502, 503])
 def test_http_errors_place_no_call(emu, code):
     emu.fault(endpoint='sendSip', kind='http_%d' % code, count=2)
-    for _ in range(2):
+    for _unused in range(2):
         status, headers, _data = send(emu)
         assert status == code
         assert 'retry-after' not in headers
@@ -117,7 +117,7 @@ def test_wildcard_endpoint_and_probability(emu):
     emu.clear_faults()
     assert emu.api('GET', '/getBalance')[1]['status'] == '0'
     emu.fault(endpoint='getBalance', kind='http_502', probability=0.0)
-    assert all(emu.api('GET', '/getBalance')[0] == 200 for _ in range(5))
+    assert all(emu.api('GET', '/getBalance')[0] == 200 for _unused in range(5))
 
 
 def test_faults_do_not_hit_other_endpoints(emu):

@@ -101,7 +101,7 @@ def ringings(items):
 
 def test_report_and_ringing_for_answered_call(emu, receiver):
     voice_id = emu.send_sip('p-answer', calledInfo='who')['data']
-    items = receiver.wait(lambda items: reports(items))
+    items = receiver.wait(reports)
     ring = ringings(items)
     assert len(ring) == 1
     event = ring[0]['body'][0]
@@ -228,12 +228,12 @@ def test_late_reports(emu, receiver):
 def test_separate_ringing_url_and_ringing_off(emu, receiver):
     emu.config(ringing_url=receiver.url.replace('/push', '/ring'))
     emu.send_sip('p-answer')
-    items = receiver.wait(lambda items: reports(items))
+    items = receiver.wait(reports)
     assert [i['path'] for i in ringings(items)] == ['/ring']
     receiver.clear()
     emu.config(push_ringing=False)
     emu.send_sip('p-noanswer')
-    items = receiver.wait(lambda items: reports(items))
+    items = receiver.wait(reports)
     assert not ringings(items)
 
 
