@@ -10,7 +10,7 @@ name: laaffic_record
 short_description: Read LAAFFIC desk-phone call records
 version_added: 1.0.0
 author:
-  - laaffic.voice contributors
+  - laaffic.voice maintainers (@laaffic-voice)
 description:
   - Returns the call record of each voice ID given as a term, from C(GET voice/recordSip/{voiceId}).
   - Without terms, returns every record of a time window (at most 31 days, within the last two months)

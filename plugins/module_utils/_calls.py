@@ -249,7 +249,7 @@ class CallRunner(object):
             return
         if any(call.default_tag for call in waiting):
             try:
-                objects, self._cursor = self.receiver.reports(run_tag_prefix(self.run_id), self._cursor, deadline)
+                objects, self._cursor = self.receiver.reports(self._cursor, deadline, calledInfoPrefix=run_tag_prefix(self.run_id))
             except LaafficError as exc:
                 for call in waiting:
                     call.last_error = exc.message
@@ -276,7 +276,11 @@ class CallRunner(object):
                 call.last_error = exc.message
                 return
         if obj is None:
-            call.last_error = call.last_error or 'no report reached the receiver; check the push address in the LAAFFIC console'
+            if self._seen:
+                call.last_error = 'no ringing notification or status report for this call reached the receiver'
+            else:
+                call.last_error = ('no report of this run reached the receiver; if that lasts, check the push address '
+                                   'configured for the voice application in the LAAFFIC console')
             return
         progress = Progress(obj.get('report'))
         if obj.get('ringing'):

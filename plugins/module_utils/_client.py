@@ -22,6 +22,7 @@ import json
 import time
 import traceback
 from datetime import datetime, timezone
+from urllib.parse import quote
 
 from ansible_collections.laaffic.voice.plugins.module_utils._errors import ApiStatusError, HttpError, TransportError
 from ansible_collections.laaffic.voice.plugins.module_utils._polling import Deadline, backoff, parse_retry_after
@@ -82,6 +83,22 @@ def classify_exception(exc, timeout):
     return True, type(exc).__name__, None
 
 
+def new_session(pool_size=10):
+    """A requests session with one connection pool per host, kept alive, and no automatic retries
+    (the retry rules above are applied by the callers)."""
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=2, pool_maxsize=max(2, int(pool_size)), max_retries=0)
+    session.mount('http://', adapter)
+    session.mount('https://', adapter)
+    session.headers['User-Agent'] = USER_AGENT
+    return session
+
+
+def verify_setting(validate_certs, ca_path):
+    """The ``verify`` argument of requests for the validate_certs and ca_path options."""
+    return ca_path if (validate_certs and ca_path) else bool(validate_certs)
+
+
 class LaafficClient(object):
     """Signed JSON requests to the LAAFFIC API over one pooled session.
 
@@ -96,14 +113,8 @@ class LaafficClient(object):
         self.read_attempts = max(1, int(read_attempts))
         self.retry_delay = retry_delay
         self._sleep = sleep
-        if session is None:
-            session = requests.Session()
-            adapter = HTTPAdapter(pool_connections=2, pool_maxsize=max(2, int(pool_size)), max_retries=0)
-            session.mount('http://', adapter)
-            session.mount('https://', adapter)
-            session.headers['User-Agent'] = USER_AGENT
-        self.session = session
-        self.verify = options.ca_path if (options.validate_certs and options.ca_path) else bool(options.validate_certs)
+        self.session = session or new_session(pool_size)
+        self.verify = verify_setting(options.validate_certs, options.ca_path)
 
     def url(self, path):
         return '%s/%s' % (self.options.api_url, path.lstrip('/'))
@@ -195,7 +206,7 @@ class LaafficClient(object):
 
     def record_sip(self, voice_id, deadline=None):
         """GET voice/recordSip/{voiceId}: the record, or None when the platform knows no such call (yet)."""
-        payload = self.request('GET', 'voice/recordSip/%s' % requests.utils.quote(str(voice_id), safe=''), deadline=deadline)
+        payload = self.request('GET', 'voice/recordSip/%s' % quote(str(voice_id), safe=''), deadline=deadline)
         data = payload.get('data')
         return data if isinstance(data, dict) and data else None
 

@@ -59,7 +59,7 @@ class ConnectionOptions(object):
             self.timeout = float(timeout if timeout is not None else DEFAULT_TIMEOUT)
         except (TypeError, ValueError):
             raise OptionError('timeout', 'must be a number of seconds greater than 0, got %r' % (timeout,))
-        if not self.timeout > 0:
+        if self.timeout <= 0:
             raise OptionError('timeout', 'must be a number of seconds greater than 0, got %r' % (timeout,))
         self.validate_certs = bool(validate_certs)
         self.ca_path = ca_path or None

@@ -10,10 +10,16 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import quote
 
-from ansible_collections.laaffic.voice.plugins.module_utils._client import RETRYABLE_READ_STATUS, classify_exception, requests
+from ansible_collections.laaffic.voice.plugins.module_utils._client import HAS_REQUESTS, RETRYABLE_READ_STATUS, classify_exception
 from ansible_collections.laaffic.voice.plugins.module_utils._errors import HttpError, OptionError, TransportError
 from ansible_collections.laaffic.voice.plugins.module_utils._polling import Deadline, backoff
+
+if HAS_REQUESTS:
+    from requests.exceptions import RequestException
+else:
+    RequestException = OSError
 
 PAGE_SIZE = 1000
 
@@ -41,10 +47,12 @@ class ReceiverClient(object):
         url = self.base_url + path
         deadline = deadline or Deadline(None)
         delays = backoff(0.3, factor=2.0, maximum=3.0)
-        for attempt in range(1, self.attempts + 1):
+        attempt = 0
+        while True:
+            attempt += 1
             try:
                 response = self.session.get(url, params=params, headers=self._headers, timeout=self.timeout, verify=self.verify)
-            except requests.exceptions.RequestException as exc:
+            except RequestException as exc:
                 sent, cause, remedy = classify_exception(exc, self.timeout)
                 error = TransportError('GET', url, cause, sent, remedy)
             else:
@@ -67,26 +75,25 @@ class ReceiverClient(object):
             if attempt >= self.attempts or deadline.remaining() <= wait:
                 raise error
             self._sleep(wait)
-        raise AssertionError('unreachable')  # pragma: no cover
 
     def report(self, voice_id, deadline=None):
         """The receiver's call object for one voice ID, or None when it has heard nothing of it."""
-        return self._get('/reports/%s' % requests.utils.quote(str(voice_id), safe=''), deadline=deadline)
+        return self._get('/reports/%s' % quote(str(voice_id), safe=''), deadline=deadline)
 
-    def reports(self, called_info_prefix, after=None, deadline=None):
-        """Every call object whose calledInfo starts with the prefix, updated after the cursor.
-
-        Returns ``(objects, cursor)``; pass the cursor back next time to read only what changed."""
+    def reports(self, after=None, deadline=None, **filters):
+        """Every call object matching the filters (``calledInfoPrefix``, ``calledInfo``, ``since``) updated
+        after the cursor, all pages. Returns ``(objects, cursor)``: pass the cursor back to read only what changed."""
         objects = []
         while True:
-            params = {'calledInfoPrefix': called_info_prefix, 'limit': PAGE_SIZE}
+            params = dict((key, value) for key, value in filters.items() if value is not None)
+            params['limit'] = PAGE_SIZE
             if after is not None:
                 params['after'] = after
             page = self._get('/reports', params=params, deadline=deadline) or {}
             batch = page.get('reports') or []
             objects.extend(batch)
+            if batch and batch[-1].get('seq') is not None:
+                after = batch[-1]['seq']
             if page.get('next') is None or not batch:
-                if batch and batch[-1].get('seq') is not None:
-                    after = batch[-1]['seq']
                 return objects, after
             after = page['next']

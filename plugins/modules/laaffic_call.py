@@ -23,7 +23,7 @@ description:
     C(Retry-After) header. A read timeout, or a connection lost after the request was sent, gives the verdict
     V(unknown) for that call and is never retried. Reads (records, reports, balance) are retried with backoff.
 author:
-  - laaffic.voice contributors
+  - laaffic.voice maintainers (@laaffic-voice)
 options:
   account:
     description:
@@ -132,7 +132,7 @@ attributes:
     support: full
     details:
       - In check mode every parameter is validated and the credentials are checked with a read-only request (C(getBalance));
-        no call is placed. The module returns RV(changed=true) and the calls it would have placed, with RV(calls[].verdict=null).
+        no call is placed. The module returns C(changed=true) and the calls it would have placed, with RV(calls[].verdict=null).
   diff_mode:
     support: none
   idempotent:
@@ -145,7 +145,7 @@ notes:
     Run the module on the controller (C(delegate_to: localhost)) or in an execution environment, with
     C(ansible_python_interpreter: "{{ ansible_playbook_python }}") for localhost so that C(requests) is found.
   - The module supports C(async) and C(poll) for long waits.
-  - RV(changed) is V(true) whenever a call was, or may have been, placed.
+  - C(changed) is V(true) whenever a call was, or may have been, placed.
 seealso:
   - module: laaffic.voice.laaffic_sign
   - plugin: laaffic.voice.laaffic_record

@@ -16,7 +16,7 @@ description:
   - C(Sign) is the documented C(md5(api_key + api_secret + Timestamp)), in lowercase hexadecimal.
   - No request is sent. The API secret is never returned.
 author:
-  - laaffic.voice contributors
+  - laaffic.voice maintainers (@laaffic-voice)
 options:
   timestamp:
     description:

@@ -1,0 +1,169 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, laaffic.voice contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+name: laaffic_report
+short_description: Read the call reports stored by the laaffic.voice report receiver
+version_added: 1.0.0
+author:
+  - laaffic.voice maintainers (@laaffic-voice)
+description:
+  - Returns what the collection's report receiver (see the C(laaffic.voice.report_receiver) role) stored about calls,
+    the status report the LAAFFIC platform pushed when each call ended, and whether the phone rang.
+  - With voice IDs as terms, returns one call object per ID. Without terms, returns every call matching
+    O(called_info), O(called_info_prefix) and O(since), reading all pages.
+  - Read-only. It talks to the receiver only, never to the LAAFFIC platform, and needs no LAAFFIC credentials.
+options:
+  _terms:
+    description: Voice IDs.
+    type: list
+    elements: str
+    required: false
+  receiver_url:
+    description: Base URL of the report receiver, for example V(http://127.0.0.1:8098).
+    type: str
+    required: true
+    env:
+      - name: LAAFFIC_RECEIVER_URL
+    ini:
+      - section: laaffic_voice
+        key: receiver_url
+    vars:
+      - name: laaffic_receiver_url
+  receiver_token:
+    description: The receiver's read token (sent as a bearer token).
+    type: str
+    required: true
+    env:
+      - name: LAAFFIC_RECEIVER_TOKEN
+    ini:
+      - section: laaffic_voice
+        key: receiver_token
+    vars:
+      - name: laaffic_receiver_token
+  called_info:
+    description: Only calls whose calledInfo is exactly this.
+    type: str
+  called_info_prefix:
+    description:
+      - Only calls whose calledInfo starts with this, such as the tag prefix V(laaffic-voice:<run_id>:) of one
+        M(laaffic.voice.laaffic_call) run.
+    type: str
+  since:
+    description: Only calls updated at or after this time (ISO-8601, or Unix seconds).
+    type: str
+  on_missing:
+    description:
+      - What to do when the receiver knows nothing of a voice ID given as a term.
+      - V(error) fails, V(warn) warns and returns V(null), V(ignore) returns V(null).
+    type: str
+    choices: [error, warn, ignore]
+    default: ignore
+  timeout:
+    description: Seconds to wait for each HTTP request.
+    type: float
+    default: 15
+  validate_certs:
+    description: Whether to verify the receiver's TLS certificate.
+    type: bool
+    default: true
+  ca_path:
+    description: CA bundle to verify the receiver's certificate with.
+    type: path
+notes:
+  - Requires the Python library C(requests) on the controller.
+seealso:
+  - module: laaffic.voice.laaffic_call
+'''
+
+EXAMPLES = r'''
+- name: What the platform reported for the calls of one laaffic_call run
+  ansible.builtin.debug:
+    msg: >-
+      {{ query('laaffic.voice.laaffic_report', called_info_prefix='laaffic-voice:' ~ smoke.run_id ~ ':',
+               receiver_url='https://reports.example.com', receiver_token=vault_receiver_token) }}
+
+- name: One call, receiver settings from LAAFFIC_RECEIVER_URL and LAAFFIC_RECEIVER_TOKEN
+  ansible.builtin.debug:
+    msg: "{{ lookup('laaffic.voice.laaffic_report', smoke.calls[0].voice_id) }}"
+'''
+
+RETURN = r'''
+_raw:
+  description: One call object per term (V(null) when unknown and O(on_missing) allows it), or every matching call.
+  type: list
+  elements: dict
+  contains:
+    voiceId:
+      description: The call's ID.
+      type: str
+    calledInfo:
+      description: The calledInfo the call was placed with.
+      type: str
+    account:
+      description: The SIP account that rang, from the ringing notification.
+      type: str
+    ringing:
+      description: Whether a ringing notification or a report showed that the phone rang.
+      type: bool
+    ringingTime:
+      description: When the phone started ringing.
+      type: str
+    final:
+      description: Whether the platform's status report for the end of the call was received.
+      type: bool
+    report:
+      description: The latest status report as pushed by the platform (times in epoch milliseconds), or null.
+      type: dict
+    firstSeen:
+      description: When the receiver first heard of the call (UTC).
+      type: str
+    updated:
+      description: When the receiver last updated the call (UTC).
+      type: str
+'''
+
+from ansible.errors import AnsibleLookupError
+from ansible.plugins.lookup import LookupBase
+from ansible.utils.display import Display
+
+from ansible_collections.laaffic.voice.plugins.module_utils._client import HAS_REQUESTS, new_session, verify_setting
+from ansible_collections.laaffic.voice.plugins.module_utils._errors import LaafficError
+from ansible_collections.laaffic.voice.plugins.module_utils._receiver import ReceiverClient
+
+display = Display()
+
+
+class LookupModule(LookupBase):
+
+    def run(self, terms, variables=None, **kwargs):
+        self.set_options(var_options=variables, direct=kwargs)
+        if not HAS_REQUESTS:
+            raise AnsibleLookupError('the laaffic_report lookup needs the Python library "requests" on the controller: pip install requests')
+        session = new_session()
+        try:
+            receiver = ReceiverClient(session, self.get_option('receiver_url'), self.get_option('receiver_token'), self.get_option('timeout'),
+                                      verify_setting(self.get_option('validate_certs'), self.get_option('ca_path')),
+                                      log=lambda line: display.vvv('laaffic_report: %s' % line))
+            if not terms:
+                objects, dummy = receiver.reports(calledInfo=self.get_option('called_info'),
+                                                  calledInfoPrefix=self.get_option('called_info_prefix'), since=self.get_option('since'))
+                return objects
+            return [self._one(receiver, str(term).strip()) for term in terms]
+        except LaafficError as exc:
+            raise AnsibleLookupError('laaffic_report: %s' % exc.message)
+        finally:
+            session.close()
+
+    def _one(self, receiver, voice_id):
+        obj = receiver.report(voice_id)
+        if obj is None and self.get_option('on_missing') != 'ignore':
+            message = 'laaffic_report: the receiver has no report for voice ID %s' % voice_id
+            if self.get_option('on_missing') == 'error':
+                raise AnsibleLookupError(message)
+            display.warning(message)
+        return obj
