@@ -98,7 +98,7 @@ async def run_load(port, path, prefix, connections, duration, count):
     latencies = []
     started = time.monotonic()
     deadline = started + duration
-    await asyncio.gather(*(client(port, path, prefix, state, latencies, deadline, count) for _ in range(connections)))
+    await asyncio.gather(*(client(port, path, prefix, state, latencies, deadline, count) for _unused in range(connections)))
     return state, latencies, time.monotonic() - started
 
 

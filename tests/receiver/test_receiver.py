@@ -243,7 +243,7 @@ def test_different_report_updates(rcv):
 
 
 def test_batch_form_stores_every_report(rcv):
-    ids = [vid() for _ in range(5)]
+    ids = [vid() for _unused in range(5)]
     assert rcv.push({'array': [report(i) for i in ids]}) == 200
     for voice_id in ids:
         call = rcv.report(voice_id)
@@ -305,7 +305,7 @@ def test_ringing_string_type_and_missing_time(rcv):
 
 def test_list_paging_filters_and_cursor(rcv):
     tag = uuid.uuid4().hex[:8]
-    ids = [vid() for _ in range(5)]
+    ids = [vid() for _unused in range(5)]
     for number, voice_id in enumerate(ids):
         assert rcv.push(report(voice_id, calledInfo='%s-%d' % (tag, number))) == 200
     page = rcv.page(calledInfoPrefix=tag, limit=2)
@@ -351,7 +351,7 @@ def test_list_bad_parameters_400(rcv, query):
 
 
 def test_list_limit_is_capped(rcv):
-    ids = [vid() for _ in range(1005)]
+    ids = [vid() for _unused in range(1005)]
     assert rcv.push({'array': [{'voiceId': i, 'calledInfo': 'cap'} for i in ids]}) == 200
     page = rcv.page(calledInfo='cap', limit=5000)
     assert len(page['reports']) == 1000 and page['next']
@@ -363,7 +363,7 @@ def test_list_limit_is_capped(rcv):
 
 
 def test_keep_alive_pipelining_chunked_and_expect_continue(rcv):
-    ids = [vid() for _ in range(3)]
+    ids = [vid() for _unused in range(3)]
     bodies = [json.dumps(report(i)).encode() for i in ids]
     push = 'POST /push/%s HTTP/1.1\r\nHost: x\r\n' % rcv.secret
     data = (push + 'Content-Length: %d\r\n\r\n' % len(bodies[0])).encode() + bodies[0]
@@ -396,7 +396,7 @@ def test_fuzz_random_bodies_and_requests(rcv):
         if kind == 0:
             return rng.randrange(-10 ** 20, 10 ** 20)
         if kind == 1:
-            return ''.join(chr(rng.randrange(0, 0x3000)) for _ in range(rng.randrange(12)))
+            return ''.join(chr(rng.randrange(0, 0x3000)) for _unused in range(rng.randrange(12)))
         if kind == 2:
             return rng.choice([None, True, False, 1.5e300, -0.0])
         if kind == 3:
@@ -404,14 +404,14 @@ def test_fuzz_random_bodies_and_requests(rcv):
         if kind == 4:
             return 'callId' if rng.random() < 0.5 else 'voiceId'
         if kind == 5:
-            return [junk_json(depth + 1) for _ in range(rng.randrange(4))]
+            return [junk_json(depth + 1) for _unused in range(rng.randrange(4))]
         keys = ['voiceId', 'callId', 'array', 'type', 'calledInfo', 'sipAccount', 'callinEventTime', 'x']
-        return {rng.choice(keys): junk_json(depth + 1) for _ in range(rng.randrange(5))}
+        return {rng.choice(keys): junk_json(depth + 1) for _unused in range(rng.randrange(5))}
 
     statuses = set()
     for number in range(300):
         if number % 3 == 0:
-            body = bytes(rng.randrange(256) for _ in range(rng.randrange(200)))
+            body = bytes(rng.randrange(256) for _unused in range(rng.randrange(200)))
         elif number % 3 == 1:
             body = json.dumps(junk_json()).encode()
         else:
@@ -420,8 +420,8 @@ def test_fuzz_random_bodies_and_requests(rcv):
         statuses.add(status)
         assert status in (200, 400), (status, body)
     assert 400 in statuses
-    for _ in range(60):
-        data = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 300))) + b'\r\n\r\n'
+    for _unused in range(60):
+        data = bytes(rng.randrange(256) for _unused in range(rng.randrange(1, 300))) + b'\r\n\r\n'
         if rng.random() < 0.5:
             data = b'POST /push/' + rcv.secret.encode() + b' HTTP/1.1\r\nContent-Length: ' + data
         raw_http(rcv.port, data, timeout=2)
