@@ -197,6 +197,7 @@ class CallRunner(object):
         self._sleep = sleep
         self._cursor = None
         self._seen = {}
+        self._fatal = None
         self._lock = threading.Lock()
 
     def run(self, calls, wait_timeout):
@@ -235,12 +236,20 @@ class CallRunner(object):
         waiting = [call for call in calls if call.voice_id and call.expect != 'accepted']
         deadline = Deadline(wait_timeout)
         delays = backoff(self.poll_interval, factor=1.3, maximum=max(self.poll_interval, 5.0))
-        while waiting and not deadline.expired():
+        while waiting and not deadline.expired() and self._fatal is None:
             self._sleep(deadline.clamp(next(delays)))
             self._observe(pool, waiting, deadline)
             waiting = [call for call in waiting if not call.settle(final=False)]
         for call in waiting:
+            if self._fatal is not None:
+                call.last_error = self._fatal
             call.settle(final=True)
+
+    def _failed_check(self, call, exc):
+        """Remember why a check failed; a refused receiver token will not get better, so waiting stops."""
+        call.last_error = exc.message
+        if self.receiver is not None and isinstance(exc, HttpError) and exc.status in (401, 403):
+            self._fatal = exc.message
 
     def _observe(self, pool, waiting, deadline):
         """Update ``call.progress`` of the waiting calls from the records or the receiver."""
@@ -252,17 +261,17 @@ class CallRunner(object):
                 objects, self._cursor = self.receiver.reports(self._cursor, deadline, calledInfoPrefix=run_tag_prefix(self.run_id))
             except LaafficError as exc:
                 for call in waiting:
-                    call.last_error = exc.message
-            else:
-                for obj in objects:
-                    self._seen[str(obj.get('voiceId'))] = obj
+                    self._failed_check(call, exc)
+                return
+            for obj in objects:
+                self._seen[str(obj.get('voiceId'))] = obj
         list(pool.map(lambda call: self._observe_receiver(call, deadline), waiting))
 
     def _observe_record(self, call, deadline):
         try:
             record = self.client.record_sip(call.voice_id, deadline)
         except LaafficError as exc:
-            call.last_error = exc.message
+            self._failed_check(call, exc)
         else:
             if record is not None:
                 call.progress = Progress(record)
@@ -273,7 +282,7 @@ class CallRunner(object):
             try:
                 obj = self.receiver.report(call.voice_id, deadline)
             except LaafficError as exc:
-                call.last_error = exc.message
+                self._failed_check(call, exc)
                 return
         if obj is None:
             if self._seen:
