@@ -248,10 +248,20 @@ def test_secret_and_signs_absent_from_vvvv_output(tmp_path, emu, auth):
              call_task(dict(auth, api_secret=auth['api_secret']), register='bad', account='desk-answer-02', api_url='ftp://x')]
     tasks[1]['ignore_errors'] = True
     tasks.append({'name': 'Sign', 'laaffic.voice.laaffic_sign': dict(auth), 'register': 'signed', 'no_log': True})
-    run = run_playbook(tmp_path, tasks, verbosity=4)
+    tasks.append({'name': 'Lookup', 'ansible.builtin.set_fact': {
+        'records': "{{ query('laaffic.voice.laaffic_record', r.calls[0].voice_id, '1', on_missing='warn', **laaffic) }}"}})
+    run = run_playbook(tmp_path, tasks, verbosity=4, play_vars={'laaffic': auth})
     assert run.rc == 0, run.output
-    assert 'desk-answer-01' in run.output  # the output is really there
+    assert 'desk-answer-01' in run.output and 'laaffic: GET' in run.output  # the verbose output is really there
     assert auth['api_secret'] not in run.output
     for timestamp in range(started - 5, int(time.time()) + 5):
         material = '%s%s%d' % (auth['api_key'], auth['api_secret'], timestamp)
         assert hashlib.md5(material.encode()).hexdigest() not in run.output
+
+
+def test_async_poll(tmp_path, emu, auth):
+    task = call_task(auth, account='desk-answer-01', expect='answered', poll_interval=0.3)
+    task.update({'async': 60, 'poll': 1})
+    run = run_playbook(tmp_path, [task])
+    assert run.rc == 0, run.output
+    assert run.results['r']['calls'][0]['verdict'] == 'answered' and run.results['r']['finished'] == 1
