@@ -41,6 +41,12 @@ MATRIX_SANITY_TESTS := validate-modules import compile ansible-doc runtime-metad
 	shebang line-endings no-smart-quotes
 # Extra arguments for ansible-test sanity in the matrix; empty means every test.
 MATRIX_SANITY_ARGS ?=
+# What pytest runs per core: tests/unit, then the integration tests: all of them in test-matrix; in
+# test-core-oldest-newest those of the modules and plugins against the emulator
+# (tests/integration/test_laaffic_*.py), leaving the slower role and demo end-to-end tests to the main core.
+# Unit and integration tests run as two pytest sessions (test files share base names).
+MATRIX_PYTEST_INTEGRATION ?= tests/integration
+MATRIX_PYTEST_QUICK := $(wildcard tests/integration/test_laaffic_*.py)
 
 TEST_TARGETS += test-core-oldest-newest
 
@@ -82,8 +88,10 @@ sanity-core-$(1): collection $$(MATRIX_STAMP_$(1))
 # Unit and integration tests with this core's python, ansible-playbook and module interpreter.
 pytest-core-$(1): collection $$(MATRIX_STAMP_$(1))
 	PATH=$$(MATRIX_BIN_$(1)):$$$$PATH ANSIBLE_PYTHON_INTERPRETER=$$(MATRIX_BIN_$(1))/python \
-	  $$(MATRIX_BIN_$(1))/python -m pytest -q -p no:cacheprovider tests/unit $$(wildcard tests/integration)
-	@echo "pytest-core-$(1): passed with $$$$($$(MATRIX_BIN_$(1))/ansible --version | head -1)"
+	  $$(MATRIX_BIN_$(1))/python -m pytest -q -p no:cacheprovider tests/unit
+	PATH=$$(MATRIX_BIN_$(1)):$$$$PATH ANSIBLE_PYTHON_INTERPRETER=$$(MATRIX_BIN_$(1))/python \
+	  $$(MATRIX_BIN_$(1))/python -m pytest -q -p no:cacheprovider $$(MATRIX_PYTEST_INTEGRATION)
+	@echo "pytest-core-$(1): passed with ansible-core $$$$($$(MATRIX_BIN_$(1))/python -c 'from ansible.release import __version__; print(__version__)') (tests/unit $$(MATRIX_PYTEST_INTEGRATION))"
 
 test-core-$(1): sanity-core-$(1) pytest-core-$(1)
 endef
@@ -96,5 +104,6 @@ test-matrix:
 
 test-core-oldest-newest:
 	@set -e; for c in $(MATRIX_OLDEST) $(MATRIX_NEWEST); do \
-	  $(MAKE) --no-print-directory test-core-$$c MATRIX_SANITY_ARGS="$(addprefix --test ,$(MATRIX_SANITY_TESTS))"; done
+	  $(MAKE) --no-print-directory test-core-$$c MATRIX_SANITY_ARGS="$(addprefix --test ,$(MATRIX_SANITY_TESTS))" \
+	    MATRIX_PYTEST_INTEGRATION="$(MATRIX_PYTEST_QUICK)"; done
 	@echo "test-core-oldest-newest: passed on ansible-core $(MATRIX_OLDEST) and $(MATRIX_NEWEST)"
