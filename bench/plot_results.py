@@ -19,8 +19,8 @@ Every benchmark writes one file ``bench/results/<name>.json`` holding one JSON o
       },
       "columns": {"collection_s": "laaffic_call (s)"},   # optional, header text per row key
       "rows": [                                 # one object per measurement, same keys in every row
-        {"phones": 50, "collection_s": 1.9, "uri_s": 14.2},
-        {"phones": 1000, "collection_s": 21.0, "uri_s": 281.5}
+        {"phones": 50, "collection_s": 1.9, "uri_s": 14.2, "speedup": 7.5},
+        {"phones": 1000, "collection_s": 21.0, "uri_s": 281.5, "speedup": 13.4}
       ]
     }
 
@@ -28,7 +28,9 @@ Every benchmark writes one file ``bench/results/<name>.json`` holding one JSON o
 carry ``phones`` (number of desk phones called in one run), ``collection_s`` (wall time in seconds of
 the playbook that uses ``laaffic.voice.laaffic_call`` with a ``calls`` list) and ``uri_s`` (wall time of
 the same calls made the ``ansible.builtin.uri`` way: one signed request per phone and loop item).
+``speedup`` (``uri_s / collection_s``) is optional: when the rows lack it, the table computes it.
 Extra keys are shown in the table too. Rows may set a value to null when a run was skipped.
+The machine's core count is read from ``cores``, ``nproc`` or ``cpu_count`` (first found).
 
 Every results file becomes a Markdown table in docs/benchmarks.md. The scaling file also becomes
 docs/benchmarks.png: wall time against the number of phones, one line per way of calling.
@@ -56,6 +58,7 @@ DEFAULT_HEADERS = {
     'phones': 'Phones',
     'collection_s': 'laaffic_call (s)',
     'uri_s': 'uri loop (s)',
+    'speedup': 'uri / collection',
 }
 
 
@@ -115,11 +118,12 @@ def markdown_table(data):
     keys = row_keys(rows)
     headers = dict(DEFAULT_HEADERS)
     headers.update(data.get('columns') or {})
-    speedup = 'collection_s' in keys and 'uri_s' in keys
+    speedup = 'collection_s' in keys and 'uri_s' in keys and 'speedup' not in keys
     head = [headers.get(key, key) for key in keys] + (['uri / collection'] if speedup else [])
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '|'.join(['---:'] * len(head)) + '|']
     for row in rows:
-        cells = [format_value(row.get(key)) for key in keys]
+        cells = ['%.1fx' % row[key] if key == 'speedup' and isinstance(row.get(key), (int, float)) else format_value(row.get(key))
+                 for key in keys]
         if speedup:
             col, uri = row.get('collection_s'), row.get('uri_s')
             cells.append('%.1fx' % (uri / col) if isinstance(col, (int, float)) and isinstance(uri, (int, float)) and col > 0 else '-')
@@ -187,7 +191,8 @@ def plot_scaling(data, path):
     axis.grid(True, alpha=0.3)
     axis.set_ylim(bottom=0)
     axis.legend()
-    cores = (data.get('machine') or {}).get('cores')
+    machine = data.get('machine') or {}
+    cores = machine.get('cores') or machine.get('nproc') or machine.get('cpu_count')
     if cores:
         axis.text(0.99, 0.02, '%s cores' % cores, transform=axis.transAxes, ha='right', va='bottom', fontsize=8, alpha=0.6)
     fig.tight_layout()
