@@ -14,7 +14,7 @@ DOCS_TOOLS := 'antsibull-docs>=2.28,<3' 'antsibull-changelog>=0.36' 'ansible-bui
 
 TEST_TARGETS += test-docs-lint test-changelog
 
-.PHONY: docs docs-tools test-docs-lint test-changelog changelog
+.PHONY: docs docs-tools test-docs-lint test-changelog changelog changelog-release
 
 $(DOCS_STAMP): $(STAMP) mk/docs.mk
 	$(PY) -m pip install --quiet $(DOCS_TOOLS)
@@ -69,3 +69,8 @@ ifneq ($(filter bench,$(MAKECMDGOALS)),)
 .SECONDEXPANSION:
 bench-plot: $$(filter-out bench-plot,$$(BENCH_TARGETS))
 endif
+
+# Record the release of galaxy.yml's version: moves changelogs/fragments/*.yml into changelog.yaml,
+# lists new modules, plugins and roles from their version_added, and renders the changelog files.
+changelog-release: collection $(DOCS_STAMP)
+	$(BIN)/antsibull-changelog release
