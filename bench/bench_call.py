@@ -66,12 +66,12 @@ def uri_tasks(expect):
     tasks = [{'name': 'Place the calls', 'ansible.builtin.uri': {
         'url': '{{ laaffic_url }}/voice/sendSip', 'method': 'POST', 'body_format': 'json', 'headers': HEADERS,
         'body': {'callee': CALLEE, 'account': '{{ item }}', 'appId': '{{ laaffic_app }}'}},
-        'vars': {'ts': TS}, 'loop': '{{ phones }}', 'register': 'placed', 'no_log': True}]
+        'vars': {'ts': TS}, 'loop': '{{ phones }}', 'register': 'placed'}]
     if expect == 'ringing':
         tasks.append({'name': 'Wait for each phone to ring', 'ansible.builtin.uri': {
             'url': '{{ laaffic_url }}/voice/recordSip/{{ item.json.data }}', 'method': 'GET', 'headers': HEADERS},
-            'vars': {'ts': TS}, 'loop': '{{ placed.results }}', 'register': 'record', 'no_log': True,
-            'until': 'record.json.data is not none and record.json.data.ringingTime', 'retries': 30, 'delay': 1})
+            'vars': {'ts': TS}, 'loop': '{{ placed.results }}', 'register': 'record', 'loop_control': {'label': '{{ item.item }}'},
+            'until': 'record.json.data is not none and record.json.data.ringingTime is truthy', 'retries': 30, 'delay': 1})
     return tasks
 
 

@@ -121,13 +121,9 @@ _raw:
 from datetime import timedelta
 
 from ansible.errors import AnsibleLookupError
-from ansible.utils.display import Display
-
 from ansible_collections.laaffic.voice.plugins.module_utils._errors import LaafficError
 from ansible_collections.laaffic.voice.plugins.module_utils._records import parse_time
 from ansible_collections.laaffic.voice.plugins.plugin_utils._lookup import LaafficLookupBase
-
-display = Display()
 
 MAX_WINDOW = timedelta(days=31)
 
@@ -157,12 +153,7 @@ class LookupModule(LaafficLookupBase):
     def _one(self, client, voice_id):
         record = client.record_sip(voice_id)
         if record is None:
-            on_missing = self.get_option('on_missing')
-            message = 'laaffic_record: the platform has no record for voice ID %s (unknown ID, or the call is too recent)' % voice_id
-            if on_missing == 'error':
-                raise AnsibleLookupError(message)
-            if on_missing == 'warn':
-                display.warning(message)
+            self.missing('laaffic_record: the platform has no record for voice ID %s (unknown ID, or the call is too recent)' % voice_id)
         return record
 
     @staticmethod

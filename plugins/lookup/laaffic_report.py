@@ -128,20 +128,20 @@ _raw:
 '''
 
 from ansible.errors import AnsibleLookupError
-from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
 from ansible_collections.laaffic.voice.plugins.module_utils._client import HAS_REQUESTS, new_session, verify_setting
 from ansible_collections.laaffic.voice.plugins.module_utils._errors import LaafficError
 from ansible_collections.laaffic.voice.plugins.module_utils._receiver import ReceiverClient
+from ansible_collections.laaffic.voice.plugins.plugin_utils._lookup import LaafficLookupBase
 
 display = Display()
 
 
-class LookupModule(LookupBase):
+class LookupModule(LaafficLookupBase):
 
     def run(self, terms, variables=None, **kwargs):
-        self.set_options(var_options=variables, direct=kwargs)
+        self.load_options(variables, kwargs)
         if not HAS_REQUESTS:
             raise AnsibleLookupError('the laaffic_report lookup needs the Python library "requests" on the controller: pip install requests')
         session = new_session()
@@ -161,9 +161,6 @@ class LookupModule(LookupBase):
 
     def _one(self, receiver, voice_id):
         obj = receiver.report(voice_id)
-        if obj is None and self.get_option('on_missing') != 'ignore':
-            message = 'laaffic_report: the receiver has no report for voice ID %s' % voice_id
-            if self.get_option('on_missing') == 'error':
-                raise AnsibleLookupError(message)
-            display.warning(message)
+        if obj is None:
+            self.missing('laaffic_report: the receiver has no report for voice ID %s' % voice_id)
         return obj

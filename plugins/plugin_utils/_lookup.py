@@ -32,6 +32,14 @@ class LaafficLookupBase(LookupBase):
         except LaafficError as exc:
             raise AnsibleLookupError(exc.message)
 
+    def missing(self, message):
+        """Apply the on_missing option to a term the server knows nothing of: fail, warn or stay silent."""
+        on_missing = self.get_option('on_missing')
+        if on_missing == 'error':
+            raise AnsibleLookupError(message)
+        if on_missing == 'warn':
+            display.warning(message)
+
     def client(self, options):
         if not HAS_REQUESTS:
             raise AnsibleLookupError('the %s lookup needs the Python library "requests" on the controller: pip install requests' % self._load_name)

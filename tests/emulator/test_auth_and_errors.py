@@ -8,20 +8,9 @@ import time
 
 import pytest
 
-from support.emulator import Emulator, sign
+from support.emulator import sign
 
 CALLEE = '919876543210'
-
-
-@pytest.fixture(scope='module')
-def emu():
-    with Emulator('default') as emulator:
-        yield emulator
-
-
-@pytest.fixture(autouse=True)
-def fresh(emu):
-    emu.reset()
 
 
 def send(emu, body, headers=None, prefix='/v3'):

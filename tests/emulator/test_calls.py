@@ -11,7 +11,6 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from support.emulator import Emulator
 
 CALLEE = '919876543210'
 RECORD_FIELDS = {'voiceId', 'sipGroupName', 'phoneName', 'callee', 'displayNum', 'code', 'submitTime', 'callTime',
@@ -19,17 +18,6 @@ RECORD_FIELDS = {'voiceId', 'sipGroupName', 'phoneName', 'callee', 'displayNum',
                  'terminationCode', 'terminationReason', 'sipCode', 'callStatus', 'cost', 'billPeriod', 'rate',
                  'recordingFileId', 'calledInfo'}
 TIME_FIELDS = ('callTime', 'ringingTime', 'answerTime', 'hangupTime')
-
-
-@pytest.fixture(scope='module')
-def emu():
-    with Emulator('default') as emulator:
-        yield emulator
-
-
-@pytest.fixture(autouse=True)
-def fresh(emu):
-    emu.reset()
 
 
 def watch(emu, voice_id, timeout=15.0):

@@ -10,20 +10,9 @@ import socket
 
 import pytest
 
-from support.emulator import Emulator, EmulatorError
+from support.emulator import EmulatorError
 
 CALLEE = '919876543210'
-
-
-@pytest.fixture(scope='module')
-def emu():
-    with Emulator('default') as emulator:
-        yield emulator
-
-
-@pytest.fixture(autouse=True)
-def fresh(emu):
-    emu.reset()
 
 
 def send(emu, account='desk-answer-01', timeout=10.0):

@@ -5,6 +5,7 @@ import pytest
 from ansible.errors import AnsibleLookupError
 
 from ansible_collections.laaffic.voice.plugins.lookup import laaffic_record
+from ansible_collections.laaffic.voice.plugins.plugin_utils import _lookup
 
 
 class Client(object):
@@ -32,13 +33,13 @@ def test_unknown_id_error():
 
 def test_unknown_id_warn(monkeypatch):
     warnings = []
-    monkeypatch.setattr(laaffic_record.display, 'warning', warnings.append)
+    monkeypatch.setattr(_lookup.display, 'warning', warnings.append)
     assert lookup('warn')._one(Client({}), '2') is None
     assert len(warnings) == 1 and 'voice ID 2' in warnings[0]
 
 
 def test_unknown_id_ignore(monkeypatch):
-    monkeypatch.setattr(laaffic_record.display, 'warning', lambda message: pytest.fail('warned'))
+    monkeypatch.setattr(_lookup.display, 'warning', lambda message: pytest.fail('warned'))
     assert lookup('ignore')._one(Client({}), '2') is None
 
 
