@@ -22,9 +22,9 @@ export PYTHONPATH := $(COLLECTIONS):$(CURDIR)/servers:$(CURDIR)/tests
 
 # Each mk/*.mk fragment adds its own targets and appends to these lists.
 TEST_TARGETS := test-unit test-integration test-docs test-lint test-sanity
-BENCH_TARGETS :=
+BENCH_TARGETS := bench-call
 
-.PHONY: help venv collection demo test bench sanity test-unit test-integration test-docs test-lint test-sanity clean
+.PHONY: help venv collection demo test bench bench-call sanity test-unit test-integration test-docs test-lint test-sanity clean
 help:
 	@echo "make demo    - run the main job (see README)"
 	@echo "make test    - run the whole test suite"
@@ -53,6 +53,10 @@ test: $(TEST_TARGETS)
 	@echo "make test: all of [$(TEST_TARGETS)] passed"
 
 bench: $(BENCH_TARGETS)
+
+# laaffic_call against the ansible.builtin.uri way on the emulator's fleet (writes bench/results/scaling.json).
+bench-call: collection
+	$(PY) bench/bench_call.py $(BENCH_CALL_ARGS)
 
 test-unit: collection
 	$(PY) -m pytest -q tests/unit
