@@ -93,8 +93,8 @@ class Call(object):
         progress = self.progress
         if progress is None:
             if final:
-                detail = '; last check failed: %s' % self.last_error if self.last_error else ''
-                self.set_verdict('timeout', 'no record of the call within wait_timeout%s' % detail)
+                self.set_verdict('timeout', 'did not ring within wait_timeout: %s' % (
+                    self.last_error or 'the platform has no record of the call yet'))
             return final
         if progress.answered:
             self.set_verdict('answered', 'answered at %s' % (progress.answer_time or 'an unrecorded time'))
