@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import re
-import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -71,7 +70,6 @@ class Call(object):
         self.api_status = None
         self.progress = None
         self.last_error = None
-        self.placed_at = None
 
     def set_verdict(self, verdict, reason, remedy=None):
         self.verdict = verdict
@@ -198,7 +196,6 @@ class CallRunner(object):
         self._cursor = None
         self._seen = {}
         self._fatal = None
-        self._lock = threading.Lock()
 
     def run(self, calls, wait_timeout):
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
@@ -208,7 +205,6 @@ class CallRunner(object):
 
     def _place(self, call):
         self.limiter.acquire()
-        call.placed_at = time.time()
         try:
             call.voice_id = self.client.send_sip(call.account, call.callee, self.app_id, call.display_num, call.called_info)
         except ApiStatusError as exc:
