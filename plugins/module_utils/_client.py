@@ -122,6 +122,16 @@ class LaafficClient(object):
     def close(self):
         self.session.close()
 
+    def _redact(self, text, headers):
+        """A response body or reason with the secret and this request's Sign replaced, should a server echo them."""
+        if text is None:
+            return None
+        if isinstance(text, bytes):
+            text = text.decode('utf-8', errors='replace')
+        for value in (self.options.api_secret, headers['Sign']):
+            text = text.replace(value, '********')
+        return text
+
     def _send_once(self, method, url, body):
         """One signed request. Returns ``(payload, signed_at)``; raises HttpError or TransportError."""
         timestamp = int(time.time())
@@ -137,7 +147,7 @@ class LaafficClient(object):
         elapsed = (time.monotonic() - started) * 1000
         if response.status_code != 200:
             self.log('%s %s -> HTTP %s (%d ms)' % (method, url, response.status_code, elapsed))
-            raise HttpError(method, url, response.status_code, response.content, response.reason,
+            raise HttpError(method, url, response.status_code, self._redact(response.content, headers), response.reason,
                             retry_after=parse_retry_after(response.headers.get('Retry-After')))
         try:
             payload = response.json()
@@ -145,8 +155,10 @@ class LaafficClient(object):
             payload = None
         if not isinstance(payload, dict):
             self.log('%s %s -> HTTP 200, body not a JSON object (%d ms)' % (method, url, elapsed))
-            raise HttpError(method, url, 200, response.content)
+            raise HttpError(method, url, 200, self._redact(response.content, headers))
         self.log('%s %s -> HTTP 200 status %s (%d ms)' % (method, url, payload.get('status'), elapsed))
+        if str(payload.get('status', '')).strip() != '0' and isinstance(payload.get('reason'), str):
+            payload['reason'] = self._redact(payload['reason'], headers)
         return payload, utc_iso(timestamp)
 
     def request(self, method, path, body=None, places_call=False, deadline=None):

@@ -156,3 +156,23 @@ def test_secret_and_sign_never_in_logs_or_errors():
         text = ' '.join(lines) + str(info.value) + repr(info.value.to_dict())
         assert SECRET not in text
         assert not any(value in text for value in signs)
+
+
+def echo(status_code, as_reason=False):
+    """A server that echoes the request headers back, as some proxies' error pages do."""
+    def handler(method, url, body, headers):
+        text = 'you sent %s with secret %s' % (headers, SECRET)
+        if as_reason:
+            return FakeResponse(200, {'status': '-1', 'reason': text})
+        return FakeResponse(status_code, text)
+    return handler
+
+
+@pytest.mark.parametrize('handler', [echo(400), echo(200), echo(200, as_reason=True)])
+def test_echoed_credentials_are_redacted(handler):
+    client, session, lines = make(handler)
+    with pytest.raises(Exception) as info:
+        client.get_balance()
+    text = str(info.value) + repr(info.value.to_dict())
+    assert 'you sent' in text and '********' in text
+    assert SECRET not in text and session.sent[0]['headers']['Sign'] not in text
