@@ -74,3 +74,7 @@ endif
 # lists new modules, plugins and roles from their version_added, and renders the changelog files.
 changelog-release: collection $(DOCS_STAMP)
 	$(BIN)/antsibull-changelog release
+
+.PHONY: clean-docs
+clean-docs:
+	rm -rf docs/build

@@ -105,3 +105,7 @@ test-core-oldest-newest:
 	  $(MAKE) --no-print-directory test-core-$$c MATRIX_SANITY_ARGS="$(addprefix --test ,$(MATRIX_SANITY_TESTS))" \
 	    MATRIX_PYTEST_INTEGRATION="$(MATRIX_PYTEST_QUICK)"; done
 	@echo "test-core-oldest-newest: passed on ansible-core $(MATRIX_OLDEST) and $(MATRIX_NEWEST)"
+
+.PHONY: clean-matrix
+clean-matrix:
+	rm -rf $(foreach c,$(filter-out 2.19,$(MATRIX_CORES)),.venv-$(c) .build/sanity-$(c))
