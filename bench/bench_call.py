@@ -95,7 +95,9 @@ def run_play(workdir, name, play, emu, count):
                            '-e', '@' + extra, playbook], capture_output=True, text=True, env=env, check=False)
     wall = time.perf_counter() - started
     if proc.returncode != 0:
-        raise RuntimeError('%s failed:\n%s' % (name, (proc.stdout + proc.stderr)[-3000:]))
+        output = proc.stdout + proc.stderr
+        failures = [line[:2000] for line in output.splitlines() if line.startswith(('failed:', 'fatal:'))][:3]
+        raise RuntimeError('%s failed:\n%s\n...\n%s' % (name, '\n'.join(failures), output[-1500:]))
     tasks = float(proc.stdout.split('TASKS_SECONDS=', 1)[1].split('"', 1)[0])
     placed = len(emu.calls())
     if placed != count:

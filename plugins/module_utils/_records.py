@@ -50,7 +50,7 @@ def parse_time(value):
 def iso(value):
     """ISO-8601 text for any time the platform gives, or None."""
     moment = parse_time(value)
-    return moment.isoformat() if moment else None
+    return moment.isoformat(timespec='seconds') if moment else None
 
 
 def _text(value):
