@@ -32,7 +32,8 @@ the same calls made the ``ansible.builtin.uri`` way: one signed request per phon
 Extra keys are shown in the table too. Rows may set a value to null when a run was skipped.
 The machine's core count is read from ``cores``, ``nproc`` or ``cpu_count`` (first found).
 
-Every results file becomes a Markdown table in docs/benchmarks.md. The scaling file also becomes
+Every results file becomes a Markdown table in docs/benchmarks.md (a file in another format is left out
+with a warning; a malformed scaling.json is an error). The scaling file also becomes
 docs/benchmarks.png: wall time against the number of phones, one line per way of calling.
 Nothing here measures anything: the numbers are copied from the results files as they are.
 """
@@ -66,21 +67,35 @@ class ResultsError(Exception):
     """A results file is missing or does not follow the format described above."""
 
 
-def load_results(results_dir):
-    """Return ``[(name, data), ...]`` for every ``*.json`` in ``results_dir``, scaling first."""
+def load_file(path):
+    """One results file, checked against the format above."""
+    try:
+        with open(path, encoding='utf-8') as handle:
+            data = json.load(handle)
+    except (OSError, ValueError) as exc:
+        raise ResultsError('%s: cannot read JSON (%s)' % (path, exc)) from exc
+    if not isinstance(data, dict) or not isinstance(data.get('rows'), list):
+        raise ResultsError('%s: expected an object with a "rows" list' % path)
+    if not all(isinstance(row, dict) for row in data['rows']):
+        raise ResultsError('%s: every entry of "rows" must be an object' % path)
+    return data
+
+
+def load_results(results_dir, warn=None):
+    """Return ``[(name, data), ...]`` for every usable ``*.json`` in ``results_dir``, scaling first.
+
+    A file in another format is reported through ``warn`` and left out, except scaling.json, which must be right."""
     found = []
     for path in sorted(glob.glob(os.path.join(results_dir, '*.json'))):
+        stem = os.path.splitext(os.path.basename(path))[0]
         try:
-            with open(path, encoding='utf-8') as handle:
-                data = json.load(handle)
-        except (OSError, ValueError) as exc:
-            raise ResultsError('%s: cannot read JSON (%s)' % (path, exc)) from exc
-        if not isinstance(data, dict) or not isinstance(data.get('rows'), list):
-            raise ResultsError('%s: expected an object with a "rows" list' % path)
-        if not all(isinstance(row, dict) for row in data['rows']):
-            raise ResultsError('%s: every entry of "rows" must be an object' % path)
-        name = str(data.get('benchmark') or os.path.splitext(os.path.basename(path))[0])
-        found.append((name, data))
+            data = load_file(path)
+        except ResultsError as exc:
+            if stem == SCALING or warn is None:
+                raise
+            warn('%s (left out)' % exc)
+            continue
+        found.append((str(data.get('benchmark') or stem), data))
     found.sort(key=lambda item: (item[0] != SCALING, item[0]))
     return found
 
@@ -210,7 +225,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     try:
-        results = load_results(args.results)
+        results = load_results(args.results, warn=lambda text: print('plot_results: warning: %s' % text, file=sys.stderr))
     except ResultsError as exc:
         print('plot_results: %s' % exc, file=sys.stderr)
         return 1
