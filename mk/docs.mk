@@ -9,8 +9,8 @@
 DOCS_STAMP := $(VENV)/.docs-installed
 DOCS_DEST := $(CURDIR)/docs/build
 # Tools only the docs, changelog, release and EE targets need; kept out of tests/requirements.txt.
-DOCS_TOOLS := 'antsibull-docs>=2.28,<3' 'antsibull-changelog>=0.36' 'ansible-builder>=3.1' \
-	'sphinx' 'sphinx-ansible-theme>=0.9.0' 'ansible-pygments'
+# Sphinx and its theme come with `make docs`, from the requirements.txt that sphinx-init writes.
+DOCS_TOOLS := 'antsibull-docs>=2.28,<3' 'antsibull-changelog>=0.36' 'ansible-builder>=3.1'
 
 TEST_TARGETS += test-docs-lint test-changelog
 
