@@ -51,7 +51,7 @@ def test_record_lookup_unknown_id(tmp_path, emu, auth, on_missing, fails, warns)
     run = run_playbook(tmp_path, tasks, play_vars={'laaffic': auth})
     assert (run.rc != 0) is fails, run.output
     text = 'the platform has no record for voice ID 1111111111111111111'
-    assert (text in run.output) is (fails or warns)
+    assert (text in ' '.join(run.output.split())) is (fails or warns)  # older cores wrap warnings
     if not fails:
         assert run.results['missing_task']['ansible_facts']['missing'] == [None]
 
