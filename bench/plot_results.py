@@ -27,7 +27,8 @@ Every benchmark writes one file ``bench/results/<name>.json`` holding one JSON o
 ``bench/results/scaling.json`` is the laaffic_call scaling benchmark (``bench/bench_call.py``). Its rows
 carry ``phones`` (number of desk phones called in one run), ``collection_s`` (wall time in seconds of
 the playbook that uses ``laaffic.voice.laaffic_call`` with a ``calls`` list) and ``uri_s`` (wall time of
-the same calls made the ``ansible.builtin.uri`` way: one signed request per phone and loop item).
+the same calls made the ``ansible.builtin.uri`` way: a loop that places each call, then a loop that polls
+each call's record until it rang).
 ``speedup`` (``uri_s / collection_s``) is optional: when the rows lack it, the table computes it.
 Extra keys are shown in the table too. Rows may set a value to null when a run was skipped.
 The machine's core count is read from ``cores``, ``nproc`` or ``cpu_count`` (first found).
@@ -53,7 +54,7 @@ SCALING = 'scaling'
 # Known row keys of the scaling benchmark -> (legend/header text, line style)
 SCALING_SERIES = (
     ('collection_s', 'laaffic.voice.laaffic_call (one task, calls list)', '-o'),
-    ('uri_s', 'ansible.builtin.uri loop (one signed request per phone)', '--s'),
+    ('uri_s', 'ansible.builtin.uri loops (place each call, then poll each record)', '--s'),
 )
 DEFAULT_HEADERS = {
     'phones': 'Phones',
@@ -172,6 +173,8 @@ def render_markdown(results, image_name):
         if name == SCALING and image_name:
             out.append('![Wall time against the number of phones](%s)\n' % image_name)
         out.append(markdown_table(data))
+        if any(value is None for row in data['rows'] for value in row.values()):
+            out.append('A dash marks a value this run did not measure.\n')
         out.append('Machine:\n')
         out.append(machine_list(data))
     return '\n'.join(out)
@@ -209,7 +212,7 @@ def plot_scaling(data, path):
     machine = data.get('machine') or {}
     cores = machine.get('cores') or machine.get('nproc') or machine.get('cpu_count')
     if cores:
-        axis.text(0.99, 0.02, '%s cores' % cores, transform=axis.transAxes, ha='right', va='bottom', fontsize=8, alpha=0.6)
+        axis.text(0.01, 0.98, '%s cores' % cores, transform=axis.transAxes, ha='left', va='top', fontsize=8, alpha=0.6)
     fig.tight_layout()
     fig.savefig(path, metadata={'Software': None})
     pyplot.close(fig)
