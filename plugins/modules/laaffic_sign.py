@@ -87,26 +87,16 @@ EXAMPLES = r'''
 
 RETURN = r'''
 headers:
-  description: The headers to send with the request.
+  description:
+    - The headers to send with the request, C(Content-Type) (V(application/json;charset=UTF-8)), C(Api-Key) (the API key),
+      C(Sign) (the signature for O(api_key), O(api_secret) and RV(timestamp)) and C(Timestamp) (RV(timestamp) as a string).
   returned: success
   type: dict
-  contains:
-    Content-Type:
-      description: The documented content type.
-      type: str
-      sample: application/json;charset=UTF-8
-    Api-Key:
-      description: The API key.
-      type: str
-      sample: bDqJFiq9
-    Sign:
-      description: The signature for O(api_key), O(api_secret) and RV(timestamp).
-      type: str
-      sample: 05d7a50893e22a5c4bb3216ae3396c7c
-    Timestamp:
-      description: The signed Unix time in seconds, as a string.
-      type: str
-      sample: '1630468800'
+  sample:
+    Content-Type: application/json;charset=UTF-8
+    Api-Key: bDqJFiq9
+    Sign: 05d7a50893e22a5c4bb3216ae3396c7c
+    Timestamp: '1630468800'
 timestamp:
   description: The signed Unix time in seconds.
   returned: success
