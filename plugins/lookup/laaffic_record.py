@@ -121,7 +121,6 @@ _raw:
 from datetime import timedelta
 
 from ansible.errors import AnsibleLookupError
-from ansible_collections.laaffic.voice.plugins.module_utils._errors import LaafficError
 from ansible_collections.laaffic.voice.plugins.module_utils._records import parse_time
 from ansible_collections.laaffic.voice.plugins.plugin_utils._lookup import LaafficLookupBase
 
@@ -141,14 +140,10 @@ class LookupModule(LaafficLookupBase):
         if not voice_ids:
             self._check_window(start, end)
         client = self.client(self.connection_options())
-        try:
+        with self.lookup_errors(client):
             if not voice_ids:
                 return client.record_sip_query(start, end, self.get_option('sip_group_name'), self.get_option('phone_name'))
             return [self._one(client, voice_id) for voice_id in voice_ids]
-        except LaafficError as exc:
-            raise AnsibleLookupError('laaffic_record: %s' % exc.message)
-        finally:
-            client.close()
 
     def _one(self, client, voice_id):
         record = client.record_sip(voice_id)

@@ -131,7 +131,6 @@ from ansible.errors import AnsibleLookupError
 from ansible.utils.display import Display
 
 from ansible_collections.laaffic.voice.plugins.module_utils._client import HAS_REQUESTS, new_session, verify_setting
-from ansible_collections.laaffic.voice.plugins.module_utils._errors import LaafficError
 from ansible_collections.laaffic.voice.plugins.module_utils._receiver import ReceiverClient
 from ansible_collections.laaffic.voice.plugins.plugin_utils._lookup import LaafficLookupBase
 
@@ -145,7 +144,7 @@ class LookupModule(LaafficLookupBase):
         if not HAS_REQUESTS:
             raise AnsibleLookupError('the laaffic_report lookup needs the Python library "requests" on the controller: pip install requests')
         session = new_session()
-        try:
+        with self.lookup_errors(session):
             receiver = ReceiverClient(session, self.get_option('receiver_url'), self.get_option('receiver_token'), self.get_option('timeout'),
                                       verify_setting(self.get_option('validate_certs'), self.get_option('ca_path')),
                                       log=lambda line: display.vvv('laaffic_report: %s' % line))
@@ -154,10 +153,6 @@ class LookupModule(LaafficLookupBase):
                                                   calledInfoPrefix=self.get_option('called_info_prefix'), since=self.get_option('since'))
                 return objects
             return [self._one(receiver, str(term).strip()) for term in terms]
-        except LaafficError as exc:
-            raise AnsibleLookupError('laaffic_report: %s' % exc.message)
-        finally:
-            session.close()
 
     def _one(self, receiver, voice_id):
         obj = receiver.report(voice_id)

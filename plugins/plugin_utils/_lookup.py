@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
@@ -31,6 +33,16 @@ class LaafficLookupBase(LookupBase):
             return ConnectionOptions.from_getter(self.get_option, require_app_id=require_app_id)
         except LaafficError as exc:
             raise AnsibleLookupError(exc.message)
+
+    @contextlib.contextmanager
+    def lookup_errors(self, resource):
+        """Turn the collection's errors into lookup errors named after the plugin, and close ``resource``."""
+        try:
+            yield
+        except LaafficError as exc:
+            raise AnsibleLookupError('%s: %s' % (self._load_name.split('.')[-1], exc.message))
+        finally:
+            resource.close()
 
     def missing(self, message):
         """Apply the on_missing option to a term the server knows nothing of: fail, warn or stay silent."""
