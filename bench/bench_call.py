@@ -173,15 +173,20 @@ def main(argv=None):
                 rows.setdefault(count, {})['uri_s'] = round(run_play(workdir, 'uri', timed_play(uri_tasks('ringing')), emu, count)[0], 2)
             print('  %5d phones: uri way %.2f s' % (count, rows[count]['uri_s']))
 
+    headline = (
+        'Playbook wall time (ansible-playbook start to end) to place calls through N fleet phones of the emulator and verify that '
+        'each rang. Emulator sendSip rate: %.0f requests/s. %d phones in one laaffic_call task: task %.2f s (target: ring %.0f s + '
+        '%d / %.0f + 3 s = %.2f s), uri loop + uri until: %.2f s, speed-up %.1fx. One call, median of %d runs: laaffic_call task '
+        '%.3f s, uri task %.3f s (ratio %.2f; target <= 1.2).' % (
+            rate, n, c_task, RING_AFTER, n, rate, target, u_task, u_task / c_task, args.single_runs,
+            medians['collection'][1], medians['uri'][1], medians['collection'][1] / medians['uri'][1]))
     table = [dict({'phones': count, 'collection_s': None, 'uri_s': None}, **values) for count, values in sorted(rows.items())]
     for row in table:
         row['speedup'] = round(row['uri_s'] / row['collection_s'], 1) if row['uri_s'] and row['collection_s'] else None
     os.makedirs(os.path.dirname(args.json), exist_ok=True)
     with open(args.json, 'w', encoding='utf-8') as handle:
         json.dump({'benchmark': 'scaling', 'title': 'Desk-phone smoke test: laaffic_call against the uri way',
-                   'description': 'Playbook wall time (ansible-playbook start to end) to place calls through N fleet phones of the '
-                                  'emulator and verify that each rang. Emulator sendSip rate %.0f requests/s. One call: laaffic_call '
-                                  'task %.3f s, uri task %.3f s (medians).' % (rate, medians['collection'][1], medians['uri'][1]),
+                   'description': headline,
                    'generated_at': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()), 'machine': info,
                    'columns': {'collection_s': 'laaffic_call (s)', 'uri_s': 'uri loop (s)', 'speedup': 'speed-up'},
                    'rows': table}, handle, indent=2)
