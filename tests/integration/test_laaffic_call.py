@@ -68,12 +68,11 @@ def test_shortfall_fails_the_task_and_names_phones(tmp_path, emu, auth):
 
 
 def test_ringing_does_not_wait_for_hangup(tmp_path, emu, auth):
-    started = time.time()
     run = run_playbook(tmp_path, [call_task(auth, account='desk-longcall-01', expect='ringing', poll_interval=0.2)])
     assert run.rc == 0, run.output
     call = run.results['r']['calls'][0]
+    # the call lasts 30 s: a verdict given while it has no hangup time was not waiting for the end
     assert call['verdict'] in ('rang', 'answered') and call['hangup_time'] is None
-    assert time.time() - started < 25  # the call itself lasts 30 s
 
 
 def test_single_call_and_callee_normalisation(tmp_path, emu, auth):
