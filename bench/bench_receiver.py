@@ -17,40 +17,16 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import sqlite3
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'tests'))
+sys.path.insert(0, HERE)
 
+from bench_emulator import machine, percentile  # noqa: E402  pylint: disable=wrong-import-position
 from support.receiver import Receiver  # noqa: E402  pylint: disable=wrong-import-position
-
-
-def cpu_model():
-    try:
-        with open('/proc/cpuinfo', 'r', encoding='utf-8') as handle:
-            for line in handle:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or 'unknown'
-
-
-def load_average():
-    try:
-        return '%.2f %.2f %.2f' % os.getloadavg()
-    except OSError:
-        return 'unknown'
-
-
-def percentile(sorted_values, fraction):
-    if not sorted_values:
-        return float('nan')
-    index = min(len(sorted_values) - 1, max(0, int(round(fraction * len(sorted_values) + 0.5)) - 1))
-    return sorted_values[index]
 
 
 def make_report(voice_id, number):
@@ -110,8 +86,9 @@ def main():
     parser.add_argument('--warmup', type=float, default=1.0, help='seconds of unmeasured load first')
     args = parser.parse_args()
 
+    info = machine()
     print('machine: cpu=%r nproc=%d python=%s sqlite=%s os=%s load=%s' % (
-        cpu_model(), os.cpu_count() or 0, platform.python_version(), sqlite3.sqlite_version, platform.platform(), load_average()))
+        info['cpu_model'], info['cpu_count'] or 0, info['python'], sqlite3.sqlite_version, info['platform'], info['loadavg_at_start']))
     rcv = Receiver()
     try:
         path = '/push/' + rcv.secret
@@ -133,7 +110,7 @@ def main():
         print('check: %d acknowledged benchmark reports, %d stored, %d missing' % (acked, len(stored_ids), missing))
     finally:
         code = rcv.stop()
-    print('receiver exit code: %s; load average after: %s' % (code, load_average()))
+    print('receiver exit code: %s; load average after: %s' % (code, machine()['loadavg_at_start']))
     return 1 if missing else 0
 
 

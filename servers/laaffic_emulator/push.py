@@ -126,11 +126,15 @@ class Pusher:
             return
         self._emit(report)
 
+    def _cancel(self, timer):
+        """Cancel a pending timer (if any) and forget it."""
+        if timer is not None:
+            timer.cancel()
+            self.timers.discard(timer)
+
     def _release_held(self):
-        if self.held_timer is not None:
-            self.held_timer.cancel()
-            self.timers.discard(self.held_timer)
-            self.held_timer = None
+        self._cancel(self.held_timer)
+        self.held_timer = None
         held, self.held = self.held, []
         # newest first; staggered so the receiver really sees them in that order
         for number, report in enumerate(reversed(held)):
@@ -150,10 +154,8 @@ class Pusher:
         self._deliver_report(report, [report['voiceId']])
 
     def _flush_batch(self):
-        if self.batch_timer is not None:
-            self.batch_timer.cancel()
-            self.timers.discard(self.batch_timer)
-            self.batch_timer = None
+        self._cancel(self.batch_timer)
+        self.batch_timer = None
         batch, self.batch = self.batch, []
         if batch:
             self._deliver_report({'array': batch}, [item['voiceId'] for item in batch])
