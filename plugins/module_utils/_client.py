@@ -25,6 +25,7 @@ from datetime import datetime, timezone
 from urllib.parse import quote
 
 from ansible_collections.laaffic.voice.plugins.module_utils._errors import ApiStatusError, HttpError, TransportError
+from ansible_collections.laaffic.voice.plugins.module_utils._paging import MAX_PAGES, numbered
 from ansible_collections.laaffic.voice.plugins.module_utils._polling import Deadline, backoff, parse_retry_after
 from ansible_collections.laaffic.voice.plugins.module_utils._signing import signed_headers
 
@@ -222,21 +223,24 @@ class LaafficClient(object):
         data = payload.get('data')
         return data if isinstance(data, dict) and data else None
 
-    def record_sip_query(self, start_time, end_time, sip_group_name=None, phone_name=None, page_size=100, deadline=None):
-        """POST voice/recordSipQuery over every page; returns the list of records."""
-        records = []
-        current = 1
-        while True:
-            params = {'strTime': start_time, 'endTime': end_time}
-            if sip_group_name:
-                params['sipGroupName'] = sip_group_name
-            if phone_name:
-                params['phoneName'] = phone_name
-            payload = self.request('POST', 'voice/recordSipQuery', {'current': current, 'size': page_size, 'params': params}, deadline=deadline)
-            page = payload.get('data') or {}
-            batch = page.get('records') or []
-            records.extend(batch)
-            pages = int(page.get('pages') or 0)
-            if not batch or current >= pages:
-                return records
-            current += 1
+    def record_sip_query(self, start_time, end_time, sip_group_name=None, phone_name=None, page_size=100, deadline=None,
+                         max_pages=MAX_PAGES):
+        """POST voice/recordSipQuery over the pages (bounded, see _paging); returns ``Records``."""
+        params = {'strTime': start_time, 'endTime': end_time}
+        if sip_group_name:
+            params['sipGroupName'] = sip_group_name
+        if phone_name:
+            params['phoneName'] = phone_name
+        return self._paged('voice/recordSipQuery', params, page_size, deadline, max_pages)
+
+    def sip_query(self, app_id, page_size=100, deadline=None, max_pages=MAX_PAGES):
+        """POST voice/sipQuery over the pages (bounded, see _paging): the SIP accounts of the application,
+        ``Records`` of ``{groupName, phoneName, account, password, displayNum}``.
+
+        The records carry the SIP passwords: callers keep only what they need and never return them."""
+        return self._paged('voice/sipQuery', {'appId': app_id}, page_size, deadline, max_pages)
+
+    def _paged(self, path, params, page_size, deadline, max_pages):
+        def request_page(current, size):
+            return self.request('POST', path, {'current': current, 'size': size, 'params': params}, deadline=deadline).get('data')
+        return numbered(request_page, page_size, max_pages)

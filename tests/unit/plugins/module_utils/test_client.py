@@ -140,9 +140,9 @@ def test_record_query_reads_all_pages():
     pages = [ok({'total': 3, 'pages': 2, 'current': 1, 'records': [{'voiceId': '1'}, {'voiceId': '2'}]}),
              ok({'total': 3, 'pages': 2, 'current': 2, 'records': [{'voiceId': '3'}]})]
     client, session, dummy = make(script(*pages))
-    records = client.record_sip_query('2026-11-01T00:00:00+00:00', '2026-11-02T00:00:00+00:00', sip_group_name='g')
+    records = client.record_sip_query('2026-11-01T00:00:00+00:00', '2026-11-02T00:00:00+00:00', sip_group_name='g', page_size=2)
     assert [r['voiceId'] for r in records] == ['1', '2', '3']
-    assert session.sent[1]['body'] == {'current': 2, 'size': 100, 'params': {
+    assert session.sent[1]['body'] == {'current': 2, 'size': 2, 'params': {
         'strTime': '2026-11-01T00:00:00+00:00', 'endTime': '2026-11-02T00:00:00+00:00', 'sipGroupName': 'g'}}
 
 
@@ -176,3 +176,29 @@ def test_echoed_credentials_are_redacted(handler):
     text = str(info.value) + repr(info.value.to_dict())
     assert 'you sent' in text and '********' in text
     assert SECRET not in text and session.sent[0]['headers']['Sign'] not in text
+
+
+def test_sip_query_reads_the_accounts_over_pages():
+    first = [{'groupName': 'g', 'phoneName': 'p%d' % n, 'account': 'a%d' % n, 'password': 'pw', 'displayNum': '1'} for n in range(100)]
+    pages = [ok({'total': 101, 'pages': 2, 'current': 1, 'records': first}),
+             ok({'total': 101, 'pages': 2, 'current': 2, 'records': [dict(first[0], account='last')]})]
+    client, session, dummy = make(script(*pages))
+    records = client.sip_query('4luaKsL2')
+    assert [r['account'] for r in records] == ['a%d' % n for n in range(100)] + ['last'] and not records.truncated
+    assert [s['body'] for s in session.sent] == [{'current': n, 'size': 100, 'params': {'appId': '4luaKsL2'}} for n in (1, 2)]
+    assert all(s['url'].endswith('/voice/sipQuery') and s['method'] == 'POST' for s in session.sent)
+
+
+def test_paging_is_bounded_by_records_not_by_claimed_pages():
+    # a server claiming 10**9 pages but returning a short page: one request
+    client, session, dummy = make(script(ok({'total': 10 ** 11, 'pages': 10 ** 9, 'records': [{'voiceId': '1'}]})))
+    records = client.record_sip_query('2026-11-01T00:00:00+00:00', '2026-11-02T00:00:00+00:00')
+    assert len(session.sent) == 1 and len(records) == 1 and not records.truncated
+
+
+def test_paging_stops_at_the_page_bound_and_says_so():
+    def full_pages(method, url, body, headers):
+        return ok({'total': 10 ** 11, 'pages': 10 ** 9, 'records': [{'voiceId': str(body['current'])}] * 100})
+    client, session, dummy = make(full_pages)
+    records = client.record_sip_query('2026-11-01T00:00:00+00:00', '2026-11-02T00:00:00+00:00', max_pages=7)
+    assert len(session.sent) == 7 and len(records) == 700 and records.truncated and records.pages == 7

@@ -1,0 +1,84 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, laaffic.voice contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# FOR INTERNAL COLLECTION USE ONLY. This module may change without notice.
+
+"""The one bounded pager: every paged read of the collection (recordSipQuery, sipQuery, the receiver's
+report list) walks its pages through ``walk``.
+
+A walk never trusts what a server claims about how many pages there are. It stops at the first empty
+or short page, when the records returned reach the claimed total, when the cursor stops moving, or
+after ``max_pages`` pages, whichever comes first. Only the last case stops early, and the result then
+says so (``Records.truncated``) so that callers can warn.
+"""
+
+from __future__ import annotations
+
+MAX_PAGES = 100
+"""Documented default bound: 100 pages (10,000 platform records at 100 per page)."""
+
+
+class Records(list):
+    """A list of records; ``truncated`` is True when the walk stopped at its page bound while the
+    server still had more to give, and ``pages`` is how many pages were read."""
+
+    def __init__(self, items=(), truncated=False, pages=0):
+        super(Records, self).__init__(items)
+        self.truncated = truncated
+        self.pages = pages
+
+
+def whole_number(value):
+    """An int from a number or digit text the server sent, or None when it is not one (NaN, inf, 1e999, 'x')."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def walk(fetch, first, max_pages=MAX_PAGES):
+    """Read pages until the end or ``max_pages``.
+
+    ``fetch(state)`` returns ``(items, next_state)``; ``next_state`` None means the server said this was
+    the last page. Items that are not dictionaries are dropped. Returns ``Records``."""
+    records = Records()
+    state = first
+    seen = set()
+    while True:
+        if records.pages >= max(1, int(max_pages)):
+            records.truncated = True
+            return records
+        items, following = fetch(state)
+        records.pages += 1
+        records.extend(item for item in (items or []) if isinstance(item, dict))
+        key = repr(following)
+        if following is None or not items or key in seen:
+            return records
+        seen.add(key)
+        state = following
+
+
+def numbered(request_page, size=100, max_pages=MAX_PAGES):
+    """Walk a page-numbered query (``current`` from 1, ``size`` per page) whose answer's data is
+    ``{total, pages, current, records}``: ``request_page(current, size)`` returns that data.
+
+    The next page is asked for only when this one was full and the records so far are fewer than the
+    claimed total (when one is given); ``pages`` is never followed past what the records bear out."""
+    count = [0]
+
+    def fetch(current):
+        page = request_page(current, size)
+        page = page if isinstance(page, dict) else {}
+        batch = page.get('records')
+        batch = batch[:size] if isinstance(batch, list) else []
+        count[0] += len(batch)
+        total = whole_number(page.get('total'))
+        pages = whole_number(page.get('pages'))
+        finished = (len(batch) < size or (total is not None and count[0] >= total)
+                    or (pages is not None and current >= pages))
+        return batch, None if finished else current + 1
+    return walk(fetch, 1, max_pages)
