@@ -130,7 +130,7 @@ _raw:
 from ansible.errors import AnsibleLookupError
 from ansible.utils.display import Display
 
-from ansible_collections.laaffic.voice.plugins.module_utils._client import HAS_REQUESTS, new_session, verify_setting
+from ansible_collections.laaffic.voice.plugins.module_utils._transport import HAS_REQUESTS, new_session, verify_setting
 from ansible_collections.laaffic.voice.plugins.module_utils._receiver import ReceiverClient
 from ansible_collections.laaffic.voice.plugins.plugin_utils._lookup import LaafficLookupBase
 

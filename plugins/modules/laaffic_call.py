@@ -332,12 +332,52 @@ balance:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.laaffic.voice.plugins.module_utils._calls import CallRunner, build_calls, new_run_id, summarize
+from ansible_collections.laaffic.voice.plugins.module_utils._calls import CallRunner, build_calls, new_run_id, predict, summarize
 from ansible_collections.laaffic.voice.plugins.module_utils._errors import LaafficError, OptionError
 from ansible_collections.laaffic.voice.plugins.module_utils._module import argument_spec, client as make_client, connection_options, fail
+from ansible_collections.laaffic.voice.plugins.module_utils._options import bounded
 from ansible_collections.laaffic.voice.plugins.module_utils._receiver import ReceiverClient
 
 EXPECT = ['accepted', 'ringing', 'answered']
+
+
+def option_errors(params):
+    """Every bad task-level option, before anything is sent."""
+    errors = []
+    for name in ('wait_timeout', 'poll_interval', 'rate_limit'):
+        try:
+            params[name] = bounded(name, params[name])
+        except OptionError as exc:
+            errors.append(exc.message)
+    if not 1 <= params['concurrency'] <= 100:
+        errors.append('concurrency: must be between 1 and 100, got %r' % params['concurrency'])
+    return errors
+
+
+def call_dict(call):
+    """A call's result entry; the identifying fields even when the full entry cannot be built."""
+    try:
+        return call.to_dict()
+    except Exception:  # pylint: disable=broad-except  # the call must be listed whatever broke
+        return dict(index=call.index, account=call.account, callee=call.callee, voice_id=call.voice_id, verdict=call.verdict,
+                    ok=False, reason=call.reason, remedy=call.remedy)
+
+
+def preflight(module, client, app_id, calls, result):
+    """List the application's SIP accounts (sipQuery, read-only) and predict the verdict of each call.
+    Only the account names are kept: the passwords that sipQuery returns go nowhere."""
+    try:
+        records = client.sip_query(app_id)
+    except LaafficError as exc:
+        module.fail_json(msg='Preflight: the platform refused to list the SIP accounts of application %s, no call was placed: %s '
+                             'Check app_id (Voice application management in the LAAFFIC console) and the API key.' % (app_id, exc.message),
+                         error=exc.to_dict(), **result)
+    accounts = set(str(record.get('account')) for record in records if record.get('account') is not None)
+    if records.truncated:
+        module.warn('Preflight read %d pages of SIP accounts and stopped there (the bound); calls whose account is not among '
+                    'them were not checked.' % records.pages)
+        return
+    predict(calls, accounts, app_id)
 
 
 def main():
@@ -363,6 +403,7 @@ def main():
             receiver_token=dict(type='str', no_log=True),
             fail_on=dict(type='str', choices=['shortfall', 'none'], default='shortfall'),
             run_id=dict(type='str'),
+            preflight=dict(type='bool', default=False),
         ),
         supports_check_mode=True,
     )
@@ -370,13 +411,7 @@ def main():
     run_id = params['run_id'] or new_run_id()
     result = dict(changed=False, run_id=run_id, calls=[], summary=summarize([]))
 
-    checks = [
-        ('wait_timeout', params['wait_timeout'] >= 0, 'must be 0 or more seconds'),
-        ('poll_interval', params['poll_interval'] > 0, 'must be more than 0 seconds'),
-        ('concurrency', 1 <= params['concurrency'] <= 100, 'must be between 1 and 100'),
-        ('rate_limit', params['rate_limit'] >= 0, 'must be 0 (no limit) or a positive number of calls per second'),
-    ]
-    errors = ['%s: %s, got %r' % (name, message, params[name]) for name, good, message in checks if not good]
+    errors = option_errors(params)
     calls, call_errors = build_calls(params, run_id)
     errors.extend(call_errors)
     if errors:
@@ -384,41 +419,62 @@ def main():
 
     options = connection_options(module, require_app_id=True)
     client = make_client(module, options, pool_size=params['concurrency'])
+    try:
+        run(module, params, options, client, calls, result)
+    except Exception as exc:  # pylint: disable=broad-except  # every way out lists every call that may exist
+        error = exc.message if isinstance(exc, LaafficError) else 'unexpected %s: %s' % (type(exc).__name__, client.redactor.redact(str(exc)))
+        for call in calls:
+            call.broke(error)
+        result.update(changed=any(call.may_exist for call in calls), calls=[call_dict(call) for call in calls],
+                      summary=summarize(calls))
+        module.fail_json(msg='The run stopped on an error: %s. Every call is listed with its verdict; do not run the task again before '
+                             'looking up the calls with verdict unknown.' % error, **result)
+    finally:
+        client.close()
+
+
+def run(module, params, options, client, calls, result):
     receiver = None
     if params['receiver_url'] or params['receiver_token']:
         try:
             receiver = ReceiverClient(client.session, params['receiver_url'], params['receiver_token'], options.timeout,
-                                      client.verify, log=module.debug)
+                                      client.verify, log=module.debug, redactor=client.redactor)
         except OptionError as exc:
             fail(module, exc, **result)
 
     result['calls'] = [call.to_dict() for call in calls]
+    if module.check_mode or params['preflight']:
+        preflight(module, client, options.app_id, calls, result)
     if module.check_mode:
         try:
             result['balance'] = client.get_balance()
         except LaafficError as exc:
             fail(module, exc, **result)
-        for item in result['calls']:
-            item['reason'] = 'check mode: not placed'
-        result['changed'] = True
-        module.exit_json(**result)
+        for call in calls:
+            if call.verdict is None:
+                call.reason = 'check mode: not placed'
+        finish(module, params, calls, result, check_mode=True)
 
     runner = CallRunner(client, options.app_id, concurrency=params['concurrency'], rate_limit=params['rate_limit'],
-                        poll_interval=params['poll_interval'], receiver=receiver, run_id=run_id)
-    try:
-        runner.run(calls, params['wait_timeout'])
-    finally:
-        client.close()
-    result.update(changed=any(call.may_exist for call in calls), calls=[call.to_dict() for call in calls], summary=summarize(calls))
-    short = [call for call in calls if not call.ok]
+                        poll_interval=params['poll_interval'], receiver=receiver, run_id=result['run_id'])
+    runner.run([call for call in calls if call.verdict is None], params['wait_timeout'])
+    finish(module, params, calls, result)
+
+
+def finish(module, params, calls, result, check_mode=False):
+    """Exit with every call; fail when one fell (or, in check mode, would fall) short and fail_on says so."""
+    changed = any(call.verdict is None for call in calls) if check_mode else any(call.may_exist for call in calls)
+    result.update(changed=changed, calls=[call_dict(call) for call in calls], summary=summarize(calls, check_mode))
+    short = [call for call in calls if not call.ok and not (check_mode and call.verdict is None)]
     if short:
         names = ', '.join('%s (%s: %s)' % (call.account, call.verdict, call.reason) for call in short[:10])
         more = ' and %d more' % (len(short) - 10) if len(short) > 10 else ''
-        result['msg'] = '%d of %d calls fell short of their expectation: %s%s' % (len(short), len(calls), names, more)
+        result['msg'] = '%d of %d calls %s short of their expectation: %s%s' % (
+            len(short), len(calls), 'would fall' if check_mode else 'fell', names, more)
         if params['fail_on'] == 'shortfall':
             module.fail_json(**result)
     else:
-        result['msg'] = 'all %d calls met their expectation' % len(calls)
+        result['msg'] = ('check mode: %d calls would be placed' % len(calls)) if check_mode else 'all %d calls met their expectation' % len(calls)
     module.exit_json(**result)
 
 

@@ -13,11 +13,14 @@ AUTH = {'api_key': 'bDqJFiq9', 'api_secret': '7bz1lzh9', 'app_id': '4luaKsL2', '
 @pytest.fixture
 def platform(monkeypatch):
     """A fake platform behind the module's client: sendSip answers from ``answers`` by account."""
-    state = {'answers': {}, 'session': None}
+    state = {'answers': {}, 'session': None, 'accounts': ['a', 'b', 'desk-1', 'ok', 'busy', 'x']}
 
     def handler(method, url, body, headers):
         if url.endswith('/getBalance'):
             return ok(None, balance='12.5', gift='0', credit='0')
+        if url.endswith('/voice/sipQuery'):
+            return ok({'total': len(state['accounts']), 'records': [
+                {'groupName': 'g', 'phoneName': a, 'account': a, 'password': 'Pw-%s-secret' % a, 'displayNum': '1'} for a in state['accounts']]})
         if url.endswith('/voice/sendSip'):
             return state['answers'].get(body['account'], ok('2611260000000000%03d' % len(state['session'].sent)))
         raise AssertionError('unexpected %s %s' % (method, url))
@@ -68,11 +71,12 @@ def test_fail_on_none(monkeypatch, platform):
     assert not failed and result['summary']['rejected'] == 1 and result['changed'] is False
 
 
-def test_check_mode_reads_balance_only(monkeypatch, platform):
+def test_check_mode_reads_only(monkeypatch, platform):
     result, failed = run_module(monkeypatch, laaffic_call.main, dict(AUTH, callee='4930123456', account='a', _ansible_check_mode=True))
     assert not failed and result['changed'] is True and result['calls'][0]['verdict'] is None
     assert result['balance'] == {'balance': '12.5', 'gift': '0', 'credit': '0'}
     assert sent(platform, '/voice/sendSip') == [] and len(sent(platform, '/getBalance')) == 1
+    assert len(sent(platform, '/voice/sipQuery')) == 1 and 'Pw-' not in repr(result)
 
 
 def test_all_invalid_items_reported_and_nothing_sent(monkeypatch, platform):
@@ -80,10 +84,11 @@ def test_all_invalid_items_reported_and_nothing_sent(monkeypatch, platform):
     result, failed = run_module(monkeypatch, laaffic_call.main, dict(AUTH, calls=calls))
     assert failed and result['msg'].startswith('Invalid parameters, no call was placed')
     assert result['errors'] == [
-        "calls[0].callee: must be 7-15 digits with the country code (a leading +, spaces and dashes are removed), got '123'",
+        "calls[0].callee: must be 7-15 digits (ASCII 0-9) with the country code (a leading +, spaces and dashes are removed), got '123'",
         'calls[1].account: is required (the SIP account of the desk phone)',
-        "calls[2].account: must be the SIP account name without spaces, at most 64 characters, got 'c d'",
-        "calls[2].display_num: must be empty or 7-15 digits, got 'x'",
+        "calls[2].account: must be the SIP account name without spaces, at most 64 characters (printable ASCII, no control characters), "
+        "got 'c d'",
+        "calls[2].display_num: must be empty or 7-15 digits (ASCII 0-9), got 'x'",
     ]
     assert platform['session'] is None
 
