@@ -22,17 +22,26 @@ description:
     refused, name resolution failure, connect timeout) or when the platform answered HTTP 429 or 503 with a
     C(Retry-After) header. A read timeout, or a connection lost after the request was sent, gives the verdict
     V(unknown) for that call and is never retried. Reads (records, reports, balance) are retried with backoff.
+  - B(No lost calls.) Once any call may have been placed, every way out of the module, an unexpected error included,
+    returns C(changed=true) and every call with its index, account, voice ID and a verdict (V(unknown), with the
+    reason, for a call whose follow-up broke). A value the platform sends that cannot be read, such as an answer
+    time out of range, is kept as the text received.
+  - B(Credentials go only where you sent them.) Redirects are never followed; a 3xx answer fails the request with
+    the C(Location) it pointed to (a call gets the verdict V(rejected)); set O(api_url) (or O(receiver_url)) to the
+    final address. The API secret, every C(Sign) sent and the receiver token are removed, in any letter case, from
+    everything a server answers (status line, headers shown, body, every field of the data) before it is used.
 author:
   - laaffic.voice maintainers (@laaffic-voice)
 options:
   account:
     description:
       - SIP account of the desk phone that places the call (as listed by the platform's C(sipQuery)).
+      - 1 to 64 printable ASCII characters, without spaces or control characters.
       - Used for a single call, and as the default of O(calls[].account).
     type: str
   callee:
     description:
-      - Number to call, country code first, 7 to 15 digits.
+      - Number to call, country code first, 7 to 15 ASCII digits (C(0)-C(9); other scripts' digits are refused).
       - A leading C(+) and spaces, dashes, dots, slashes and parentheses are removed before validation,
         so V(+49 30 1234-5678) is sent as V(493012345678).
     type: str
@@ -83,14 +92,17 @@ options:
     default: accepted
   wait_timeout:
     description:
-      - Seconds to wait for the outcomes of all calls together, counted from when the last call was placed.
+      - Seconds to wait for the outcomes of all calls together, counted from when the last call was placed. It is one
+        deadline for the whole batch, whether outcomes are read from the records, the receiver, or both; no read runs past it.
       - A call whose outcome is not known by then gets the verdict V(timeout) (or V(rang) if it rang but was not answered).
+      - From 0 to 86400.
     type: float
     default: 120
   poll_interval:
     description:
       - Seconds between the first checks of the calls' outcomes. The interval grows by a factor of 1.3 per round up to 5 seconds
         (or this value, if larger), and a wait never runs past O(wait_timeout).
+      - From 0.05 to 300.
     type: float
     default: 1
   concurrency:
@@ -100,13 +112,16 @@ options:
     default: 10
   rate_limit:
     description:
-      - At most this many calls placed per second. V(0) means no limit.
+      - At most this many calls placed per second. V(0) means no limit; otherwise from 0.01 to 1000.
     type: float
     default: 0
   receiver_url:
     description:
       - Base URL of the collection's report receiver (for example V(https://reports.example.com)). When set, outcomes are read
         from the status reports and ringing notifications that the platform pushed to it, instead of the call records.
+      - With O(expect=answered), a call that rang but has no final report yet (a long call that was answered only shows as
+        answered in the report pushed at its end) also has its record (C(GET voice/recordSip/{voiceId})) read for the
+        answer time, within the same O(wait_timeout).
     type: str
   receiver_token:
     description:
@@ -123,6 +138,16 @@ options:
     description:
       - Identifier of this run, used in the default O(called_info) tags. Generated (UTC time plus random characters) when omitted.
     type: str
+  preflight:
+    description:
+      - Before placing any call, list the SIP accounts of the application O(app_id) (C(POST voice/sipQuery), read-only,
+        paged, at most 100 pages) and do not place a call whose account the application does not have; that call gets
+        the verdict V(rejected) with the reason. When the platform refuses to list the accounts (a wrong O(app_id), or an
+        API key without access to it), the task fails before any call is placed.
+      - Check mode always does this.
+      - Only the account names are used; the SIP passwords that C(sipQuery) returns are never returned or logged.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - laaffic.voice.connection
   - laaffic.voice.attributes
@@ -131,8 +156,11 @@ attributes:
   check_mode:
     support: full
     details:
-      - In check mode every parameter is validated and the credentials are checked with a read-only request (C(getBalance));
-        no call is placed. The module returns C(changed=true) and the calls it would have placed, with RV(calls[].verdict=null).
+      - In check mode every parameter is validated, the credentials are checked with read-only requests (C(getBalance)), and
+        the application's SIP accounts are listed (C(sipQuery), as with O(preflight)); no call is placed.
+      - Each call gets its predicted verdict, V(rejected) with the reason for an account the application does not have,
+        RV(calls[].verdict=null) for a call that would be placed. C(changed) is V(true) when at least one call would be
+        placed, and with O(fail_on=shortfall) the task fails when a call would be rejected.
   diff_mode:
     support: none
   idempotent:
@@ -274,8 +302,9 @@ calls:
         - V(failed) - the record says the call was not established (see RV(calls[].termination_reason), RV(calls[].sip_code)).
         - V(rejected) - the platform refused the call (see RV(calls[].api_status) and RV(calls[].remedy)), or it could not be sent.
         - V(timeout) - no conclusive record within O(wait_timeout).
-        - V(unknown) - the request may have reached the platform but no answer came back; it was not sent again.
-        - V(null) in check mode.
+        - V(unknown) - the request may have reached the platform but no usable answer came back (it was not sent again),
+          or the run broke while following the call up.
+        - V(null) in check mode for a call that would be placed.
       type: str
       sample: rang
     ok:
