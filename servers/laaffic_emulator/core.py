@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-import json
 import math
 import random
+import re
 import sys
 import time
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from laaffic_emulator.httpserver import Response
-from laaffic_emulator.push import Pusher
-from laaffic_emulator.scenario import DIGITS_7_15, Phone, ScenarioError, check_settings, money
-from laaffic_emulator.tables import CALL_STATUS, REASONS, SIP_REASONS, longest_prefix, region
+from laaffic_emulator.envelope import STATUS_BODIES, Answer, BadText, NotJson, dumps, fail, ok, parse_json
+from laaffic_emulator.push import Pusher, shown_url
+from laaffic_emulator.scenario import DIGITS_7_15, Phone, ScenarioError, check_settings, money, number_in_range
+from laaffic_emulator.tables import CALL_STATUS, SIP_REASONS, longest_prefix, region
 
 TZ8 = timezone(timedelta(hours=8))
 SIX = Decimal('0.000001')
@@ -34,7 +34,8 @@ ENDPOINTS = {
     'getBalance': ('getBalance', ('GET', 'POST')),  # [INFERRED] POST is tolerated too
     'voice/sipQuery': ('sipQuery', ('POST',)),
 }
-FAULT_KINDS = ('http_500', 'http_502', 'http_503', 'reset_before_read', 'reset_after_read', 'slow', 'non_json', 'status_-18')
+FAULT_KINDS = ('http_500', 'http_502', 'http_503', 'reset_before_read', 'reset_after_read', 'slow', 'non_json', 'status_-18',
+               'partial', 'garbage')
 FAULT_ENDPOINTS = ('sendSip', 'recordSip', 'recordSipQuery', 'getBalance', 'sipQuery', '*')
 GARBAGE = b'<html><head><title>Gateway</title></head><body>upstream returned an unexpected page</body></html>'
 ERROR_PAGES = {
@@ -44,23 +45,20 @@ ERROR_PAGES = {
           b'<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n</body>\r\n</html>\r\n'),
 }
 
-
-def dumps(obj):
-    """Compact JSON bytes, as the vendor's Java gateway would write them."""
-    return json.dumps(obj, separators=(',', ':'), ensure_ascii=False).encode('utf-8')
-
-
-def status_body(code):
-    """The failure envelope for a LAAFFIC status code."""
-    return dumps({'status': code, 'reason': REASONS[code]})
-
-
-STATUS_BODIES = {code: status_body(code) for code in REASONS}
+# [INFERRED] the time format recordSipQuery takes: ISO-8601 date and time with an offset (ASCII digits only).
+ISO_TIME = re.compile(r'[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})')
+TRUE_WORDS = ('1', 'true', 'yes')
+RETRY_AFTER = re.compile(r'[0-9]{1,10}|[A-Za-z]{3}, [0-9]{2} [A-Za-z]{3} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT')
 
 
 def iso8(epoch):
     """ISO-8601 with the +08:00 offset the vendor's record queries use, seconds precision."""
     return datetime.fromtimestamp(epoch, TZ8).strftime('%Y-%m-%dT%H:%M:%S+08:00')
+
+
+def printable(text):
+    """``text`` for one log line: control characters (a newline could forge a line) escaped."""
+    return text if text.isprintable() else text.encode('unicode_escape', 'backslashreplace').decode('ascii')
 
 
 def ceil_seconds(span):
@@ -94,12 +92,18 @@ class Fault:
         self.count = count
         self.probability = probability
         self.account = spec.get('account')
-        self.delay = float(spec.get('delay', 20.0 if self.kind == 'slow' else 0.0))
+        if self.account is not None and not isinstance(self.account, str):
+            raise ScenarioError('fault account must be a string')
+        self.delay = number_in_range('fault delay', spec.get('delay', 20.0 if self.kind == 'slow' else 0.0))
         retry_after = spec.get('retry_after')
-        self.retry_after = None if retry_after is None else str(retry_after)
+        if isinstance(retry_after, int) and not isinstance(retry_after, bool) and retry_after >= 0:
+            retry_after = str(retry_after)
+        if retry_after is not None and not (isinstance(retry_after, str) and RETRY_AFTER.fullmatch(retry_after)):
+            raise ScenarioError('fault retry_after must be seconds (an integer >= 0) or an HTTP date')
+        self.retry_after = retry_after
         # [INFERRED] whether the platform acted on the request before the fault hit the answer.
         placed = spec.get('placed')
-        self.placed = self.kind in ('reset_after_read', 'slow') if placed is None else bool(placed)
+        self.placed = self.kind in ('reset_after_read', 'slow', 'partial', 'garbage') if placed is None else bool(placed)
         self.hits = 0
 
     def describe(self):
@@ -229,7 +233,6 @@ class Platform:
         self.overrides = check_settings(overrides or {})
         self.quiet = quiet
         self.stream = stream or sys.stderr
-        self.connections = set()
         self.pusher = Pusher(self)
         self.seq = 1000000
         self.fault_seq = 0
@@ -296,7 +299,7 @@ class Platform:
     @staticmethod
     def _body_account(req):
         try:
-            body = json.loads(req.body)
+            body = parse_json(req.body)
         except ValueError:
             return ''
         return body.get('account', '') if isinstance(body, dict) else ''
@@ -309,16 +312,16 @@ class Platform:
             self.stream.flush()
 
     def log_request(self, req, status, lstatus, started):
-        """Method, path, HTTP status, LAAFFIC status, milliseconds. Never headers or secrets."""
+        """Method, path, HTTP status, LAAFFIC status, milliseconds. Never headers, query strings or secrets."""
         if not self.quiet:
             elapsed = (time.perf_counter() - started) * 1000.0
             shown = lstatus if lstatus is not None else '-'
-            self.stream.write('%s %s %s %s %.1fms\n' % (req.method, req.path, status, shown, elapsed))
+            self.stream.write('%s %s %s %s %.1fms\n' % (req.method, printable(req.path), status, shown, elapsed))
             self.stream.flush()
 
     def log_error(self, req, exc):
         """An unexpected exception while handling a request."""
-        self.stream.write('ERROR %s %s: %s: %s\n' % (req.method, req.path, type(exc).__name__, exc))
+        self.stream.write('ERROR %s %s: %s\n' % (req.method, printable(req.path), type(exc).__name__))
         self.stream.flush()
 
     @staticmethod
@@ -345,6 +348,7 @@ class Platform:
         allow = self.settings['ip_allowlist']
         if not allow:
             return True
+        peer = peer or ''
         cached = self._ip_cache.get(peer)
         if cached is None:
             try:
@@ -388,7 +392,8 @@ class Platform:
             if entry is None:
                 return self.spring_error(404, 'Not Found', path)
             (endpoint, methods), arg = entry, None
-        if req.method not in methods:
+        # HEAD is answered as GET would be (aiohttp leaves the body out)
+        if (req.method if req.method != 'HEAD' else 'GET') not in methods:
             return self.spring_error(405, 'Method Not Allowed', path)
         fault = self.take_fault(endpoint, req) if self.faults else None
         if fault is None:
@@ -399,42 +404,38 @@ class Platform:
         """Answer a request hit by a fault."""
         kind = fault.kind
         if kind == 'reset_before_read':
-            return Response(reset=True, lstatus='fault:' + kind)
-        if kind in ('reset_after_read', 'slow'):
-            resp = self.api(endpoint, arg, req)
-            if kind == 'reset_after_read':
-                resp.reset = True
-            else:
-                resp.delay += fault.delay
-            resp.lstatus = '%s fault:%s' % (resp.lstatus, kind)
-            return resp
+            answer = Answer(lstatus='fault:' + kind)
+            answer.reset = True
+            return answer
+        if kind in ('reset_after_read', 'slow', 'partial', 'garbage'):
+            answer = self.api(endpoint, arg, req)
+            answer.reset = kind == 'reset_after_read'
+            answer.partial = kind == 'partial'
+            answer.garbage = kind == 'garbage'
+            if kind == 'slow':
+                answer.delay += fault.delay
+            answer.lstatus = '%s fault:%s' % (answer.lstatus, kind)
+            return answer
         if fault.placed:
             self.api(endpoint, arg, req)
         if kind == 'non_json':
-            return Response(200, GARBAGE, lstatus='fault:' + kind, content_type='text/html;charset=UTF-8')
+            return Answer(200, GARBAGE, lstatus='fault:' + kind, content_type='text/html;charset=UTF-8')
         if kind == 'status_-18':
-            return Response(200, STATUS_BODIES['-18'], lstatus='-18 fault')
+            return Answer(200, STATUS_BODIES['-18'], lstatus='-18 fault')
         code = int(kind[5:])
-        headers = [('Retry-After', fault.retry_after)] if code == 503 and fault.retry_after is not None else None
-        return Response(code, ERROR_PAGES[code], headers=headers, lstatus='fault:' + kind,
-                        content_type='application/json' if code == 500 else 'text/html')
+        headers = {'Retry-After': fault.retry_after} if code == 503 and fault.retry_after is not None else None
+        return Answer(code, ERROR_PAGES[code], headers=headers, lstatus='fault:' + kind,
+                      content_type='application/json' if code == 500 else 'text/html')
 
     @staticmethod
     def spring_error(status, error, path):
         """[INFERRED] what a Spring gateway answers for an unknown path or a wrong method."""
         body = dumps({'timestamp': datetime.now(timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.000+00:00'),
                       'status': status, 'error': error, 'path': path})
-        return Response(status, body, lstatus=None)
+        return Answer(status, body, lstatus=None)
 
-    @staticmethod
-    def fail(code):
-        """A business error: HTTP 200 with the documented reason."""
-        return Response(200, STATUS_BODIES[code], lstatus=code)
-
-    @staticmethod
-    def ok(data):
-        """A success envelope."""
-        return Response(200, dumps({'status': '0', 'reason': 'success', 'data': data}), lstatus='0')
+    fail = staticmethod(fail)
+    ok = staticmethod(ok)
 
     def api(self, endpoint, arg, req):
         """Auth, then the endpoint."""
@@ -444,23 +445,28 @@ class Platform:
         timestamp = headers.get('timestamp', '')
         if api_key != self.scenario.api_key:
             return self.fail('-1')
-        expected = hashlib.md5((api_key + self.scenario.api_secret + timestamp).encode('utf-8')).hexdigest()  # nosec
+        # header text that was not UTF-8 arrives with surrogate escapes: hashed as the bytes that came
+        expected = hashlib.md5((api_key + self.scenario.api_secret + timestamp).encode('utf-8', 'surrogateescape')).hexdigest()  # nosec
         if headers.get('sign', '').lower() != expected:
             return self.fail('-1')
         if not self.ip_allowed(req.peer):
             return self.fail('-2')
         try:
-            skew = abs(time.time() - int(timestamp))
+            skew = abs(time.time() - int(timestamp)) if timestamp.isascii() else None
         except ValueError:
+            return self.fail('-16')
+        if skew is None:
             return self.fail('-16')
         if skew > self.settings['timestamp_window']:
             return self.fail('-16')
         body = None
         if req.method == 'POST' and endpoint != 'getBalance':
             try:
-                body = json.loads(req.body.decode('utf-8'))
-            except (ValueError, UnicodeDecodeError):
+                body = parse_json(req.body)
+            except NotJson:
                 return self.fail('-18')
+            except BadText:
+                return self.fail('-22')  # invalid text is refused, never stored
             if not isinstance(body, dict):
                 return self.fail('-22')
         if endpoint == 'sendSip':
@@ -471,9 +477,9 @@ class Platform:
             return self.record_sip_query(body)
         if endpoint == 'getBalance':
             # getBalance puts the amounts at top level, not under data (laaffic-api.md section 8)
-            return Response(200, dumps({'status': '0', 'reason': 'success', 'balance': str(self.balance.quantize(SIX)),
-                                        'gift': str(self.gift.quantize(SIX)), 'credit': str(self.credit.quantize(SIX))}),
-                            lstatus='0')
+            return Answer(200, dumps({'status': '0', 'reason': 'success', 'balance': str(self.balance.quantize(SIX)),
+                                      'gift': str(self.gift.quantize(SIX)), 'credit': str(self.credit.quantize(SIX))}),
+                          lstatus='0')
         return self.sip_query(body)
 
     # endpoints -----------------------------------------------------------------------------------
@@ -546,7 +552,7 @@ class Platform:
         if len(self.calls) > self.settings['max_records']:
             oldest = self.calls.pop(0)
             self.records.pop(oldest['voiceId'], None)
-        resp = Response(200, b'{"status":"0","reason":"success","data":"%s"}' % call.voice_id.encode('ascii'), lstatus='0')
+        resp = Answer(200, b'{"status":"0","reason":"success","data":"%s"}' % call.voice_id.encode('ascii'), lstatus='0')
         if phone.behaviour == 'slow_api':
             resp.delay = phone.params['api_delay'] * scale
         return resp
@@ -574,7 +580,7 @@ class Platform:
             # [INFERRED] an unknown id answers success with data null (configurable: -22).
             if self.settings['unknown_voice_id'] == 'error':
                 return self.fail('-22')
-            return Response(200, b'{"status":"0","reason":"success","data":null}', lstatus='0')
+            return Answer(200, b'{"status":"0","reason":"success","data":null}', lstatus='0')
         return self.ok(call.record(self, time.time()))
 
     @staticmethod
@@ -605,13 +611,13 @@ class Platform:
             value = params.get(key)
             if not isinstance(value, str):
                 return self.fail('-22')
+            # [INFERRED] text that is not an ISO-8601 date and time with an offset: -11 (global status table)
+            if not ISO_TIME.fullmatch(value):
+                return self.fail('-11')
             try:
-                moment = datetime.fromisoformat(value)
+                window.append(datetime.fromisoformat(value.replace('Z', '+00:00')).timestamp())
             except ValueError:
-                return self.fail('-22')
-            if moment.tzinfo is None:
-                return self.fail('-22')  # [INFERRED] the offset is required
-            window.append(moment.timestamp())
+                return self.fail('-11')
         start, stop = window
         if stop < start or stop - start > 31 * 86400:
             return self.fail('-22')
@@ -646,28 +652,31 @@ class Platform:
     def control(self, req):
         """The emulator's own API under /_emulator/ (no auth)."""
         parts = [part for part in req.path.split('/') if part][1:]
-        method = req.method
+        method = 'GET' if req.method == 'HEAD' else req.method
         body = {}
         if req.body:
             try:
-                body = json.loads(req.body.decode('utf-8'))
-            except (ValueError, UnicodeDecodeError):
+                body = parse_json(req.body)
+            except NotJson:
                 return self.control_error(400, 'body is not JSON')
+            except BadText:
+                return self.control_error(400, 'a string in the body is not valid text (lone surrogate)')
+        secrets = req.query.get('secrets', '').lower() in TRUE_WORDS
         try:
-            result = self.control_route(method, parts, body)
+            result = self.control_route(method, parts, body, secrets)
         except ScenarioError as exc:
             return self.control_error(400, str(exc))
         if result is None:
             return self.control_error(404, 'no such control endpoint: %s %s' % (method, req.path))
-        return Response(200, dumps(result), lstatus='ctl')
+        return Answer(200, dumps(result), lstatus='ctl')
 
     @staticmethod
     def control_error(status, message):
         """A control API error."""
-        return Response(status, dumps({'ok': False, 'error': message}), lstatus='ctl')
+        return Answer(status, dumps({'ok': False, 'error': message}), lstatus='ctl')
 
-    def control_route(self, method, parts, body):  # pylint: disable=too-many-return-statements,too-many-branches
-        """Dispatch a control request; None means 404."""
+    def control_route(self, method, parts, body, secrets=False):  # pylint: disable=too-many-return-statements,too-many-branches
+        """Dispatch a control request; None means 404. Secrets (the API secret, push URL paths) only with ``secrets``."""
         head = parts[0] if parts else ''
         if head == 'health' and method == 'GET':
             return {'ok': True}
@@ -703,7 +712,9 @@ class Platform:
                         'credit': str(self.credit.quantize(SIX))}
         if head == 'pushes':
             if method == 'GET':
-                return {'pushes': self.pusher.log}
+                if secrets:
+                    return {'pushes': self.pusher.log}
+                return {'pushes': [dict(entry, url=shown_url(entry['url'])) for entry in self.pusher.log]}
             if method == 'DELETE':
                 self.pusher.log = []
                 return {'ok': True}
@@ -712,10 +723,15 @@ class Platform:
                 self.settings.update(check_settings(body))
                 self._ip_cache = {}
             if method in ('GET', 'POST'):
-                return {'ok': True, 'config': self.settings}
+                config = dict(self.settings)
+                for key in ('push_url', 'ringing_url'):
+                    config[key] = shown_url(config[key], secrets)
+                return {'ok': True, 'config': config}
         if head == 'app' and method == 'GET':
-            return {'api_key': self.scenario.api_key, 'api_secret': self.scenario.api_secret, 'app_id': self.scenario.app_id,
-                    'scenario': self.scenario.name}
+            app = {'api_key': self.scenario.api_key, 'app_id': self.scenario.app_id, 'scenario': self.scenario.name}
+            if secrets:
+                app['api_secret'] = self.scenario.api_secret
+            return app
         return None
 
     def control_phone(self, method, account, body):
