@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from laaffic_emulator.calls import utc8_text
+
 USER_AGENT = 'Java/1.8.0_232'
 HEADERS = {'Content-Type': 'application/json;charset=UTF-8', 'User-Agent': USER_AGENT, 'Accept': '*/*'}
 MAX_LOG = 10000
@@ -98,7 +100,7 @@ class Pusher:
             'seatGroupName': call.phone.group,
             'sipAccount': call.phone.account,
             'noAnswerSipList': [],
-            'callinEventTime': self.platform.utc8_text(call.ring),
+            'callinEventTime': utc8_text(call.ring),
         }
         self._send('ringing', url, [event], [call.voice_id])
 
