@@ -19,9 +19,10 @@ import time
 from datetime import datetime, timezone
 from decimal import Decimal
 
+from laaffic_emulator.accounts import SipAccounts
 from laaffic_emulator.calls import SIX, Call, plan
 from laaffic_emulator.control import Control
-from laaffic_emulator.envelope import Answer, BadText, NotJson, dumps, fail, ok, parse_json
+from laaffic_emulator.envelope import Answer, BadText, NotJson, dumps, fail, ok, page_of, paged, parse_json
 from laaffic_emulator.faults import Faults
 from laaffic_emulator.push import Pusher
 from laaffic_emulator.scenario import DIGITS_7_15, check_settings
@@ -35,6 +36,8 @@ ENDPOINTS = {
     'voice/recordSipQuery': ('recordSipQuery', ('POST',)),
     'getBalance': ('getBalance', ('GET', 'POST')),  # [INFERRED] POST is tolerated too
     'voice/sipQuery': ('sipQuery', ('POST',)),
+    'voice/sipAdd': ('sipAdd', ('POST',)),
+    'voice/sipReset': ('sipReset', ('POST',)),
 }
 # [INFERRED] the time format recordSipQuery takes: ISO-8601 date and time with an offset (ASCII digits only).
 ISO_TIME = re.compile(r'[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})')
@@ -57,6 +60,9 @@ class Platform:
         self.pusher = Pusher(self)
         self.faults = Faults(self)
         self.control = Control(self)
+        self.accounts = SipAccounts(self)
+        self.endpoints = {'sendSip': self.send_sip, 'recordSipQuery': self.record_sip_query, 'sipQuery': self.accounts.query,
+                          'sipAdd': self.accounts.add, 'sipReset': self.accounts.reset}
         self.seq = 1000000
         self._ip_cache = {}
         self.settings = {}
@@ -208,11 +214,9 @@ class Platform:
         if not self.ip_allowed(req.peer):
             return self.fail('-2')
         try:
-            skew = abs(time.time() - int(timestamp)) if timestamp.isascii() else None
+            skew = abs(time.time() - int(timestamp)) if timestamp.isascii() else math.inf
         except ValueError:
-            return self.fail('-16')
-        if skew is None:
-            return self.fail('-16')
+            skew = math.inf
         if skew > self.settings['timestamp_window']:
             return self.fail('-16')
         body = None
@@ -225,18 +229,14 @@ class Platform:
                 return self.fail('-22')  # invalid text is refused, never stored
             if not isinstance(body, dict):
                 return self.fail('-22')
-        if endpoint == 'sendSip':
-            return self.send_sip(body)
         if endpoint == 'recordSip':
             return self.record_sip(arg)
-        if endpoint == 'recordSipQuery':
-            return self.record_sip_query(body)
         if endpoint == 'getBalance':
             # getBalance puts the amounts at top level, not under data (laaffic-api.md section 8)
             return Answer(200, dumps({'status': '0', 'reason': 'success', 'balance': str(self.balance.quantize(SIX)),
                                       'gift': str(self.gift.quantize(SIX)), 'credit': str(self.credit.quantize(SIX))}),
                           lstatus='0')
-        return self.sip_query(body)
+        return self.endpoints[endpoint](body)
 
     # endpoints -----------------------------------------------------------------------------------
     def send_sip(self, body):
@@ -323,26 +323,9 @@ class Platform:
             return Answer(200, b'{"status":"0","reason":"success","data":null}', lstatus='0')
         return self.ok(call.record(self, time.time()))
 
-    @staticmethod
-    def _page(body, default_size=None):
-        current = body.get('current', 1 if default_size else None)
-        size = body.get('size', default_size)
-        for value in (current, size):
-            if isinstance(value, bool) or not isinstance(value, int):
-                return None
-        if current < 1 or not 1 <= size <= 100:
-            return None
-        return current, size
-
-    @staticmethod
-    def _paged(items, current, size):
-        total = len(items)
-        return {'total': total, 'size': size, 'current': current, 'pages': (total + size - 1) // size,
-                'searchCount': True, 'records': items[(current - 1) * size:current * size]}
-
     def record_sip_query(self, body):
         """POST voice/recordSipQuery."""
-        page = self._page(body)
+        page = page_of(body)
         params = body.get('params')
         if page is None or not isinstance(params, dict):
             return self.fail('-22')
@@ -358,7 +341,7 @@ class Platform:
                 window.append(datetime.fromisoformat(value.replace('Z', '+00:00')).timestamp())
             except ValueError:
                 return self.fail('-11')
-        start, stop = window
+        start, stop = window[0], window[1]
         if stop < start or stop - start > 31 * 86400:
             return self.fail('-22')
         group = params.get('sipGroupName') or None
@@ -372,18 +355,6 @@ class Platform:
                   if start <= call.submit <= stop and (group is None or call.phone.group == group)
                   and (name is None or call.phone.name == name)]
         current, size = page
-        result = self._paged(chosen, current, size)
+        result = paged(chosen, current, size)
         result['records'] = [call.record(self, now) for call in result['records']]
-        return self.ok(result)
-
-    def sip_query(self, body):
-        """POST voice/sipQuery."""
-        page = self._page(body, default_size=25)
-        params = body.get('params')
-        if page is None or not isinstance(params, dict) or params.get('appId') != self.scenario.app_id:
-            return self.fail('-22')
-        current, size = page
-        result = self._paged(list(self.phones.values()), current, size)
-        result['records'] = [{'groupName': p.group, 'phoneName': p.name, 'account': p.account, 'password': p.password,
-                              'displayNum': p.display_num} for p in result['records']]
         return self.ok(result)

@@ -99,3 +99,25 @@ def fail(code):
 def ok(data):
     """A success envelope with ``data``."""
     return Answer(200, dumps({'status': '0', 'reason': 'success', 'data': data}), lstatus='0')
+
+
+def page_of(body, default_size=None):
+    """(current, size) of a paged query, or None when invalid. With ``default_size`` both are optional (absent or
+    null: page 1 of ``default_size``), else both are required. ``current`` >= 1, ``size`` 1..100, integers."""
+    current, size = body.get('current'), body.get('size')
+    if default_size:
+        current = 1 if current is None else current
+        size = default_size if size is None else size
+    for value in (current, size):
+        if isinstance(value, bool) or not isinstance(value, int):
+            return None
+    if current < 1 or not 1 <= size <= 100:
+        return None
+    return current, size
+
+
+def paged(items, current, size):
+    """One page of ``items`` in the platform's page envelope."""
+    total = len(items)
+    return {'total': total, 'size': size, 'current': current, 'pages': (total + size - 1) // size,
+            'searchCount': True, 'records': items[(current - 1) * size:current * size]}

@@ -12,7 +12,7 @@ from laaffic_emulator.scenario import ScenarioError, number_in_range
 
 FAULT_KINDS = ('http_500', 'http_502', 'http_503', 'reset_before_read', 'reset_after_read', 'slow', 'non_json', 'status_-18',
                'partial', 'garbage')
-FAULT_ENDPOINTS = ('sendSip', 'recordSip', 'recordSipQuery', 'getBalance', 'sipQuery', '*')
+FAULT_ENDPOINTS = ('sendSip', 'recordSip', 'recordSipQuery', 'getBalance', 'sipQuery', 'sipAdd', 'sipReset', '*')
 # kinds that let the platform process the request and then spoil (or delay) its answer
 AFTER_PROCESSING = ('reset_after_read', 'slow', 'partial', 'garbage')
 GARBAGE = b'<html><head><title>Gateway</title></head><body>upstream returned an unexpected page</body></html>'
@@ -70,8 +70,6 @@ class Fault:
         return {'id': self.id, 'endpoint': self.endpoint, 'kind': self.kind, 'count': self.count,
                 'probability': self.probability, 'account': self.account, 'delay': self.delay,
                 'retry_after': self.retry_after, 'placed': self.placed, 'hits': self.hits}
-
-
 
 
 class Faults:

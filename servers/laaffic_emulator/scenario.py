@@ -239,6 +239,8 @@ SETTINGS = {
     'unknown_voice_id': ('null', _choice('null', 'error')),
     'success_termination_code': ('0', _termination),
     'max_records': (500000, lambda n, v: _int(n, v, 1)),
+    # [INFERRED] at most this many phones in the application (scenario phones included): sipAdd beyond it is -23
+    'max_phones': (2000, lambda n, v: _int(n, v, 1)),
 }
 
 
