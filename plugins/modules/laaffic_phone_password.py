@@ -183,7 +183,8 @@ def main():
         if module.check_mode:
             result['accounts'] = [{'account': a, 'reset': False, 'phone_name': before[a]['phone_name'],
                                    'group_name': before[a]['group_name']} for a in accounts]
-            module.exit_json(changed=True, msg='check mode: would reset %d password(s)' % len(accounts), **result)
+            result['changed'] = True
+            module.exit_json(msg='check mode: would reset %d password(s)' % len(accounts), **result)
         outcomes = reset_passwords(client, options.app_id, accounts, before)
     except LaafficError as exc:
         fail(module, exc, **result)
