@@ -85,6 +85,7 @@ EXAMPLES = r'''
 # inventory/laaffic_phones.yml - every phone of the application, credentials from LAAFFIC_* environment variables
 plugin: laaffic.voice.laaffic_phones
 
+---
 # inventory/prod.laaffic_phones.yml - the third floor only, with the credentials from a vault
 # (ansible-inventory -i inventory/prod.laaffic_phones.yml --list -e @vault.yml --ask-vault-pass)
 plugin: laaffic.voice.laaffic_phones
@@ -101,6 +102,7 @@ keyed_groups:
 groups:
   reception: laaffic_phone_name.startswith('reception')
 
+---
 # inventory/provisioning.laaffic_phones.yml - with the SIP passwords, to render the phones' configuration files
 plugin: laaffic.voice.laaffic_phones
 include_passwords: true
@@ -242,4 +244,3 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self._set_composite_vars(self.get_option('compose'), all_vars, name, strict=strict)
             self._add_host_to_composed_groups(self.get_option('groups'), all_vars, name, strict=strict)
             self._add_host_to_keyed_groups(self.get_option('keyed_groups'), all_vars, name, strict=strict)
-

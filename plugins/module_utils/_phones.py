@@ -217,10 +217,10 @@ class GroupPlan(object):
                 'Set quantity to %d, or delete phones in the LAAFFIC console.' % (self.name, count, self.quantity, count))
         wrong_names = sorted(p['phone_name'] or '(none)' for p in self.existing if not phone_name_matches(self.phone_name, p['phone_name']))
         if wrong_names:
+            shown = ', '.join(wrong_names[:5]) + (' ...' if len(wrong_names) > 5 else '')
             problems.append(
                 'phone group %r has phones named %s, not %r, and the API cannot rename phones. Set phone_name to the '
-                'name the group was created with.' % (self.name, ', '.join(wrong_names[:5]) + (' ...' if len(wrong_names) > 5 else ''),
-                                                       self.phone_name))
+                'name the group was created with.' % (self.name, shown, self.phone_name))
         if self.display_num is not None:
             numbers = sorted(set(p['display_num'] or '(none)' for p in self.existing if p['display_num'] != self.display_num))
             if numbers:

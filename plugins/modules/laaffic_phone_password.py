@@ -14,7 +14,8 @@ description:
   - Gives each of the SIP accounts in O(accounts) a new password (C(POST voice/sipReset), one request per account)
     and returns the new passwords. The platform chooses them.
   - A phone keeps using its old password until its configuration is updated, so it stops registering until then;
-    render its new provisioning file in the same play (see the examples and the R(desk_phone_config role,ansible_collections.laaffic.voice.desk_phone_config_role)).
+    render its new provisioning file in the same play (see the examples and the
+    R(desk_phone_config role,ansible_collections.laaffic.voice.desk_phone_config_role)).
   - Before sending anything the module reads the application's phones (C(POST voice/sipQuery)) and fails, naming them,
     when an account does not exist (the platform would answer C(-24) for it), so that a typo never leaves half of the
     accounts reset.
