@@ -15,6 +15,8 @@ options:
       - Base URL of the LAAFFIC API.
       - Both the reference form with C(/v3) and the form without it are accepted by the platform.
       - Point it at the bundled emulator (for example V(http://127.0.0.1:8099/v3)) to try playbooks with no account.
+      - Redirects are never followed, so that signed requests go only to this address; a 3xx answer is an error naming the
+        C(Location); set this option to the final address if it is the LAAFFIC API.
       - If not set, the value of the E(LAAFFIC_API_URL) environment variable is used.
     type: str
     default: https://api.laaffic.com/v3
@@ -37,6 +39,7 @@ options:
   timeout:
     description:
       - Seconds to wait for each HTTP request (connect and read). This is not an overall deadline.
+      - From 0.1 to 600.
     type: float
     default: 15
   validate_certs:

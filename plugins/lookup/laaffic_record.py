@@ -14,7 +14,8 @@ author:
 description:
   - Returns the call record of each voice ID given as a term, from C(GET voice/recordSip/{voiceId}).
   - Without terms, returns every record of a time window (at most 31 days, within the last two months)
-    from C(POST voice/recordSipQuery), reading all pages.
+    from C(POST voice/recordSipQuery), reading the pages until one is short or empty, the records reach the
+    total the platform gives, or O(max_pages) pages were read (then with a warning).
   - Read-only; it never places a call. Like every lookup it runs on the controller and the same way in check mode.
 options:
   _terms:
@@ -37,6 +38,13 @@ options:
   phone_name:
     description: Only records of this phone name (exact match), for window queries.
     type: str
+  max_pages:
+    description:
+      - At most this many pages (of 100 records) are read for a window query, whatever number of pages the
+        platform claims. When the bound stops the read early, the lookup warns and returns the records read so far.
+      - From 1 to 1000.
+    type: int
+    default: 100
   on_missing:
     description:
       - What to do when the platform has no record for a voice ID (an unknown ID, or a call placed a moment ago
@@ -50,6 +58,8 @@ extends_documentation_fragment:
   - laaffic.voice.connection.plugins
 notes:
   - The task keyword C(environment) does not reach lookups; set proxies in the controller's environment.
+  - Redirects are not followed; a redirect fails the lookup with the address it pointed to (set O(api_url) to the final address).
+  - The API secret and every C(Sign) sent are removed (in any letter case) from everything the platform answers.
 seealso:
   - module: laaffic.voice.laaffic_call
 '''
@@ -139,10 +149,14 @@ class LookupModule(LaafficLookupBase):
             raise AnsibleLookupError('laaffic_record: give either voice IDs as terms or start_time/end_time, not both')
         if not voice_ids:
             self._check_window(start, end)
+        max_pages = self.max_pages()
         client = self.client(self.connection_options())
-        with self.lookup_errors(client):
+        with self.lookup_errors(client.session, client.redactor):
             if not voice_ids:
-                return client.record_sip_query(start, end, self.get_option('sip_group_name'), self.get_option('phone_name'))
+                records = client.record_sip_query(start, end, self.get_option('sip_group_name'), self.get_option('phone_name'),
+                                                  max_pages=max_pages)
+                self.warn_truncated(records, 'records')
+                return list(records)
             return [self._one(client, voice_id) for voice_id in voice_ids]
 
     def _one(self, client, voice_id):

@@ -15,7 +15,8 @@ description:
   - Returns what the collection's report receiver (see the C(laaffic.voice.report_receiver) role) stored about calls,
     the status report the LAAFFIC platform pushed when each call ended, and whether the phone rang.
   - With voice IDs as terms, returns one call object per ID. Without terms, returns every call matching
-    O(called_info), O(called_info_prefix) and O(since), reading all pages.
+    O(called_info), O(called_info_prefix) and O(since), reading the pages until the receiver says there are no
+    more, or O(max_pages) pages were read (then with a warning).
   - Read-only. It talks to the receiver only, never to the LAAFFIC platform, and needs no LAAFFIC credentials.
 options:
   _terms:
@@ -56,6 +57,12 @@ options:
   since:
     description: Only calls updated at or after this time (ISO-8601, or Unix seconds).
     type: str
+  max_pages:
+    description:
+      - At most this many pages (of 1000 call objects) are read when no term is given. When the bound stops the read
+        early, the lookup warns and returns what it read. From 1 to 1000.
+    type: int
+    default: 100
   on_missing:
     description:
       - What to do when the receiver knows nothing of a voice ID given as a term.
@@ -64,7 +71,7 @@ options:
     choices: [error, warn, ignore]
     default: ignore
   timeout:
-    description: Seconds to wait for each HTTP request.
+    description: Seconds to wait for each HTTP request, from 0.1 to 600.
     type: float
     default: 15
   validate_certs:
@@ -76,6 +83,8 @@ options:
     type: path
 notes:
   - Requires the Python library C(requests) on the controller.
+  - Redirects are not followed; a redirect fails the lookup with the address it pointed to (set O(receiver_url) to the final address).
+  - The receiver token is removed (in any letter case) from everything the receiver answers, error pages included.
 seealso:
   - module: laaffic.voice.laaffic_call
 '''
@@ -130,7 +139,9 @@ _raw:
 from ansible.errors import AnsibleLookupError
 from ansible.utils.display import Display
 
-from ansible_collections.laaffic.voice.plugins.module_utils._client import HAS_REQUESTS, new_session, verify_setting
+from ansible_collections.laaffic.voice.plugins.module_utils._transport import HAS_REQUESTS, new_session, verify_setting
+from ansible_collections.laaffic.voice.plugins.module_utils._errors import OptionError
+from ansible_collections.laaffic.voice.plugins.module_utils._options import bounded
 from ansible_collections.laaffic.voice.plugins.module_utils._receiver import ReceiverClient
 from ansible_collections.laaffic.voice.plugins.plugin_utils._lookup import LaafficLookupBase
 
@@ -143,15 +154,20 @@ class LookupModule(LaafficLookupBase):
         self.load_options(variables, kwargs)
         if not HAS_REQUESTS:
             raise AnsibleLookupError('the laaffic_report lookup needs the Python library "requests" on the controller: pip install requests')
-        session = new_session()
-        with self.lookup_errors(session):
-            receiver = ReceiverClient(session, self.get_option('receiver_url'), self.get_option('receiver_token'), self.get_option('timeout'),
+        max_pages = self.max_pages()
+        try:
+            timeout = bounded('timeout', self.get_option('timeout'))
+            receiver = ReceiverClient(new_session(), self.get_option('receiver_url'), self.get_option('receiver_token'), timeout,
                                       verify_setting(self.get_option('validate_certs'), self.get_option('ca_path')),
                                       log=lambda line: display.vvv('laaffic_report: %s' % line))
+        except OptionError as exc:
+            raise AnsibleLookupError('laaffic_report: %s' % exc.message)
+        with self.lookup_errors(receiver.transport.session, receiver.redactor):
             if not terms:
-                objects, dummy = receiver.reports(calledInfo=self.get_option('called_info'),
-                                                  calledInfoPrefix=self.get_option('called_info_prefix'), since=self.get_option('since'))
-                return objects
+                objects, dummy = receiver.reports(calledInfo=self.get_option('called_info'), calledInfoPrefix=self.get_option('called_info_prefix'),
+                                                  since=self.get_option('since'), max_pages=max_pages)
+                self.warn_truncated(objects, 'call objects')
+                return list(objects)
             return [self._one(receiver, str(term).strip()) for term in terms]
 
     def _one(self, receiver, voice_id):

@@ -15,7 +15,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
-from ansible_collections.laaffic.voice.plugins.module_utils._errors import ApiStatusError, HttpError, LaafficError, TransportError
+from ansible_collections.laaffic.voice.plugins.module_utils._errors import ApiStatusError, HttpError, LaafficError, may_have_reached
 from ansible_collections.laaffic.voice.plugins.module_utils._polling import Deadline, RateLimiter, backoff
 from ansible_collections.laaffic.voice.plugins.module_utils._records import Progress
 
@@ -25,8 +25,12 @@ _VERDICT_LEVEL = {'accepted': 0, 'rang': 1, 'answered': 2}
 _EXPECT_LEVEL = {'accepted': 0, 'ringing': 1, 'answered': 2}
 CALL_FIELDS = ('account', 'callee', 'display_num', 'called_info', 'expect')
 _SEPARATORS = re.compile(r'[\s\-.()/]')
+_NUMBER = re.compile(r'[0-9]{7,15}\Z')
+_ACCOUNT = re.compile(r'[\x21-\x7e]{1,64}\Z')
+_VOICE_ID = re.compile(r'[\x21-\x7e]{1,64}\Z')
 MAX_CALLED_INFO = 1000
 TAG_PREFIX = 'laaffic-voice'
+LOOK_BEFORE_CALLING_AGAIN = 'Look for the call with the laaffic_record lookup or in the LAAFFIC console before calling again.'
 
 
 def meets(verdict, expect):
@@ -56,6 +60,7 @@ class Call(object):
     """One test call: what was asked, what happened, and the verdict."""
 
     def __init__(self, index, account, callee, display_num, called_info, expect, default_tag):
+        self.attempted = False
         self.index = index
         self.account = account
         self.callee = callee
@@ -84,7 +89,21 @@ class Call(object):
     @property
     def may_exist(self):
         """Whether this call may have been placed (it is then a change, and costs money)."""
-        return self.voice_id is not None or self.verdict == 'unknown'
+        return self.voice_id is not None or self.verdict == 'unknown' or (self.attempted and self.verdict is None)
+
+    def broke(self, error):
+        """The run stopped on ``error`` before this call had its verdict: say what is known, never less."""
+        settled = self.verdict is not None and (self.verdict != 'accepted' or self.expect == 'accepted')
+        if settled:
+            return
+        if self.voice_id is not None:
+            self.set_verdict('unknown', 'the call was placed (voice ID %s) but following it up broke: %s; it was not placed again'
+                             % (self.voice_id, error), LOOK_BEFORE_CALLING_AGAIN)
+        elif self.attempted:
+            self.set_verdict('unknown', 'the call request may have reached the platform when the run broke: %s; it was not sent again'
+                             % error, LOOK_BEFORE_CALLING_AGAIN)
+        else:
+            self.set_verdict('rejected', 'not placed: the run broke before this call was sent: %s' % error)
 
     def settle(self, final):
         """Set the verdict from the latest observation; True when it is conclusive (or ``final``)."""
@@ -149,17 +168,18 @@ def build_calls(params, run_id):
         account = str(merged.get('account') or '').strip()
         if not account:
             errors.append('%saccount: is required (the SIP account of the desk phone)' % where)
-        elif len(account) > 64 or any(ch.isspace() for ch in account):
-            errors.append('%saccount: must be the SIP account name without spaces, at most 64 characters, got %r' % (where, account))
+        elif not _ACCOUNT.match(account):
+            errors.append('%saccount: must be the SIP account name without spaces, at most 64 characters (printable ASCII, no '
+                          'control characters), got %r' % (where, account))
         callee = normalize_number(merged.get('callee') or '')
         if not merged.get('callee'):
             errors.append('%scallee: is required (7-15 digits, country code first)' % where)
-        elif not (callee.isdigit() and 7 <= len(callee) <= 15):
-            errors.append('%scallee: must be 7-15 digits with the country code (a leading +, spaces and dashes are '
+        elif not _NUMBER.match(callee):
+            errors.append('%scallee: must be 7-15 digits (ASCII 0-9) with the country code (a leading +, spaces and dashes are '
                           'removed), got %r' % (where, merged.get('callee')))
         display_num = normalize_number(merged.get('display_num') or '')
-        if display_num and not (display_num.isdigit() and 7 <= len(display_num) <= 15):
-            errors.append('%sdisplay_num: must be empty or 7-15 digits, got %r' % (where, merged.get('display_num')))
+        if display_num and not _NUMBER.match(display_num):
+            errors.append('%sdisplay_num: must be empty or 7-15 digits (ASCII 0-9), got %r' % (where, merged.get('display_num')))
         expect = merged.get('expect') or 'accepted'
         if expect not in EXPECTATIONS:
             errors.append('%sexpect: must be one of %s, got %r' % (where, ', '.join(EXPECTATIONS), expect))
@@ -171,13 +191,33 @@ def build_calls(params, run_id):
     return calls, errors
 
 
-def summarize(calls):
+def summarize(calls, check_mode=False):
+    """Verdict counts; in check mode a call without a (predicted) verdict is not counted as short."""
     summary = dict((verdict, 0) for verdict in VERDICTS)
     for call in calls:
         if call.verdict in summary:
             summary[call.verdict] += 1
-    summary.update(total=len(calls), ok=sum(1 for call in calls if call.ok), short=sum(1 for call in calls if not call.ok))
+    short = sum(1 for call in calls if not call.ok and not (check_mode and call.verdict is None))
+    summary.update(total=len(calls), ok=sum(1 for call in calls if call.ok), short=short)
     return summary
+
+
+def voice_id_text(value):
+    """The voice ID from a sendSip success, or None when ``data`` is not one (the caller says so)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None
+    text = str(value).strip()
+    return text if _VOICE_ID.match(text) else None
+
+
+def predict(calls, accounts, app_id):
+    """Give each call whose SIP account the application does not have its verdict, before anything is sent.
+    ``accounts`` is the set listed by sipQuery."""
+    for call in calls:
+        if call.account not in accounts:
+            call.set_verdict('rejected', 'preflight: application %s has no SIP account %r (sipQuery lists %d account%s)'
+                             % (app_id, call.account, len(accounts), '' if len(accounts) == 1 else 's'),
+                             'Check the account name and app_id against Voice application management in the LAAFFIC console.')
 
 
 class CallRunner(object):
@@ -204,29 +244,37 @@ class CallRunner(object):
         return calls
 
     def _place(self, call):
-        self.limiter.acquire()
         try:
-            call.voice_id = self.client.send_sip(call.account, call.callee, self.app_id, call.display_num, call.called_info)
-        except ApiStatusError as exc:
+            self.limiter.acquire()
+            call.attempted = True
+            data = self.client.send_sip(call.account, call.callee, self.app_id, call.display_num, call.called_info)
+        except Exception as exc:  # pylint: disable=broad-except  # every failure gets a verdict, never a lost call
+            self._not_placed(call, exc)
+            return
+        call.voice_id = voice_id_text(data)
+        if call.voice_id:
+            call.set_verdict('accepted', 'accepted by the platform')
+        elif data is None or str(data).strip() == '':
+            call.set_verdict('unknown', 'the platform answered success without a voice ID', LOOK_BEFORE_CALLING_AGAIN)
+        else:
+            call.set_verdict('unknown', 'the platform answered success with a voice ID that is not one: %r' % (str(data)[:100],),
+                             LOOK_BEFORE_CALLING_AGAIN)
+
+    def _not_placed(self, call, exc):
+        """The verdict of a call request that raised ``exc``: by the one rule of ``may_have_reached``."""
+        message = exc.message if isinstance(exc, LaafficError) else 'unexpected %s: %s' % (type(exc).__name__, self.redact(str(exc)))
+        if isinstance(exc, ApiStatusError):
             call.api_status = exc.code
             call.set_verdict('rejected', 'the platform refused the call: status %s (%s)' % (exc.code, exc.reason or 'no reason given'), exc.remedy)
-        except TransportError as exc:
-            if exc.sent:
-                call.set_verdict('unknown', '%s; it was not sent again, to avoid a second call' % exc.message,
-                                 'Look for the call with the laaffic_record lookup or in the LAAFFIC console before calling again.')
-            else:
-                call.set_verdict('rejected', exc.message)
-        except HttpError as exc:
-            if exc.status == 200 or exc.status >= 500 and not (exc.status == 503 and exc.retry_after is not None):
-                call.set_verdict('unknown', '%s; the call may or may not have been placed and was not sent again' % exc.message,
-                                 'Look for the call with the laaffic_record lookup or in the LAAFFIC console before calling again.')
-            else:
-                call.set_verdict('rejected', exc.message)
+        elif call.attempted and may_have_reached(exc):
+            call.set_verdict('unknown', '%s; the call may or may not have been placed and was not sent again' % message,
+                             LOOK_BEFORE_CALLING_AGAIN)
         else:
-            if call.voice_id:
-                call.set_verdict('accepted', 'accepted by the platform')
-            else:
-                call.set_verdict('unknown', 'the platform answered success without a voice ID')
+            call.set_verdict('rejected', message)
+
+    def redact(self, text):
+        redactor = getattr(self.client, 'redactor', None)
+        return redactor.redact(text) if redactor is not None else text
 
     def _verify(self, pool, calls, wait_timeout):
         waiting = [call for call in calls if call.voice_id and call.expect != 'accepted']
@@ -260,17 +308,25 @@ class CallRunner(object):
                     self._failed_check(call, exc)
                 return
             for obj in objects:
-                self._seen[str(obj.get('voiceId'))] = obj
+                if isinstance(obj, dict):
+                    self._seen[str(obj.get('voiceId'))] = obj
         list(pool.map(lambda call: self._observe_receiver(call, deadline), waiting))
 
-    def _observe_record(self, call, deadline):
+    def _record(self, call, deadline):
+        """The call's record as Progress, or None (no record yet, or the read failed: ``call.last_error`` says why)."""
         try:
             record = self.client.record_sip(call.voice_id, deadline)
+            return None if record is None else Progress(record)
         except LaafficError as exc:
             self._failed_check(call, exc)
-        else:
-            if record is not None:
-                call.progress = Progress(record)
+        except Exception as exc:  # pylint: disable=broad-except  # a broken read leaves the call waiting, with the reason
+            call.last_error = 'reading the record failed: unexpected %s: %s' % (type(exc).__name__, self.redact(str(exc)))
+        return None
+
+    def _observe_record(self, call, deadline):
+        progress = self._record(call, deadline)
+        if progress is not None:
+            call.progress = progress
 
     def _observe_receiver(self, call, deadline):
         obj = self._seen.get(call.voice_id)
@@ -287,7 +343,15 @@ class CallRunner(object):
                 call.last_error = ('no report of this run reached the receiver; if that lasts, check the push address '
                                    'configured for the voice application in the LAAFFIC console')
             return
+        if not isinstance(obj, dict):
+            call.last_error = 'the receiver answered something that is not a call object for this call'
+            return
         progress = Progress(obj.get('report'))
         if obj.get('ringing'):
             progress.mark_rang(obj.get('ringingTime'))
+        if call.expect == 'answered' and progress.rang and not progress.answered and not progress.ended:
+            # Only the final report says "answered": read the record to see an answer time while the call lasts.
+            record = self._record(call, deadline)
+            if record is not None:
+                progress.merge(record)
         call.progress = progress

@@ -132,15 +132,17 @@ class ApiStatusError(LaafficError):
 
 
 class HttpError(LaafficError):
-    """The platform answered with an HTTP status other than 200, or a body that is not a JSON object."""
+    """The server answered with an HTTP status other than 200, or a body that is not a JSON object."""
 
     kind = 'http'
+    permanent = False
 
-    def __init__(self, method, url, status, body=None, reason=None, retry_after=None):
-        if status == 200:
-            text = '%s %s answered HTTP 200 with a body that is not a JSON object' % (method, url)
-        else:
-            text = '%s %s answered HTTP %s%s' % (method, url, status, ' %s' % reason if reason else '')
+    def __init__(self, method, url, status, body=None, reason=None, retry_after=None, text=None):
+        if text is None:
+            if status == 200:
+                text = '%s %s answered HTTP 200 with a body that is not a JSON object' % (method, url)
+            else:
+                text = '%s %s answered HTTP %s%s' % (method, url, status, ' %s' % reason if reason else '')
         body_excerpt = excerpt(body)
         if body_excerpt:
             text = '%s: %s' % (text, body_excerpt)
@@ -149,12 +151,28 @@ class HttpError(LaafficError):
         self.retry_after = retry_after
 
 
+class RedirectError(HttpError):
+    """The server answered 3xx. Redirects are never followed: the credentials go only to the configured URL."""
+
+    kind = 'redirect'
+    permanent = True
+
+    def __init__(self, method, url, status, location, option):
+        text = ('%s %s answered HTTP %s redirecting to %s; redirects are not followed, so that the credentials are sent '
+                'only to the address you configured: if that is the right server, set %s to the final address'
+                % (method, url, status, location or '(no Location header)', option))
+        super(RedirectError, self).__init__(method, url, status, text=text)
+        self.details.update(location=location)
+        self.location = location
+
+
 class TransportError(LaafficError):
-    """No HTTP answer. ``sent`` tells whether the request may have reached the platform."""
+    """No HTTP answer. ``sent`` tells whether the request may have reached the server; ``permanent`` that
+    trying again cannot help (TLS failures, invalid URLs)."""
 
     kind = 'transport'
 
-    def __init__(self, method, url, cause, sent, remedy=None):
+    def __init__(self, method, url, cause, sent, remedy=None, permanent=False):
         if sent:
             text = '%s %s got no answer (%s); the request may have reached the platform' % (method, url, cause)
         else:
@@ -163,3 +181,30 @@ class TransportError(LaafficError):
             text = '%s. %s' % (text, remedy)
         super(TransportError, self).__init__(text, method=method, url=url, cause=cause, sent=sent)
         self.sent = sent
+        self.permanent = permanent
+
+
+def may_have_reached(exc):
+    """THE rule, used both to decide whether a call request may be sent again and to give a call its verdict:
+    may the request that raised ``exc`` have reached the platform (and so a call exist)?
+
+    - no answer: only when the request provably never left this host (connection refused, name resolution,
+      connect timeout, TLS handshake, invalid URL) is the answer no;
+    - an answer: a platform status (``ApiStatusError``), a redirect (never followed), a 4xx, and a 503 with
+      Retry-After (the platform says it did not take the request) are no; HTTP 200 with a body that cannot be
+      read and any other 5xx are yes;
+    - anything else, expected or not, is yes.
+    """
+    if isinstance(exc, ApiStatusError):
+        return False
+    if isinstance(exc, TransportError):
+        return bool(exc.sent)
+    if isinstance(exc, RedirectError):
+        return False
+    if isinstance(exc, HttpError):
+        if exc.status == 200:
+            return True
+        if isinstance(exc.status, int) and exc.status >= 500:
+            return not (exc.status == 503 and exc.retry_after is not None)
+        return False
+    return True

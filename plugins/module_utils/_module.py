@@ -13,9 +13,10 @@ import copy
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.laaffic.voice.plugins.module_utils._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, LaafficClient
+from ansible_collections.laaffic.voice.plugins.module_utils._client import LaafficClient
 from ansible_collections.laaffic.voice.plugins.module_utils._errors import LaafficError
 from ansible_collections.laaffic.voice.plugins.module_utils._options import CONNECTION_ARGSPEC, ConnectionOptions
+from ansible_collections.laaffic.voice.plugins.module_utils._transport import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 
 
 def argument_spec(**extra):

@@ -14,6 +14,8 @@ knows whether it runs in a module or a lookup.
 
 from __future__ import annotations
 
+import math
+
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.laaffic.voice.plugins.module_utils._errors import OptionError
@@ -32,6 +34,28 @@ CONNECTION_ARGSPEC = dict(
 )
 
 OPTION_NAMES = tuple(CONNECTION_ARGSPEC)
+
+# The documented ranges of the numeric options: (lowest, highest, whether 0 is allowed too, unit).
+BOUNDS = {
+    'timeout': (0.1, 600.0, False, 'seconds'),
+    'wait_timeout': (0.0, 86400.0, False, 'seconds'),
+    'poll_interval': (0.05, 300.0, False, 'seconds'),
+    'rate_limit': (0.01, 1000.0, True, 'calls per second'),
+}
+
+
+def bounded(field, value):
+    """``value`` as a float within the documented range of ``field`` (see BOUNDS); an OptionError naming the
+    field for anything else, NaN and infinity included."""
+    low, high, zero, unit = BOUNDS[field]
+    allowed = '%s%g to %g %s' % ('0 (no limit) or ' if zero else '', low, high, unit)
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        number = float('nan')
+    if isinstance(value, bool) or math.isnan(number) or math.isinf(number) or not (low <= number <= high or (zero and number == 0)):
+        raise OptionError(field, 'must be a number from %s, got %r' % (allowed, value))
+    return number
 
 
 def _non_empty(field, value):
@@ -55,12 +79,7 @@ class ConnectionOptions(object):
         self.api_key = _non_empty('api_key', api_key)
         self.api_secret = _non_empty('api_secret', api_secret)
         self.app_id = _non_empty('app_id', app_id) if require_app_id or app_id is not None else None
-        try:
-            self.timeout = float(timeout if timeout is not None else DEFAULT_TIMEOUT)
-        except (TypeError, ValueError):
-            raise OptionError('timeout', 'must be a number of seconds greater than 0, got %r' % (timeout,))
-        if self.timeout <= 0:
-            raise OptionError('timeout', 'must be a number of seconds greater than 0, got %r' % (timeout,))
+        self.timeout = bounded('timeout', timeout if timeout is not None else DEFAULT_TIMEOUT)
         self.validate_certs = bool(validate_certs)
         self.ca_path = ca_path or None
 

@@ -10,6 +10,9 @@
 Records carry ISO-8601 times with an offset; pushed reports carry epoch milliseconds; both carry
 terminationCode/terminationReason, and reports also sipCode and callStatus. Progress is read from the
 times first (they are common to every source) and from callStatus where the times are absent.
+
+Nothing the platform sends can make reading fail: a time that cannot be read (text that is not a time,
+99999999999999999999, NaN) is kept as the text received, and still counts as the event having happened.
 callStatus values (documented on the push page): 10 busy, 20 no pick-up, 30 not answered (other),
 40 voicemail, 50 connected, 60 other.
 """
@@ -18,73 +21,97 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from ansible_collections.laaffic.voice.plugins.module_utils._paging import whole_number
+
 RANG_STATUSES = (20, 30, 40)
 ANSWERED_STATUS = 50
 
 
-def parse_time(value):
-    """An aware datetime from ISO-8601 text or epoch milliseconds/seconds; None for null, empty or 0."""
+MAX_TEXT = 200
+
+
+def _absent(value):
+    """Whether a time field says 'not happened': null, false, empty, 0 or a negative number."""
     if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)) or (isinstance(value, str) and value.strip().isdigit()):
-        number = float(value)
-        if number <= 0:
-            return None
-        if number > 1e11:  # milliseconds, as in pushed reports
-            number /= 1000.0
-        return datetime.fromtimestamp(number, tz=timezone.utc)
+        return True
+    if isinstance(value, (int, float)):
+        return value <= 0
     text = str(value).strip()
-    if not text:
+    digits = text[1:] if text.startswith('-') else text
+    return not text or (digits.isascii() and digits.isdigit() and (text.startswith('-') or not digits.strip('0')))
+
+
+def parse_time(value):
+    """An aware datetime from ISO-8601 text or epoch milliseconds/seconds; None for null, empty, 0 or
+    anything that is not a time (including numbers out of range)."""
+    if _absent(value):
         return None
-    if text.endswith(('Z', 'z')):
-        text = text[:-1] + '+00:00'
     try:
-        return datetime.fromisoformat(text)
-    except ValueError:
+        if isinstance(value, (int, float)) or (isinstance(value, str) and value.strip().isascii() and value.strip().isdigit()):
+            number = float(value)
+            if number > 1e11:  # milliseconds, as in pushed reports
+                number /= 1000.0
+            return datetime.fromtimestamp(number, tz=timezone.utc)
+        text = str(value).strip()
+        if text.endswith(('Z', 'z')):
+            text = text[:-1] + '+00:00'
         try:
-            return datetime.strptime(text, '%Y-%m-%d %H:%M:%S')
+            return datetime.fromisoformat(text)
         except ValueError:
-            return None
+            return datetime.strptime(text, '%Y-%m-%d %H:%M:%S')
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 def iso(value):
-    """ISO-8601 text for any time the platform gives, or None."""
+    """ISO-8601 text for any time the platform gives; None when absent; the text received (at most
+    200 characters) when it is not a time that can be read."""
+    if _absent(value):
+        return None
     moment = parse_time(value)
-    return moment.isoformat(timespec='seconds') if moment else None
+    if moment is None:
+        return str(value).strip()[:MAX_TEXT]
+    return moment.isoformat(timespec='seconds')
 
 
 def _text(value):
-    return None if value is None or str(value).strip() == '' else str(value).strip()
+    return None if value is None or str(value).strip() == '' else str(value).strip()[:MAX_TEXT]
 
 
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+TIME_FIELDS = (('submit_time', 'submitTime'), ('ringing_time', 'ringingTime'), ('answer_time', 'answerTime'), ('hangup_time', 'hangupTime'))
 
 
 class Progress(object):
     """What a record or report says about a call."""
 
     def __init__(self, record):
-        record = record or {}
-        self.submit_time = iso(record.get('submitTime'))
-        self.ringing_time = iso(record.get('ringingTime'))
-        self.answer_time = iso(record.get('answerTime'))
-        self.hangup_time = iso(record.get('hangupTime'))
+        record = record if isinstance(record, dict) else {}
+        for attribute, key in TIME_FIELDS:
+            setattr(self, attribute, iso(record.get(key)))
         self.termination_code = _text(record.get('terminationCode'))
         self.termination_reason = _text(record.get('terminationReason'))
         self.sip_code = _text(record.get('sipCode'))
-        self.call_status = _int(record.get('callStatus'))
+        self.call_status = whole_number(record.get('callStatus'))
+        self._notified_ringing = False
+        self._derive()
+
+    def _derive(self):
         self.answered = bool(self.answer_time) or self.call_status == ANSWERED_STATUS
-        self.rang = self.answered or bool(self.ringing_time) or self.call_status in RANG_STATUSES
+        self.rang = self.answered or self._notified_ringing or bool(self.ringing_time) or self.call_status in RANG_STATUSES
         self.ended = bool(self.hangup_time) or self.termination_code is not None or self.call_status is not None
 
     def mark_rang(self, ringing_time=None):
         """Add a ringing notification's evidence (receiver path)."""
-        self.rang = True
+        self._notified_ringing = True
         self.ringing_time = self.ringing_time or iso(ringing_time)
+        self._derive()
+
+    def merge(self, other):
+        """Fill what this observation lacks from another one of the same call (a record read to complete a report)."""
+        for attribute in [name for name, dummy in TIME_FIELDS] + ['termination_code', 'termination_reason', 'sip_code', 'call_status']:
+            if getattr(self, attribute) is None:
+                setattr(self, attribute, getattr(other, attribute))
+        self._derive()
 
     def failure_reason(self):
         parts = []

@@ -22,17 +22,26 @@ description:
     refused, name resolution failure, connect timeout) or when the platform answered HTTP 429 or 503 with a
     C(Retry-After) header. A read timeout, or a connection lost after the request was sent, gives the verdict
     V(unknown) for that call and is never retried. Reads (records, reports, balance) are retried with backoff.
+  - B(No lost calls.) Once any call may have been placed, every way out of the module, an unexpected error included,
+    returns C(changed=true) and every call with its index, account, voice ID and a verdict (V(unknown), with the
+    reason, for a call whose follow-up broke). A value the platform sends that cannot be read, such as an answer
+    time out of range, is kept as the text received.
+  - B(Credentials go only where you sent them.) Redirects are never followed; a 3xx answer fails the request with
+    the C(Location) it pointed to (a call gets the verdict V(rejected)); set O(api_url) (or O(receiver_url)) to the
+    final address. The API secret, every C(Sign) sent and the receiver token are removed, in any letter case, from
+    everything a server answers (status line, headers shown, body, every field of the data) before it is used.
 author:
   - laaffic.voice maintainers (@laaffic-voice)
 options:
   account:
     description:
       - SIP account of the desk phone that places the call (as listed by the platform's C(sipQuery)).
+      - 1 to 64 printable ASCII characters, without spaces or control characters.
       - Used for a single call, and as the default of O(calls[].account).
     type: str
   callee:
     description:
-      - Number to call, country code first, 7 to 15 digits.
+      - Number to call, country code first, 7 to 15 ASCII digits (C(0)-C(9); other scripts' digits are refused).
       - A leading C(+) and spaces, dashes, dots, slashes and parentheses are removed before validation,
         so V(+49 30 1234-5678) is sent as V(493012345678).
     type: str
@@ -83,14 +92,17 @@ options:
     default: accepted
   wait_timeout:
     description:
-      - Seconds to wait for the outcomes of all calls together, counted from when the last call was placed.
+      - Seconds to wait for the outcomes of all calls together, counted from when the last call was placed. It is one
+        deadline for the whole batch, whether outcomes are read from the records, the receiver, or both; no read runs past it.
       - A call whose outcome is not known by then gets the verdict V(timeout) (or V(rang) if it rang but was not answered).
+      - From 0 to 86400.
     type: float
     default: 120
   poll_interval:
     description:
       - Seconds between the first checks of the calls' outcomes. The interval grows by a factor of 1.3 per round up to 5 seconds
         (or this value, if larger), and a wait never runs past O(wait_timeout).
+      - From 0.05 to 300.
     type: float
     default: 1
   concurrency:
@@ -100,13 +112,16 @@ options:
     default: 10
   rate_limit:
     description:
-      - At most this many calls placed per second. V(0) means no limit.
+      - At most this many calls placed per second. V(0) means no limit; otherwise from 0.01 to 1000.
     type: float
     default: 0
   receiver_url:
     description:
       - Base URL of the collection's report receiver (for example V(https://reports.example.com)). When set, outcomes are read
         from the status reports and ringing notifications that the platform pushed to it, instead of the call records.
+      - With O(expect=answered), a call that rang but has no final report yet (a long call that was answered only shows as
+        answered in the report pushed at its end) also has its record (C(GET voice/recordSip/{voiceId})) read for the
+        answer time, within the same O(wait_timeout).
     type: str
   receiver_token:
     description:
@@ -123,6 +138,16 @@ options:
     description:
       - Identifier of this run, used in the default O(called_info) tags. Generated (UTC time plus random characters) when omitted.
     type: str
+  preflight:
+    description:
+      - Before placing any call, list the SIP accounts of the application O(app_id) (C(POST voice/sipQuery), read-only,
+        paged, at most 100 pages) and do not place a call whose account the application does not have; that call gets
+        the verdict V(rejected) with the reason. When the platform refuses to list the accounts (a wrong O(app_id), or an
+        API key without access to it), the task fails before any call is placed.
+      - Check mode always does this.
+      - Only the account names are used; the SIP passwords that C(sipQuery) returns are never returned or logged.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - laaffic.voice.connection
   - laaffic.voice.attributes
@@ -131,8 +156,11 @@ attributes:
   check_mode:
     support: full
     details:
-      - In check mode every parameter is validated and the credentials are checked with a read-only request (C(getBalance));
-        no call is placed. The module returns C(changed=true) and the calls it would have placed, with RV(calls[].verdict=null).
+      - In check mode every parameter is validated, the credentials are checked with read-only requests (C(getBalance)), and
+        the application's SIP accounts are listed (C(sipQuery), as with O(preflight)); no call is placed.
+      - Each call gets its predicted verdict, V(rejected) with the reason for an account the application does not have,
+        RV(calls[].verdict=null) for a call that would be placed. C(changed) is V(true) when at least one call would be
+        placed, and with O(fail_on=shortfall) the task fails when a call would be rejected.
   diff_mode:
     support: none
   idempotent:
@@ -274,8 +302,9 @@ calls:
         - V(failed) - the record says the call was not established (see RV(calls[].termination_reason), RV(calls[].sip_code)).
         - V(rejected) - the platform refused the call (see RV(calls[].api_status) and RV(calls[].remedy)), or it could not be sent.
         - V(timeout) - no conclusive record within O(wait_timeout).
-        - V(unknown) - the request may have reached the platform but no answer came back; it was not sent again.
-        - V(null) in check mode.
+        - V(unknown) - the request may have reached the platform but no usable answer came back (it was not sent again),
+          or the run broke while following the call up.
+        - V(null) in check mode for a call that would be placed.
       type: str
       sample: rang
     ok:
@@ -332,12 +361,52 @@ balance:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.laaffic.voice.plugins.module_utils._calls import CallRunner, build_calls, new_run_id, summarize
+from ansible_collections.laaffic.voice.plugins.module_utils._calls import CallRunner, build_calls, new_run_id, predict, summarize
 from ansible_collections.laaffic.voice.plugins.module_utils._errors import LaafficError, OptionError
 from ansible_collections.laaffic.voice.plugins.module_utils._module import argument_spec, client as make_client, connection_options, fail
+from ansible_collections.laaffic.voice.plugins.module_utils._options import bounded
 from ansible_collections.laaffic.voice.plugins.module_utils._receiver import ReceiverClient
 
 EXPECT = ['accepted', 'ringing', 'answered']
+
+
+def option_errors(params):
+    """Every bad task-level option, before anything is sent."""
+    errors = []
+    for name in ('wait_timeout', 'poll_interval', 'rate_limit'):
+        try:
+            params[name] = bounded(name, params[name])
+        except OptionError as exc:
+            errors.append(exc.message)
+    if not 1 <= params['concurrency'] <= 100:
+        errors.append('concurrency: must be between 1 and 100, got %r' % params['concurrency'])
+    return errors
+
+
+def call_dict(call):
+    """A call's result entry; the identifying fields even when the full entry cannot be built."""
+    try:
+        return call.to_dict()
+    except Exception:  # pylint: disable=broad-except  # the call must be listed whatever broke
+        return dict(index=call.index, account=call.account, callee=call.callee, voice_id=call.voice_id, verdict=call.verdict,
+                    ok=False, reason=call.reason, remedy=call.remedy)
+
+
+def preflight(module, client, app_id, calls, result):
+    """List the application's SIP accounts (sipQuery, read-only) and predict the verdict of each call.
+    Only the account names are kept: the passwords that sipQuery returns go nowhere."""
+    try:
+        records = client.sip_query(app_id)
+    except LaafficError as exc:
+        module.fail_json(msg='Preflight: the platform refused to list the SIP accounts of application %s, no call was placed: %s '
+                             'Check app_id (Voice application management in the LAAFFIC console) and the API key.' % (app_id, exc.message),
+                         error=exc.to_dict(), **result)
+    accounts = set(str(record.get('account')) for record in records if record.get('account') is not None)
+    if records.truncated:
+        module.warn('Preflight read %d pages of SIP accounts and stopped there (the bound); calls whose account is not among '
+                    'them were not checked.' % records.pages)
+        return
+    predict(calls, accounts, app_id)
 
 
 def main():
@@ -363,6 +432,7 @@ def main():
             receiver_token=dict(type='str', no_log=True),
             fail_on=dict(type='str', choices=['shortfall', 'none'], default='shortfall'),
             run_id=dict(type='str'),
+            preflight=dict(type='bool', default=False),
         ),
         supports_check_mode=True,
     )
@@ -370,13 +440,7 @@ def main():
     run_id = params['run_id'] or new_run_id()
     result = dict(changed=False, run_id=run_id, calls=[], summary=summarize([]))
 
-    checks = [
-        ('wait_timeout', params['wait_timeout'] >= 0, 'must be 0 or more seconds'),
-        ('poll_interval', params['poll_interval'] > 0, 'must be more than 0 seconds'),
-        ('concurrency', 1 <= params['concurrency'] <= 100, 'must be between 1 and 100'),
-        ('rate_limit', params['rate_limit'] >= 0, 'must be 0 (no limit) or a positive number of calls per second'),
-    ]
-    errors = ['%s: %s, got %r' % (name, message, params[name]) for name, good, message in checks if not good]
+    errors = option_errors(params)
     calls, call_errors = build_calls(params, run_id)
     errors.extend(call_errors)
     if errors:
@@ -384,41 +448,62 @@ def main():
 
     options = connection_options(module, require_app_id=True)
     client = make_client(module, options, pool_size=params['concurrency'])
+    try:
+        run(module, params, options, client, calls, result)
+    except Exception as exc:  # pylint: disable=broad-except  # every way out lists every call that may exist
+        error = exc.message if isinstance(exc, LaafficError) else 'unexpected %s: %s' % (type(exc).__name__, client.redactor.redact(str(exc)))
+        for call in calls:
+            call.broke(error)
+        result.update(changed=any(call.may_exist for call in calls), calls=[call_dict(call) for call in calls],
+                      summary=summarize(calls))
+        module.fail_json(msg='The run stopped on an error: %s. Every call is listed with its verdict; do not run the task again before '
+                             'looking up the calls with verdict unknown.' % error, **result)
+    finally:
+        client.close()
+
+
+def run(module, params, options, client, calls, result):
     receiver = None
     if params['receiver_url'] or params['receiver_token']:
         try:
             receiver = ReceiverClient(client.session, params['receiver_url'], params['receiver_token'], options.timeout,
-                                      client.verify, log=module.debug)
+                                      client.verify, log=module.debug, redactor=client.redactor)
         except OptionError as exc:
             fail(module, exc, **result)
 
     result['calls'] = [call.to_dict() for call in calls]
+    if module.check_mode or params['preflight']:
+        preflight(module, client, options.app_id, calls, result)
     if module.check_mode:
         try:
             result['balance'] = client.get_balance()
         except LaafficError as exc:
             fail(module, exc, **result)
-        for item in result['calls']:
-            item['reason'] = 'check mode: not placed'
-        result['changed'] = True
-        module.exit_json(**result)
+        for call in calls:
+            if call.verdict is None:
+                call.reason = 'check mode: not placed'
+        finish(module, params, calls, result, check_mode=True)
 
     runner = CallRunner(client, options.app_id, concurrency=params['concurrency'], rate_limit=params['rate_limit'],
-                        poll_interval=params['poll_interval'], receiver=receiver, run_id=run_id)
-    try:
-        runner.run(calls, params['wait_timeout'])
-    finally:
-        client.close()
-    result.update(changed=any(call.may_exist for call in calls), calls=[call.to_dict() for call in calls], summary=summarize(calls))
-    short = [call for call in calls if not call.ok]
+                        poll_interval=params['poll_interval'], receiver=receiver, run_id=result['run_id'])
+    runner.run([call for call in calls if call.verdict is None], params['wait_timeout'])
+    finish(module, params, calls, result)
+
+
+def finish(module, params, calls, result, check_mode=False):
+    """Exit with every call; fail when one fell (or, in check mode, would fall) short and fail_on says so."""
+    changed = any(call.verdict is None for call in calls) if check_mode else any(call.may_exist for call in calls)
+    result.update(changed=changed, calls=[call_dict(call) for call in calls], summary=summarize(calls, check_mode))
+    short = [call for call in calls if not call.ok and not (check_mode and call.verdict is None)]
     if short:
         names = ', '.join('%s (%s: %s)' % (call.account, call.verdict, call.reason) for call in short[:10])
         more = ' and %d more' % (len(short) - 10) if len(short) > 10 else ''
-        result['msg'] = '%d of %d calls fell short of their expectation: %s%s' % (len(short), len(calls), names, more)
+        result['msg'] = '%d of %d calls %s short of their expectation: %s%s' % (
+            len(short), len(calls), 'would fall' if check_mode else 'fell', names, more)
         if params['fail_on'] == 'shortfall':
             module.fail_json(**result)
     else:
-        result['msg'] = 'all %d calls met their expectation' % len(calls)
+        result['msg'] = ('check mode: %d calls would be placed' % len(calls)) if check_mode else 'all %d calls met their expectation' % len(calls)
     module.exit_json(**result)
 
 

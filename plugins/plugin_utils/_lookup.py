@@ -15,9 +15,10 @@ from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
-from ansible_collections.laaffic.voice.plugins.module_utils._client import HAS_REQUESTS, LaafficClient
+from ansible_collections.laaffic.voice.plugins.module_utils._client import LaafficClient
 from ansible_collections.laaffic.voice.plugins.module_utils._errors import LaafficError
 from ansible_collections.laaffic.voice.plugins.module_utils._options import ConnectionOptions
+from ansible_collections.laaffic.voice.plugins.module_utils._transport import HAS_REQUESTS
 
 display = Display()
 
@@ -35,14 +36,33 @@ class LaafficLookupBase(LookupBase):
             raise AnsibleLookupError(exc.message)
 
     @contextlib.contextmanager
-    def lookup_errors(self, resource):
-        """Turn the collection's errors into lookup errors named after the plugin, and close ``resource``."""
+    def lookup_errors(self, resource, redactor):
+        """Turn the collection's errors, and any unexpected one (redacted), into lookup errors named after
+        the plugin, and close ``resource``."""
+        name = self._load_name.split('.')[-1]
         try:
             yield
         except LaafficError as exc:
-            raise AnsibleLookupError('%s: %s' % (self._load_name.split('.')[-1], exc.message))
+            raise AnsibleLookupError('%s: %s' % (name, exc.message))
+        except AnsibleLookupError:
+            raise
+        except Exception as exc:  # pylint: disable=broad-except  # nothing received may crash a lookup with its text unredacted
+            raise AnsibleLookupError('%s: unexpected %s: %s' % (name, type(exc).__name__, redactor.redact(str(exc))))
         finally:
             resource.close()
+
+    def max_pages(self):
+        """The max_pages option, checked: a whole number from 1 to 1000."""
+        value = self.get_option('max_pages')
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1000:
+            raise AnsibleLookupError('%s: max_pages must be a whole number from 1 to 1000, got %r' % (self._load_name.split('.')[-1], value))
+        return value
+
+    def warn_truncated(self, records, what):
+        """Say so when a paged read stopped at its bound (see the max_pages option)."""
+        if getattr(records, 'truncated', False):
+            display.warning('%s: stopped after %d pages of %s (the max_pages bound) although the server offered more; '
+                            'narrow the query or raise max_pages' % (self._load_name.split('.')[-1], records.pages, what))
 
     def missing(self, message):
         """Apply the on_missing option to a term the server knows nothing of: fail, warn or stay silent."""

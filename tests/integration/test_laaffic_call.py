@@ -264,3 +264,81 @@ def test_async_poll(tmp_path, emu, auth):
     run = run_playbook(tmp_path, [task])
     assert run.rc == 0, run.output
     assert run.results['r']['calls'][0]['verdict'] == 'answered' and run.results['r']['finished'] == 1
+
+
+# Against the hostile loopback server (issue 9) ---------------------------------------------------------------------
+from support.hostile import Hostile, answer, envelope, redirect  # noqa: E402 pylint: disable=wrong-import-position
+
+VOICE_ID = '2611260000000000001'
+
+
+def echoing_platform(req):
+    """sendSip: desk-a gets a 500 whose reason echoes the Sign, desk-b the Sign (upper case) as its voice ID, desk-c a voice ID;
+    recordSip echoes the Sign in the termination reason and sends an out-of-range answer time."""
+    sign = req.header('Sign') or ''
+    if req.path.endswith('/voice/sendSip'):
+        account = req.json()['account']
+        if account == 'desk-a':
+            return answer('bad sign %s' % sign.upper(), status=500, reason='Bad sign %s' % sign)
+        if account == 'desk-b':
+            return answer(envelope(sign.upper()))
+        return answer(envelope(VOICE_ID))
+    if '/voice/recordSip/' in req.path:
+        return answer(envelope({'voiceId': VOICE_ID, 'ringingTime': 1670939570000, 'answerTime': 99999999999999999999,
+                                'hangupTime': 1670939580000, 'terminationReason': 'sign %s secret %s' % (sign.upper(), CREDENTIALS['api_secret'])}))
+    return answer(envelope(status='-1', reason='Authentication error for sign %s' % sign.upper()))
+
+
+def assert_no_credentials(text, *servers):
+    lowered = text.lower()
+    assert CREDENTIALS['api_secret'].lower() not in lowered
+    for server in servers:
+        for request in server.requests:
+            for name in ('Sign', 'Authorization'):
+                value = request.header(name)
+                if value:
+                    assert value.lower() not in lowered and value.split()[-1].lower() not in lowered, name
+
+
+def test_hostile_echoes_reach_no_output(tmp_path):
+    with Hostile(echoing_platform) as api:
+        auth = dict(CREDENTIALS, api_url=api.url + '/v3')
+        tasks = [call_task(auth, calls=[{'account': 'desk-a'}, {'account': 'desk-b'}, {'account': 'desk-c'}], expect='answered',
+                           poll_interval=0.2, wait_timeout=3, timeout=2)]
+        tasks[0]['ignore_errors'] = True
+        run = run_playbook(tmp_path, tasks, verbosity=4)
+        assert 'fell short' in run.output and run.results['r']['failed'] is True  # the failure and its message are there
+        calls = by_account(run.results['r'])
+        assert calls['desk-a']['verdict'] == 'unknown' and calls['desk-c']['verdict'] == 'answered'
+        assert calls['desk-c']['answer_time'] == '99999999999999999999'
+        assert run.results['r']['changed'] is True
+        assert_no_credentials(run.output + repr(run.results), api)
+        assert len([r for r in api.requests if r.path.endswith('/voice/sendSip')]) == 3
+
+
+def test_redirected_call_goes_nowhere_else(tmp_path):
+    with Hostile() as api, Hostile() as elsewhere:
+        api.handler = lambda req: redirect(307, elsewhere.url + req.path)
+        run = run_playbook(tmp_path, [call_task(dict(CREDENTIALS, api_url=api.url + '/v3'), account='desk-answer-01', fail_on='none')])
+        assert run.rc == 0, run.output
+        call = run.results['r']['calls'][0]
+        assert call['verdict'] == 'rejected' and 'set api_url to the final address' in call['reason']
+        assert elsewhere.requests == [] and len(api.requests) == 1
+
+
+def test_preflight_on_the_emulator(tmp_path, emu, auth):
+    calls = [{'account': 'desk-answer-01'}, {'account': 'desk-nosuch-01'}]
+    tasks = [call_task(auth, register='checked', calls=calls, fail_on='none'),
+             call_task(auth, register='placed', calls=calls, preflight=True, fail_on='none'),
+             dict(call_task(dict(auth, app_id='nosuchapp'), register='wrongapp', calls=calls, preflight=True), ignore_errors=True)]
+    tasks[0]['check_mode'] = True
+    run = run_playbook(tmp_path, tasks, verbosity=4)
+    assert run.rc == 0, run.output
+    checked, placed, wrong = run.results['checked'], run.results['placed'], run.results['wrongapp']
+    assert [c['verdict'] for c in checked['calls']] == [None, 'rejected'] and 'has no SIP account' in checked['calls'][1]['reason']
+    assert [c['verdict'] for c in placed['calls']] == ['accepted', 'rejected']
+    assert wrong['failed'] and 'refused to list the SIP accounts of application nosuchapp' in wrong['msg']
+    assert [c['account'] for c in emu.calls()] == ['desk-answer-01']  # check mode and the wrong app placed nothing
+    status, body = emu.api('POST', '/voice/sipQuery', {'current': 1, 'size': 100, 'params': {'appId': emu.app_id}})
+    passwords = [record['password'] for record in body['data']['records']]
+    assert passwords and not any(password in run.output for password in passwords)

@@ -133,3 +133,64 @@ def test_receiver_token_is_checked(tmp_path, pushed):
     assert run.rc == 0, run.output
     call = run.results['placed']['calls'][0]
     assert call['verdict'] == 'timeout' and 'HTTP 401' in call['reason'] and 'check receiver_token' in call['reason']
+
+
+# Against the hostile loopback server (issue 9) ---------------------------------------------------------------------
+from support.hostile import Hostile, answer, envelope, redirect  # noqa: E402 pylint: disable=wrong-import-position
+
+
+def test_record_lookup_errors_carry_no_sign(tmp_path):
+    with Hostile(lambda req: answer('SIGN %s' % req.header('Sign').upper(), status=500, reason='Bad sign %s' % req.header('Sign'))) as api:
+        auth = dict(CREDENTIALS, api_url=api.url + '/v3')
+        run = run_playbook(tmp_path, [fact('rec', "{{ query('laaffic.voice.laaffic_record', '123', **laaffic) }}")],
+                           play_vars={'laaffic': auth}, verbosity=4)
+        assert run.rc != 0 and 'answered HTTP 500 Bad sign ********' in run.output
+        signs = [r.header('Sign') for r in api.requests]
+        assert signs and not any(sign.lower() in run.output.lower() for sign in signs)
+
+
+def test_record_window_is_bounded_whatever_pages_are_claimed(tmp_path):
+    def endless(req):
+        current = req.json()['current']
+        return answer(envelope({'total': 10 ** 11, 'pages': 10 ** 9, 'current': current,
+                                'records': [{'voiceId': '%d-%d' % (current, n)} for n in range(100)]}))
+    with Hostile(endless) as api:
+        auth = dict(CREDENTIALS, api_url=api.url + '/v3')
+        window = "start_time='2026-11-01T00:00:00+00:00', end_time='2026-11-02T00:00:00+00:00'"
+        tasks = [fact('window', "{{ query('laaffic.voice.laaffic_record', %s, max_pages=7, **laaffic) | length }}" % window)]
+        run = run_playbook(tmp_path, tasks, play_vars={'laaffic': auth})
+        assert run.rc == 0, run.output
+        assert len(api.requests) == 7 and str(run.results['window_task']['ansible_facts']['window']) == '700'
+        assert 'stopped after 7 pages of records' in ' '.join(run.output.split())
+        api.requests.clear()
+        api.handler = lambda req: answer(envelope({'total': 10 ** 11, 'pages': 10 ** 9, 'records': [{'voiceId': '1'}]}))
+        run = run_playbook(tmp_path, [fact('short', "{{ query('laaffic.voice.laaffic_record', %s, **laaffic) }}" % window)],
+                           play_vars={'laaffic': auth})
+        assert run.rc == 0 and len(api.requests) == 1 and 'stopped after' not in run.output
+
+
+def test_report_lookup_never_shows_the_token_and_never_follows_redirects(tmp_path):
+    token = 'receiver-token-0123456789abcdef'
+    with Hostile() as receiver, Hostile() as elsewhere:
+        receiver.handler = lambda req: answer('token %s' % req.header('Authorization').upper(), status=403, reason=req.header('Authorization'))
+        lookup = "{{ query('laaffic.voice.laaffic_report', '1', receiver_url='%s') }}" % receiver.url
+        env = {'LAAFFIC_RECEIVER_TOKEN': token}
+        run = run_playbook(tmp_path, [fact('echo', lookup)], verbosity=4, env=env)
+        assert run.rc != 0 and 'check receiver_token' in run.output and 'HTTP 403 Bearer ********' in run.output
+        assert token.lower() not in run.output.lower() and receiver.requests
+        receiver.handler = lambda req: redirect(301, elsewhere.url + req.path)
+        run = run_playbook(tmp_path, [fact('moved', lookup)], env=env)
+        assert run.rc != 0 and 'set receiver_url to the final address' in run.output and elsewhere.requests == []
+
+
+def test_answered_through_the_receiver_before_the_hangup(tmp_path, pushed):
+    receiver, emulator = pushed
+    emulator.reset()
+    task = {'name': 'Place', 'register': 'placed', 'laaffic.voice.laaffic_call': dict(
+        CREDENTIALS, api_url=emulator.api_url, callee=CALLEE, account='desk-longcall-01', expect='answered',
+        receiver_url=receiver.base, receiver_token=receiver.token, wait_timeout=15, poll_interval=0.3)}
+    run = run_playbook(tmp_path, [task])
+    assert run.rc == 0, run.output
+    call = run.results['placed']['calls'][0]
+    # the call talks for 30 s: answered without its final report means the record was read for the answer time
+    assert call['verdict'] == 'answered' and call['answer_time'] and call['hangup_time'] is None

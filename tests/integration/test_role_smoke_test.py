@@ -164,3 +164,37 @@ def test_missing_account_is_refused_before_calling(tmp_path, fresh):
     assert proc.returncode != 0
     assert fresh.calls() == []
     assert 'account' in proc.stdout + proc.stderr
+
+
+def test_echoed_signs_reach_no_report_summary_or_failure(tmp_path):
+    """A hostile platform echoing the Sign (reason phrase, upper case, success data): none of it in any output."""
+    from types import SimpleNamespace
+
+    from support.hostile import Hostile, answer, envelope
+
+    def platform(req):
+        sign = req.header('Sign') or ''
+        if req.path.endswith('/voice/sendSip'):
+            if req.json()['account'] == 'desk-answer-01':
+                return answer(envelope('VID-%s' % sign.upper()))
+            return answer('SIGN %s' % sign.upper(), status=500, reason='Bad sign %s' % sign)
+        if '/voice/recordSip/' in req.path:
+            return answer(envelope({'voiceId': '1', 'ringingTime': 1670939570000, 'hangupTime': 1670939575000,
+                                    'terminationReason': 'refused, sign %s' % sign.upper(), 'answerTime': 99999999999999999999}))
+        return answer(envelope(status='-1', reason=sign))
+
+    with Hostile(platform) as api:
+        target = SimpleNamespace(api_url=api.url + '/v3', api_key='bDqJFiq9', api_secret='7bz1lzh9', app_id='4luaKsL2')
+        phones = [{'name': 'one', 'account': 'desk-answer-01', 'expect': 'ringing'}, {'name': 'two', 'account': 'desk-answer-02'}]
+        proc, _fact = run_playbook(tmp_path, target, {'desk_phone_smoke_test_wait_timeout': 3, 'desk_phone_smoke_test_api_timeout': 2,
+                                                      'desk_phone_smoke_test_secure_logging': False}, phones=phones)
+        assert proc.returncode != 0 and 'phone(s) fell short' in proc.stdout + proc.stderr
+        reports = tmp_path / 'play-reports'
+        texts = [proc.stdout, proc.stderr] + [path.read_text(encoding='utf-8') for path in reports.iterdir()]
+        assert len(texts) == 4 and 'two [desk-answer-02]' in texts[2] + texts[3]
+        signs = [r.header('Sign').lower() for r in api.requests if r.header('Sign')]
+        assert len(signs) >= 2
+        for text in texts:
+            lowered = text.lower()
+            assert '7bz1lzh9' not in lowered
+            assert not any(sign in lowered for sign in signs)

@@ -21,6 +21,13 @@ class FakeResponse(object):
     def json(self):
         return json.loads(self.content.decode('utf-8'))
 
+    def iter_content(self, chunk_size=1):
+        for start in range(0, len(self.content), chunk_size):
+            yield self.content[start:start + chunk_size]
+
+    def close(self):
+        pass
+
 
 def ok(data=None, **top):
     """A success envelope."""
@@ -47,9 +54,10 @@ class FakeSession(object):
         self.closed = False
         self._lock = threading.Lock()
 
-    def request(self, method, url, data=None, headers=None, timeout=None, verify=None, params=None):
+    def request(self, method, url, data=None, headers=None, timeout=None, verify=None, params=None, allow_redirects=True, stream=False):
         body = json.loads(data.decode('utf-8')) if data else None
-        entry = dict(method=method, url=url, body=body, headers=dict(headers or {}), timeout=timeout, verify=verify, params=params)
+        entry = dict(method=method, url=url, body=body, headers=dict(headers or {}), timeout=timeout, verify=verify, params=params,
+                     allow_redirects=allow_redirects)
         with self._lock:
             self.sent.append(entry)
         return self.handler(method, url, body, entry['headers'])

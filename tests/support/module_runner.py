@@ -14,7 +14,9 @@ except ImportError:  # ansible-core < 2.19
     patch_module_args = None
 
 
-class ModuleExit(Exception):
+class ModuleExit(SystemExit):
+    """Raised where exit_json and fail_json exit, a SystemExit as theirs."""
+
     def __init__(self, result, failed):
         super(ModuleExit, self).__init__(result.get('msg'))
         self.result = result

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from ansible_collections.laaffic.voice.plugins.module_utils._calls import CallRunner, build_calls, meets, normalize_number, summarize
+from ansible_collections.laaffic.voice.plugins.module_utils._calls import CallRunner, build_calls, meets, normalize_number, predict, summarize
 from ansible_collections.laaffic.voice.plugins.module_utils._errors import ApiStatusError, HttpError, TransportError
 
 RING = {'submitTime': '2026-11-26T10:00:00+08:00', 'ringingTime': '2026-11-26T10:00:01+08:00'}
@@ -155,3 +155,63 @@ def test_invalid_expect_and_empty_calls():
     errors = build_calls(params, 'R')[1]
     assert errors == ["calls[0].expect: must be one of accepted, ringing, answered, got 'rings'",
                       'calls[1]: must be a dictionary with account, callee, display_num, called_info, expect']
+
+
+class FakeReceiver(object):
+    """The receiver's view: ``objects[voice_id]`` as stored (ringing notification, no final report)."""
+
+    def __init__(self, objects):
+        self.objects = objects
+
+    def reports(self, after=None, deadline=None, **filters):
+        return list(self.objects.values()), after
+
+    def report(self, voice_id, deadline=None):
+        return self.objects.get(voice_id)
+
+
+def test_answered_through_the_receiver_reads_the_record_of_a_call_that_rang():
+    ringing_only = {'voiceId': 'v-long', 'ringing': True, 'ringingTime': '2026-11-26T10:00:01+08:00', 'final': False, 'report': None}
+    client = FakeClient(records={'v-long': [ANSWERED]})
+    receiver = FakeReceiver({'v-long': ringing_only, 'v-ring': dict(ringing_only, voiceId='v-ring')})
+    result = run(client, calls_for(('long', 'answered'), ('ring', 'ringing')), wait=2, receiver=receiver)
+    assert result['long'].verdict == 'answered' and result['long'].progress.answer_time == '2026-11-26T10:00:02+08:00'
+    assert result['ring'].verdict == 'rang'
+    assert 'v-ring' not in client.polls  # only calls that must be answered have their record read
+
+
+def test_answered_through_the_receiver_stays_rang_when_the_record_has_no_answer():
+    ringing_only = {'voiceId': 'v-long', 'ringing': True, 'final': False, 'report': None}
+    client = FakeClient(records={'v-long': [RING]})
+    result = run(client, calls_for(('long', 'answered')), wait=0.3, receiver=FakeReceiver({'v-long': ringing_only}))
+    assert result['long'].verdict == 'rang' and 'still not answered when wait_timeout expired' in result['long'].reason
+
+
+@pytest.mark.parametrize('data, verdict', [('12345', 'accepted'), (12345, 'accepted'), (None, 'unknown'), ('', 'unknown'),
+                                           ({'voiceId': 1}, 'unknown'), (True, 'unknown'), ('a b', 'unknown'), ('x' * 65, 'unknown')])
+def test_voice_id_must_be_one(data, verdict):
+    result = run(FakeClient(placing={'a': data}), calls_for(('a', 'accepted')))
+    assert result['a'].verdict == verdict and result['a'].may_exist
+
+
+def test_unexpected_error_while_placing_is_unknown_not_lost():
+    result = run(FakeClient(placing={'a': OverflowError('cannot convert float infinity to integer')}), calls_for(('a', 'ringing')))
+    assert result['a'].verdict == 'unknown' and result['a'].may_exist and 'unexpected OverflowError' in result['a'].reason
+
+
+def test_broke_gives_every_call_a_verdict():
+    calls = calls_for(('placed', 'ringing'), ('sending', 'ringing'), ('waiting', 'ringing'), ('done', 'accepted'))
+    calls[0].voice_id, calls[0].verdict = 'v1', 'accepted'
+    calls[1].attempted = True
+    calls[3].voice_id, calls[3].verdict = 'v3', 'accepted'
+    for call in calls:
+        call.broke('unexpected OSError: boom')
+    assert [c.verdict for c in calls] == ['unknown', 'unknown', 'rejected', 'accepted']
+    assert [c.may_exist for c in calls] == [True, True, False, True]
+    assert 'voice ID v1' in calls[0].reason and 'not placed: the run broke' in calls[2].reason
+
+
+def test_predict_rejects_accounts_the_application_lacks():
+    calls = calls_for(('desk-1', 'ringing'), ('desk-9', 'ringing'))
+    predict(calls, {'desk-1'}, 'app')
+    assert [c.verdict for c in calls] == [None, 'rejected'] and "has no SIP account 'desk-9'" in calls[1].reason

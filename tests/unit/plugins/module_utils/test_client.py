@@ -120,7 +120,7 @@ def test_call_placing_retried_when_never_sent():
 def test_call_placing_retried_after_retry_after(code):
     waits = []
     client, session, dummy = make(script(FakeResponse(code, 'later', headers={'Retry-After': '2'}), ok('42')))
-    client._sleep = waits.append
+    client.transport._sleep = waits.append
     assert client.send_sip('a', '4930123456', 'app') == '42'
     assert waits == [2.0] and len(session.sent) == 2
 

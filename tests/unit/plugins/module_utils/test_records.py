@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from ansible_collections.laaffic.voice.plugins.module_utils._records import Progress, iso, parse_time
 
 
@@ -43,3 +45,30 @@ def test_receiver_ringing_evidence():
     progress = Progress(None)
     progress.mark_rang('2026-11-26 10:00:01')
     assert progress.rang and progress.ringing_time == '2026-11-26T10:00:01'
+
+
+@pytest.mark.parametrize('value', [99999999999999999999, '99999999999999999999', 1e300, float('nan'), '9' * 5000, 'NaN', 'Infinity',
+                                   '2026-13-45T99:99:99+08:00', {'a': 1}, [1]])
+def test_unreadable_times_are_kept_as_text_and_never_raise(value):
+    assert parse_time(value) is None
+    text = iso(value)
+    assert text and text == str(value).strip()[:200]
+
+
+def test_out_of_range_answer_time_still_counts_as_answered():
+    progress = Progress({'ringingTime': 1670939570000, 'answerTime': 99999999999999999999, 'callStatus': float('inf')})
+    assert progress.answered and progress.rang and progress.answer_time == '99999999999999999999' and progress.call_status is None
+
+
+@pytest.mark.parametrize('value', [None, '', 0, '0', '000', -5, '-5', False])
+def test_absent_times(value):
+    assert iso(value) is None
+
+
+def test_merge_fills_what_a_report_lacks():
+    report = Progress({'submitTime': 1670939570000})
+    report.mark_rang(1670939571000)
+    assert report.rang and not report.answered
+    report.merge(Progress({'answerTime': '2022-12-13T13:52:52+00:00', 'ringingTime': '2022-12-13T13:52:59+00:00'}))
+    assert report.answered and report.answer_time == '2022-12-13T13:52:52+00:00'
+    assert report.ringing_time == '2022-12-13T13:52:51+00:00'  # the report's own value is kept

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.laaffic.voice.plugins.module_utils._paging import numbered, walk, whole_number
+
+
+def pages_of(*batches, **claims):
+    asked = []
+
+    def request_page(current, size):
+        asked.append(current)
+        batch = batches[current - 1] if current <= len(batches) else []
+        return dict(claims, records=batch)
+    return request_page, asked
+
+
+@pytest.mark.parametrize('claims', [{'pages': 10 ** 9, 'total': 10 ** 11}, {'pages': 'NaN', 'total': None}, {}])
+def test_a_short_page_ends_the_walk_whatever_is_claimed(claims):
+    request_page, asked = pages_of([{'n': 1}] * 3, **claims)
+    records = numbered(request_page, size=3)
+    assert asked == [1, 2] and len(records) == 3 and not records.truncated
+
+
+def test_the_total_ends_the_walk():
+    request_page, asked = pages_of([{'n': 1}] * 2, [{'n': 2}] * 2, total=4)
+    assert len(numbered(request_page, size=2)) == 4 and asked == [1, 2]
+
+
+def test_garbage_pages_and_items():
+    request_page, asked = pages_of(['x', None, {'n': 1}], **{'pages': 1})
+    assert list(numbered(request_page, size=3)) == [{'n': 1}] and asked == [1]
+    assert list(numbered(lambda current, size: 'not a page', size=3)) == []
+
+
+def test_oversized_pages_are_cut_to_the_size():
+    request_page, asked = pages_of([{'n': 1}] * 1000, pages=1)
+    assert len(numbered(request_page, size=10)) == 10
+
+
+def test_the_bound_stops_and_says_so():
+    records = numbered(lambda current, size: {'records': [{'n': current}] * size}, size=2, max_pages=5)
+    assert records.truncated and records.pages == 5 and len(records) == 10
+
+
+def test_cursor_that_does_not_move_ends_the_walk():
+    asked = []
+
+    def fetch(state):
+        asked.append(state)
+        return [{'n': 1}], 'same'
+    records = walk(fetch, None, max_pages=50)
+    assert asked == [None, 'same'] and not records.truncated
+
+
+@pytest.mark.parametrize('value, expected', [(3, 3), ('7', 7), (2.9, 2), (True, None), (float('nan'), None), (float('inf'), None),
+                                             ('x', None), (None, None)])
+def test_whole_number(value, expected):
+    assert whole_number(value) == expected
