@@ -56,7 +56,7 @@ def test_bad_account_fails_before_any_request(monkeypatch, platform):
 
 
 def test_partial_failure_keeps_the_new_passwords_and_no_message_shows_them(monkeypatch, platform):
-    platform.script['voice/sipReset'] = [lambda body: platform.sip_reset(body), status(-24, 'Data unexisting'), reset_after_send()]
+    platform.script['voice/sipReset'] = [platform.sip_reset, status(-24, 'Data unexisting'), reset_after_send()]
     result, failed = run(monkeypatch, accounts=['lobby_001', 'lobby_002', 'lobby_003'])
     assert failed and result['changed'] is True
     first, second, third = result['accounts']
