@@ -24,7 +24,7 @@ import re
 
 from ansible_collections.laaffic.voice.plugins.module_utils._calls import normalize_number
 from ansible_collections.laaffic.voice.plugins.module_utils._errors import (
-    ApiStatusError, HttpError, LaafficError, OptionError, TransportError)
+    ApiStatusError, HttpError, LaafficError, OptionError, may_have_reached)
 from ansible_collections.laaffic.voice.plugins.module_utils._paging import MAX_PAGES, Records
 
 NAME_MIN, NAME_MAX = 4, 32
@@ -275,8 +275,9 @@ def reset_password(client, app_id, account):
     data = payload.get('data')
     password = _text(data.get('password')) if isinstance(data, dict) else None
     if not password:
-        raise LaafficError('POST %s answered status 0 without a new password for %s' % (client.url('voice/sipReset'), account),
-                           account=account)
+        # The reset happened (status 0) but its answer is unusable: like a lost answer, settled by reading back.
+        raise HttpError('POST', client.url('voice/sipReset'), 200,
+                        text='POST %s answered status 0 without a new password for %s' % (client.url('voice/sipReset'), account))
     return password
 
 
@@ -287,10 +288,14 @@ class ResetOutcome(object):
     def __init__(self, account):
         self.account = account
         self.reset = False
-        self.sent = True
         self.password = None
         self.confirmed_by = None
         self.error = None
+
+    @property
+    def changed(self):
+        """Whether the account's password was, or may have been, changed."""
+        return self.reset is not False
 
     def to_dict(self, phone):
         result = {'account': self.account, 'reset': self.reset, 'phone_name': phone.get('phone_name'),
@@ -308,7 +313,7 @@ def reset_passwords(client, app_id, accounts, before):
     """Reset each account in turn; ``before`` maps account -> phone as listed before (with its old password).
 
     An account whose answer was lost after the request may have reached the platform is not sent again: the
-    module reads the phones back (sipQuery is safe to repeat) and takes the password it finds if it changed.
+    phones are read back (sipQuery is safe to repeat) and the password found there is taken if it changed.
     """
     outcomes = []
     uncertain = []
@@ -318,16 +323,11 @@ def reset_passwords(client, app_id, accounts, before):
         try:
             outcome.password = reset_password(client, app_id, account)
             outcome.reset = True
-        except TransportError as exc:
-            if exc.sent:
-                outcome.reset = None
-                outcome.error = exc.message
-                uncertain.append(outcome)
-            else:
-                outcome.sent = False
-                outcome.error = exc.message
         except LaafficError as exc:
             outcome.error = exc.message
+            if may_have_reached(exc):
+                outcome.reset = None
+                uncertain.append(outcome)
     if uncertain:
         _read_back(client, app_id, uncertain, before)
     return outcomes

@@ -19,7 +19,7 @@ description:
     B(nor create more than 50 phones in one request) (status C(-23)), and the API cannot delete, rename or renumber
     phones. When the requested group cannot be reached through the API, the module fails B(before sending anything),
     saying why and what to do (for example, put the extra phones in a new group).
-  - C(sipAdd) is never sent twice. If its answer is lost after the request may have reached the platform, the module
+  - C(sipAdd) is never sent twice once it may have reached the platform. If its answer is lost or unreadable, the module
     reads the phones again and reports the group as created when it is there.
 author:
   - laaffic.voice maintainers (@laaffic-voice)
@@ -211,7 +211,7 @@ phones:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.laaffic.voice.plugins.module_utils._errors import ApiStatusError, LaafficError, TransportError
+from ansible_collections.laaffic.voice.plugins.module_utils._errors import ApiStatusError, LaafficError, may_have_reached
 from ansible_collections.laaffic.voice.plugins.module_utils._module import argument_spec, client as make_client, connection_options, fail
 from ansible_collections.laaffic.voice.plugins.module_utils._phones import add_group, list_phones, plan_group, public, truncation_warning
 
@@ -268,21 +268,18 @@ def _create(module, client, app_id, plan, result):
     """Send sipAdd once and return the group's phones as the platform lists them afterwards."""
     try:
         add_group(client, app_id, plan)
-    except TransportError as exc:
-        if not exc.sent:
-            result.update(changed=False, created=0)
-            raise
-        # The answer was lost after the request may have reached the platform: never resend, read back instead.
-        phones = list_phones(client, app_id, group_name=plan.name)
-        if not phones:
-            module.fail_json(msg='%s. The phone group %s is not listed by sipQuery, so it was probably not created; run the '
-                                 'task again (it reads the groups first and never creates a group twice).' % (exc.message, plan.name),
-                             error=exc.to_dict(), **result)
-        module.warn('The answer to sipAdd was lost (%s), but sipQuery lists phone group %s: it was created.' % (exc.details['cause'], plan.name))
-        return phones
-    except ApiStatusError as exc:
+    except LaafficError as exc:
+        if may_have_reached(exc):
+            # The answer was lost or unreadable after the request may have reached the platform: never resend, read back.
+            phones = list_phones(client, app_id, group_name=plan.name)
+            if not phones:
+                module.fail_json(msg='%s. The phone group %s is not listed by sipQuery, so it was probably not created; run the '
+                                     'task again (it reads the groups first and never creates a group twice).' % (exc.message, plan.name),
+                                 error=exc.to_dict(), **result)
+            module.warn('The answer to sipAdd was lost or unreadable, but sipQuery lists phone group %s: it was created.' % plan.name)
+            return phones
         result.update(changed=False, created=0)
-        if exc.code == '-20':
+        if isinstance(exc, ApiStatusError) and exc.code == '-20':
             # Someone created the group between our read and our request.
             again = plan_group(list_phones(client, app_id), plan.name, plan.phone_name, plan.quantity, plan.display_num)
             if again.existing and again.reachable:

@@ -19,7 +19,7 @@ description:
   - Before sending anything the module reads the application's phones (C(POST voice/sipQuery)) and fails, naming them,
     when an account does not exist (the platform would answer C(-24) for it), so that a typo never leaves half of the
     accounts reset.
-  - B(A reset is never sent twice.) If its answer is lost after the request may have reached the platform, the module
+  - B(A reset is never sent twice) once it may have reached the platform. If its answer is lost or unreadable, the module
     reads the phones again and returns the password it finds when it differs from the old one; otherwise it reports
     the account as not reset, and running the task again is safe.
 author:
@@ -48,7 +48,7 @@ attributes:
     description: Whether running the module twice changes nothing the second time.
     support: none
     details:
-      - Every run gives the accounts new passwords. C(changed) is always V(true) once a reset request was sent.
+      - Every run gives the accounts new passwords. C(changed) is V(true) whenever a password was, or may have been, reset.
 notes:
   - >-
     Run the module on the controller (C(delegate_to: localhost)) or in an execution environment, with
@@ -191,7 +191,7 @@ def main():
         fail(module, exc, **result)
     finally:
         client.close()
-    result['changed'] = any(outcome.sent for outcome in outcomes)
+    result['changed'] = any(outcome.changed for outcome in outcomes)
     result['accounts'] = [outcome.to_dict(before[outcome.account]) for outcome in outcomes]
     short = [outcome for outcome in outcomes if outcome.reset is not True]
     if short:

@@ -265,4 +265,26 @@ def test_resets_that_never_left_are_not_sent():
     platform = FakePhones(lobby(1))
     platform.script['voice/sipReset'] = [refused()] * 4
     [outcome] = _phones.reset_passwords(platform.client(), APP, ['lobby_001'], {})
-    assert outcome.reset is False and outcome.sent is False and 'could not be sent' in outcome.error
+    assert outcome.reset is False and outcome.changed is False and 'could not be sent' in outcome.error
+    assert platform.sent('voice/sipQuery') == []
+
+
+def test_a_reset_without_a_usable_answer_is_read_back():
+    platform = FakePhones(lobby(2))
+    before = dict((p['account'], p) for p in _phones.list_phones(platform.client(), APP))
+
+    def reset_but_no_password(body):
+        platform.sip_reset(body)
+        return ok(None)
+    platform.script['voice/sipReset'] = [reset_but_no_password, FakeResponse(502, 'Bad Gateway')]
+    first, second = _phones.reset_passwords(platform.client(), APP, ['lobby_001', 'lobby_002'], before)
+    assert first.reset is True and first.confirmed_by == 'sipQuery' and first.password == platform.phones[0]['password']
+    assert second.reset is False and second.changed is False and 'HTTP 502' in second.error
+    assert len(platform.sent('voice/sipReset')) == 2
+
+
+def test_refused_resets_change_nothing():
+    platform = FakePhones(lobby(1))
+    platform.script['voice/sipReset'] = [status(-22)]
+    [outcome] = _phones.reset_passwords(platform.client(), APP, ['lobby_001'], {})
+    assert outcome.reset is False and not outcome.changed and 'parameter was refused' in outcome.error
