@@ -45,13 +45,13 @@ def trusted(value):
 
 def parse(tmp_path, use_cache=True, plugin=None, **options):
     """Run the plugin's parse() on a config file; options as _read_config_data would set them."""
-    plugin = plugin or laaffic_phones.InventoryModule()
+    if plugin is None:
+        plugin = laaffic_phones.InventoryModule()
+        plugin._cache = {}  # a fresh cache per plugin (ansible-core 2.18 has a class-wide one)
     values = trusted(dict(DEFAULTS, **options))
     plugin.get_option = values.__getitem__
     plugin._read_config_data = lambda path: values
     plugin.ansible_name = 'laaffic.voice.laaffic_phones'
-    if not hasattr(plugin, '_cache'):
-        plugin._cache = {}
     path = tmp_path / 'office.laaffic_phones.yml'
     path.write_text('plugin: laaffic.voice.laaffic_phones\n')
     inventory = InventoryData()
@@ -176,6 +176,7 @@ def test_templated_secret_from_extra_vars(tmp_path, platform):
     values = trusted(dict(DEFAULTS, api_secret='{{ vault_secret }}'))
     plugin.get_option = values.__getitem__
     plugin.loader = DataLoader()
+    plugin.templar = Templar(loader=plugin.loader)  # as parse() sets it up
     plugin._vars = {'vault_secret': 'from-extra-vars'}
     assert plugin._option('api_secret') == 'from-extra-vars'
     assert plugin._option('api_key') == CREDENTIALS['api_key']
