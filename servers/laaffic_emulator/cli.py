@@ -12,8 +12,9 @@ import sys
 
 from laaffic_emulator import __version__
 from laaffic_emulator.core import Platform
-from laaffic_emulator.httpserver import HttpProtocol
+from laaffic_emulator.push import shown_url
 from laaffic_emulator.scenario import ScenarioError, bundled, load
+from laaffic_emulator.server import start
 
 
 def parse_args(argv=None):
@@ -43,9 +44,7 @@ async def serve(args, scenario):
     if args.time_scale is not None:
         overrides['time_scale'] = args.time_scale
     platform = Platform(scenario, loop, overrides=overrides, quiet=args.quiet)
-    server = await loop.create_server(lambda: HttpProtocol(platform, loop), args.host, args.port, backlog=1024,
-                                      reuse_address=True)
-    port = server.sockets[0].getsockname()[1]
+    runner, port = await start(platform, args.host, args.port)
     if args.port_file:
         tmp = args.port_file + '.tmp'
         with open(tmp, 'w', encoding='ascii') as handle:
@@ -54,18 +53,15 @@ async def serve(args, scenario):
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    # no secret here: the push URL's path (the receiver's secret) is hidden, the API secret never shown
     sys.stderr.write('laaffic emulator %s listening on http://%s:%d (scenario %s, %d phones, push %s)\n' % (
-        __version__, args.host, port, scenario.name, len(platform.phones), platform.settings['push_url'] or 'off'))
+        __version__, args.host, port, scenario.name, len(platform.phones), shown_url(platform.settings['push_url']) or 'off'))
     sys.stderr.flush()
     try:
         await stop.wait()
     finally:
-        server.close()
-        for conn in list(platform.connections):
-            if conn.transport is not None:
-                conn.transport.close()
-        platform.pusher.reset()
-        await server.wait_closed()
+        await platform.pusher.close()
+        await runner.cleanup()
     sys.stderr.write('laaffic emulator stopped\n')
     return 0
 

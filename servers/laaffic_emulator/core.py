@@ -1,6 +1,7 @@
 # Copyright (c) 2026, laaffic.voice contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The emulated platform: auth, the five LAAFFIC endpoints, call simulation, faults and the control API.
+"""The emulated platform: state (phones, calls, records, money, settings), authentication and the LAAFFIC
+endpoints. Placed calls are in calls.py, fault injection in faults.py, the control API in control.py.
 
 Every behaviour the vendor documentation does not pin down is marked [INFERRED] here and listed in
 docs/emulator.md.
@@ -10,21 +11,23 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-import json
 import math
 import random
+import re
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from decimal import Decimal
 
-from laaffic_emulator.httpserver import Response
+from laaffic_emulator.accounts import SipAccounts
+from laaffic_emulator.calls import SIX, Call, plan
+from laaffic_emulator.control import Control
+from laaffic_emulator.envelope import Answer, BadText, NotJson, dumps, fail, ok, page_of, paged, parse_json
+from laaffic_emulator.faults import Faults
 from laaffic_emulator.push import Pusher
-from laaffic_emulator.scenario import DIGITS_7_15, Phone, ScenarioError, check_settings, money
-from laaffic_emulator.tables import CALL_STATUS, REASONS, SIP_REASONS, longest_prefix, region
+from laaffic_emulator.scenario import DIGITS_7_15, check_settings
+from laaffic_emulator.tables import longest_prefix
 
-TZ8 = timezone(timedelta(hours=8))
-SIX = Decimal('0.000001')
 CALLED_INFO_MAX = 1000
 VOICE_ID_PATH = 'voice/recordSip/'
 ENDPOINTS = {
@@ -33,191 +36,16 @@ ENDPOINTS = {
     'voice/recordSipQuery': ('recordSipQuery', ('POST',)),
     'getBalance': ('getBalance', ('GET', 'POST')),  # [INFERRED] POST is tolerated too
     'voice/sipQuery': ('sipQuery', ('POST',)),
+    'voice/sipAdd': ('sipAdd', ('POST',)),
+    'voice/sipReset': ('sipReset', ('POST',)),
 }
-FAULT_KINDS = ('http_500', 'http_502', 'http_503', 'reset_before_read', 'reset_after_read', 'slow', 'non_json', 'status_-18')
-FAULT_ENDPOINTS = ('sendSip', 'recordSip', 'recordSipQuery', 'getBalance', 'sipQuery', '*')
-GARBAGE = b'<html><head><title>Gateway</title></head><body>upstream returned an unexpected page</body></html>'
-ERROR_PAGES = {
-    500: b'{"timestamp":"","status":500,"error":"Internal Server Error","path":""}',
-    502: b'<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n',
-    503: (b'<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n<body>\r\n'
-          b'<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n</body>\r\n</html>\r\n'),
-}
+# [INFERRED] the time format recordSipQuery takes: ISO-8601 date and time with an offset (ASCII digits only).
+ISO_TIME = re.compile(r'[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})')
 
 
-def dumps(obj):
-    """Compact JSON bytes, as the vendor's Java gateway would write them."""
-    return json.dumps(obj, separators=(',', ':'), ensure_ascii=False).encode('utf-8')
-
-
-def status_body(code):
-    """The failure envelope for a LAAFFIC status code."""
-    return dumps({'status': code, 'reason': REASONS[code]})
-
-
-STATUS_BODIES = {code: status_body(code) for code in REASONS}
-
-
-def iso8(epoch):
-    """ISO-8601 with the +08:00 offset the vendor's record queries use, seconds precision."""
-    return datetime.fromtimestamp(epoch, TZ8).strftime('%Y-%m-%dT%H:%M:%S+08:00')
-
-
-def ceil_seconds(span):
-    """Whole seconds, rounded up, ignoring float noise."""
-    return max(0, math.ceil(span - 1e-3))
-
-
-class Fault:
-    """An injected fault, consumed by matching requests."""
-
-    def __init__(self, spec, number):
-        if not isinstance(spec, dict):
-            raise ScenarioError('a fault must be a mapping')
-        unknown = set(spec) - {'endpoint', 'kind', 'count', 'probability', 'account', 'delay', 'retry_after', 'placed'}
-        if unknown:
-            raise ScenarioError('unknown fault keys: %s' % ', '.join(sorted(unknown)))
-        self.id = number
-        self.endpoint = spec.get('endpoint', '*')
-        if self.endpoint not in FAULT_ENDPOINTS:
-            raise ScenarioError('fault endpoint must be one of %s' % ', '.join(FAULT_ENDPOINTS))
-        self.kind = spec.get('kind')
-        if self.kind not in FAULT_KINDS:
-            raise ScenarioError('fault kind must be one of %s' % ', '.join(FAULT_KINDS))
-        probability = spec.get('probability')
-        count = spec.get('count', None if probability is not None else 1)
-        if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
-            raise ScenarioError('fault count must be an integer >= 1')
-        if probability is not None:
-            if isinstance(probability, bool) or not isinstance(probability, (int, float)) or not 0 <= probability <= 1:
-                raise ScenarioError('fault probability must be between 0 and 1')
-        self.count = count
-        self.probability = probability
-        self.account = spec.get('account')
-        self.delay = float(spec.get('delay', 20.0 if self.kind == 'slow' else 0.0))
-        retry_after = spec.get('retry_after')
-        self.retry_after = None if retry_after is None else str(retry_after)
-        # [INFERRED] whether the platform acted on the request before the fault hit the answer.
-        placed = spec.get('placed')
-        self.placed = self.kind in ('reset_after_read', 'slow') if placed is None else bool(placed)
-        self.hits = 0
-
-    def describe(self):
-        """As shown by GET /_emulator/faults."""
-        return {'id': self.id, 'endpoint': self.endpoint, 'kind': self.kind, 'count': self.count,
-                'probability': self.probability, 'account': self.account, 'delay': self.delay,
-                'retry_after': self.retry_after, 'placed': self.placed, 'hits': self.hits}
-
-
-class Call:
-    """One accepted sendSip call and its planned timeline (absolute epoch seconds)."""
-
-    __slots__ = ('voice_id', 'phone', 'callee', 'display_num', 'called_info', 'submit', 'dial', 'ring', 'answer', 'end',
-                 'outcome', 'sip_code', 'ended', 'rate', 'cost', 'timers', 'code')
-
-    def record(self, platform, now):
-        """The record as recordSip / recordSipQuery show it at ``now``."""
-        ended = self.ended
-        rec = {
-            'voiceId': self.voice_id,
-            'sipGroupName': self.phone.group,
-            'phoneName': self.phone.name,
-            'callee': self.callee,
-            'displayNum': self.display_num,
-            'code': self.code,
-            'submitTime': iso8(self.submit),
-            'callTime': iso8(self.dial) if self.dial is not None and (ended or self.dial <= now) else None,
-            'ringingTime': iso8(self.ring) if self.ring is not None and (ended or self.ring <= now) else None,
-            'answerTime': iso8(self.answer) if self.answer is not None and (ended or self.answer <= now) else None,
-            'hangupTime': iso8(self.end) if ended else None,
-        }
-        if ended:
-            rec.update(self.final_fields(platform))
-        else:
-            rec.update({'callDuration': None, 'chargedDuration': None, 'ringDuration': None, 'terminationCode': None,
-                        'terminationReason': None, 'sipCode': None, 'callStatus': None, 'cost': None})
-        rec['billPeriod'] = platform.scenario.bill_period
-        rec['rate'] = str(self.rate.quantize(SIX))
-        rec['recordingFileId'] = ('rec_%s.wav' % self.voice_id) if ended and self.outcome == 'answered' else None
-        rec['calledInfo'] = self.called_info
-        return rec
-
-    def durations(self, platform):
-        """(callDuration, chargedDuration, ringDuration) in whole seconds."""
-        call_duration = ceil_seconds(self.end - self.answer) if self.answer is not None else 0
-        charged = platform.charged_seconds(call_duration)
-        if self.ring is None:
-            ring_duration = 0
-        else:
-            ring_duration = ceil_seconds((self.answer if self.answer is not None else self.end) - self.ring)
-        return call_duration, charged, ring_duration
-
-    def final_fields(self, platform):
-        """Fields that only exist once the call has ended."""
-        call_duration, charged, ring_duration = self.durations(platform)
-        if self.outcome == 'answered':
-            termination = platform.settings['success_termination_code']
-        else:
-            termination = self.sip_code
-        return {
-            'callDuration': call_duration,
-            'chargedDuration': charged,
-            'ringDuration': ring_duration,
-            'terminationCode': termination,
-            'terminationReason': SIP_REASONS.get(self.sip_code, 'failed') if self.outcome != 'answered' else 'success',
-            'sipCode': self.sip_code,
-            'callStatus': CALL_STATUS[self.outcome],
-            'cost': str(self.cost.quantize(SIX)),
-        }
-
-    def push_report(self, platform):
-        """The voice status report (laaffic-api.md 7.1); times as ms epoch, 0 for events that did not happen."""
-        def millis(value):
-            return int(round(value * 1000)) if value is not None else 0
-        final = self.final_fields(platform)
-        return {
-            'voiceId': self.voice_id,
-            'type': 3,
-            'callee': self.callee,
-            'displayNum': self.display_num,
-            'submitTime': millis(self.submit),
-            'callTime': millis(self.dial),
-            'ringingTime': millis(self.ring),
-            'answerTime': millis(self.answer),
-            'hangupTime': millis(self.end),
-            'callDuration': final['callDuration'],
-            'chargedDuration': final['chargedDuration'],
-            'billPeriod': platform.scenario.bill_period,
-            'code': self.code,
-            'rate': str(self.rate.quantize(SIX)),
-            'baseCost': final['cost'],
-            'cost': final['cost'],
-            'terminationCode': final['terminationCode'],
-            'terminationReason': final['terminationReason'],
-            'sipCode': final['sipCode'],
-            'callStatus': final['callStatus'],
-            'ringDuration': final['ringDuration'],
-            'calledInfo': self.called_info,
-            'feedbackValue': '-1',
-            'recordingFileId': ('rec_%s.wav' % self.voice_id) if self.outcome == 'answered' else None,
-        }
-
-
-def plan(behaviour, params, rng):
-    """Decide a call's fate: (outcome, ring offset, answer offset, end offset, sip code), offsets in seconds."""
-    if behaviour in ('slow_api', 'late_ring'):
-        behaviour = params['then']
-    if behaviour == 'flaky':
-        if rng.random() < params['fail_rate']:
-            return 'failed', None, None, params['fail_after'], params['fail_sip_code']
-        behaviour = params['otherwise']
-    if behaviour == 'reject':
-        return 'rejected', None, None, params['reject_after'], '486'
-    ring = params['ring_after']
-    if behaviour == 'no_answer' or params['answer_after'] >= params['ring_timeout']:
-        return 'no_answer', ring, None, ring + params['ring_timeout'], '480'
-    answer = ring + params['answer_after']
-    return 'answered', ring, answer, answer + params['talk'], '200'
+def printable(text):
+    """``text`` for one log line: control characters (a newline could forge a line) escaped."""
+    return text if text.isprintable() else text.encode('unicode_escape', 'backslashreplace').decode('ascii')
 
 
 class Platform:
@@ -229,16 +57,18 @@ class Platform:
         self.overrides = check_settings(overrides or {})
         self.quiet = quiet
         self.stream = stream or sys.stderr
-        self.connections = set()
         self.pusher = Pusher(self)
+        self.faults = Faults(self)
+        self.control = Control(self)
+        self.accounts = SipAccounts(self)
+        self.endpoints = {'sendSip': self.send_sip, 'recordSipQuery': self.record_sip_query, 'sipQuery': self.accounts.query,
+                          'sipAdd': self.accounts.add, 'sipReset': self.accounts.reset}
         self.seq = 1000000
-        self.fault_seq = 0
         self._ip_cache = {}
         self.settings = {}
         self.phones = {}
         self.calls = []
         self.records = {}
-        self.faults = []
         self.balance = self.gift = self.credit = Decimal(0)
         self.rng = random.Random()
         self.restore()
@@ -257,49 +87,11 @@ class Platform:
         self.phones = self.scenario.make_phones()
         self.calls = []
         self.records = {}
-        self.faults = []
-        for spec in self.scenario.faults:
-            self.add_fault(spec)
+        self.faults.restore(self.scenario.faults)
         self.balance = self.scenario.balance
         self.gift = self.scenario.gift
         self.credit = self.scenario.credit
         self.rng = random.Random(self.scenario.seed)
-
-    def add_fault(self, spec):
-        """Validate and arm a fault."""
-        self.fault_seq += 1
-        fault = Fault(spec, self.fault_seq)
-        self.faults.append(fault)
-        return fault
-
-    def take_fault(self, endpoint, req):
-        """Return the first armed fault matching this request (consuming one of its count), else None."""
-        account = None
-        for fault in self.faults:
-            if fault.endpoint not in ('*', endpoint):
-                continue
-            if fault.account is not None:
-                if account is None:
-                    account = self._body_account(req)
-                if account != fault.account:
-                    continue
-            if fault.probability is not None and self.rng.random() >= fault.probability:
-                continue
-            fault.hits += 1
-            if fault.count is not None:
-                fault.count -= 1
-                if fault.count <= 0:
-                    self.faults.remove(fault)
-            return fault
-        return None
-
-    @staticmethod
-    def _body_account(req):
-        try:
-            body = json.loads(req.body)
-        except ValueError:
-            return ''
-        return body.get('account', '') if isinstance(body, dict) else ''
 
     # helpers -------------------------------------------------------------------------------------
     def log_line(self, text):
@@ -309,22 +101,17 @@ class Platform:
             self.stream.flush()
 
     def log_request(self, req, status, lstatus, started):
-        """Method, path, HTTP status, LAAFFIC status, milliseconds. Never headers or secrets."""
+        """Method, path, HTTP status, LAAFFIC status, milliseconds. Never headers, query strings or secrets."""
         if not self.quiet:
             elapsed = (time.perf_counter() - started) * 1000.0
             shown = lstatus if lstatus is not None else '-'
-            self.stream.write('%s %s %s %s %.1fms\n' % (req.method, req.path, status, shown, elapsed))
+            self.stream.write('%s %s %s %s %.1fms\n' % (req.method, printable(req.path), status, shown, elapsed))
             self.stream.flush()
 
     def log_error(self, req, exc):
         """An unexpected exception while handling a request."""
-        self.stream.write('ERROR %s %s: %s: %s\n' % (req.method, req.path, type(exc).__name__, exc))
+        self.stream.write('ERROR %s %s: %s\n' % (req.method, printable(req.path), type(exc).__name__))
         self.stream.flush()
-
-    @staticmethod
-    def utc8_text(epoch):
-        """``yyyy-MM-dd HH:mm:ss`` in UTC+8 (ringing notification)."""
-        return datetime.fromtimestamp(epoch, TZ8).strftime('%Y-%m-%d %H:%M:%S')
 
     def charged_seconds(self, seconds):
         """Billed seconds under the bill period (e.g. 60+60)."""
@@ -334,6 +121,11 @@ class Platform:
         if seconds <= first:
             return first
         return first + int(math.ceil((seconds - first) / float(step))) * step
+
+    def configure(self, values):
+        """Apply validated settings (POST /_emulator/config)."""
+        self.settings.update(values)
+        self._ip_cache = {}
 
     def rate_for(self, callee):
         """Per-minute rate for a callee, or None when the platform has no price for it (-26)."""
@@ -345,6 +137,7 @@ class Platform:
         allow = self.settings['ip_allowlist']
         if not allow:
             return True
+        peer = peer or ''
         cached = self._ip_cache.get(peer)
         if cached is None:
             try:
@@ -379,7 +172,7 @@ class Platform:
         """Route one request."""
         path = req.path
         if path.startswith('/_emulator/') or path == '/_emulator':
-            return self.control(req)
+            return self.control.handle(req)
         rel = path[4:] if path.startswith('/v3/') else path[1:]
         if rel.startswith(VOICE_ID_PATH):
             endpoint, methods, arg = 'recordSip', ('GET',), rel[len(VOICE_ID_PATH):]
@@ -388,53 +181,23 @@ class Platform:
             if entry is None:
                 return self.spring_error(404, 'Not Found', path)
             (endpoint, methods), arg = entry, None
-        if req.method not in methods:
+        # HEAD is answered as GET would be (aiohttp leaves the body out)
+        if (req.method if req.method != 'HEAD' else 'GET') not in methods:
             return self.spring_error(405, 'Method Not Allowed', path)
-        fault = self.take_fault(endpoint, req) if self.faults else None
+        fault = self.faults.take(endpoint, req) if self.faults.armed else None
         if fault is None:
             return self.api(endpoint, arg, req)
-        return self.apply_fault(fault, endpoint, arg, req)
-
-    def apply_fault(self, fault, endpoint, arg, req):
-        """Answer a request hit by a fault."""
-        kind = fault.kind
-        if kind == 'reset_before_read':
-            return Response(reset=True, lstatus='fault:' + kind)
-        if kind in ('reset_after_read', 'slow'):
-            resp = self.api(endpoint, arg, req)
-            if kind == 'reset_after_read':
-                resp.reset = True
-            else:
-                resp.delay += fault.delay
-            resp.lstatus = '%s fault:%s' % (resp.lstatus, kind)
-            return resp
-        if fault.placed:
-            self.api(endpoint, arg, req)
-        if kind == 'non_json':
-            return Response(200, GARBAGE, lstatus='fault:' + kind, content_type='text/html;charset=UTF-8')
-        if kind == 'status_-18':
-            return Response(200, STATUS_BODIES['-18'], lstatus='-18 fault')
-        code = int(kind[5:])
-        headers = [('Retry-After', fault.retry_after)] if code == 503 and fault.retry_after is not None else None
-        return Response(code, ERROR_PAGES[code], headers=headers, lstatus='fault:' + kind,
-                        content_type='application/json' if code == 500 else 'text/html')
+        return self.faults.answer(fault, endpoint, arg, req)
 
     @staticmethod
     def spring_error(status, error, path):
         """[INFERRED] what a Spring gateway answers for an unknown path or a wrong method."""
         body = dumps({'timestamp': datetime.now(timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.000+00:00'),
                       'status': status, 'error': error, 'path': path})
-        return Response(status, body, lstatus=None)
+        return Answer(status, body, lstatus=None)
 
-    @staticmethod
-    def fail(code):
-        """A business error: HTTP 200 with the documented reason."""
-        return Response(200, STATUS_BODIES[code], lstatus=code)
-
-    @staticmethod
-    def ok(data):
-        """A success envelope."""
-        return Response(200, dumps({'status': '0', 'reason': 'success', 'data': data}), lstatus='0')
+    fail = staticmethod(fail)
+    ok = staticmethod(ok)
 
     def api(self, endpoint, arg, req):
         """Auth, then the endpoint."""
@@ -444,37 +207,36 @@ class Platform:
         timestamp = headers.get('timestamp', '')
         if api_key != self.scenario.api_key:
             return self.fail('-1')
-        expected = hashlib.md5((api_key + self.scenario.api_secret + timestamp).encode('utf-8')).hexdigest()  # nosec
+        # header text that was not UTF-8 arrives with surrogate escapes: hashed as the bytes that came
+        expected = hashlib.md5((api_key + self.scenario.api_secret + timestamp).encode('utf-8', 'surrogateescape')).hexdigest()  # nosec
         if headers.get('sign', '').lower() != expected:
             return self.fail('-1')
         if not self.ip_allowed(req.peer):
             return self.fail('-2')
         try:
-            skew = abs(time.time() - int(timestamp))
+            skew = abs(time.time() - int(timestamp)) if timestamp.isascii() else math.inf
         except ValueError:
-            return self.fail('-16')
+            skew = math.inf
         if skew > self.settings['timestamp_window']:
             return self.fail('-16')
         body = None
         if req.method == 'POST' and endpoint != 'getBalance':
             try:
-                body = json.loads(req.body.decode('utf-8'))
-            except (ValueError, UnicodeDecodeError):
+                body = parse_json(req.body)
+            except NotJson:
                 return self.fail('-18')
+            except BadText:
+                return self.fail('-22')  # invalid text is refused, never stored
             if not isinstance(body, dict):
                 return self.fail('-22')
-        if endpoint == 'sendSip':
-            return self.send_sip(body)
         if endpoint == 'recordSip':
             return self.record_sip(arg)
-        if endpoint == 'recordSipQuery':
-            return self.record_sip_query(body)
         if endpoint == 'getBalance':
             # getBalance puts the amounts at top level, not under data (laaffic-api.md section 8)
-            return Response(200, dumps({'status': '0', 'reason': 'success', 'balance': str(self.balance.quantize(SIX)),
-                                        'gift': str(self.gift.quantize(SIX)), 'credit': str(self.credit.quantize(SIX))}),
-                            lstatus='0')
-        return self.sip_query(body)
+            return Answer(200, dumps({'status': '0', 'reason': 'success', 'balance': str(self.balance.quantize(SIX)),
+                                      'gift': str(self.gift.quantize(SIX)), 'credit': str(self.credit.quantize(SIX))}),
+                          lstatus='0')
+        return self.endpoints[endpoint](body)
 
     # endpoints -----------------------------------------------------------------------------------
     def send_sip(self, body):
@@ -514,29 +276,13 @@ class Platform:
     def accept(self, phone, callee, display, info, rate):
         """Place the call: record it, make the phone busy, schedule its events."""
         now = time.time()
-        call = Call()
-        call.voice_id = self.next_voice_id(now)
-        call.phone = phone
-        call.callee = callee
-        call.display_num = display
-        call.called_info = info
-        call.code = region(callee)
-        call.rate = rate
-        call.ended = False
-        call.cost = self.scenario.per_call
-        self.charge(call.cost)
-        outcome, ring, answer, end, sip = plan(phone.behaviour, phone.params, self.rng)
+        cost = self.scenario.per_call
+        self.charge(cost)
+        fate = plan(phone.behaviour, phone.params, self.rng)
         scale = self.settings['time_scale']
-        first = min(x for x in (ring, end) if x is not None)
-        dial = min(self.settings['dial_delay'], first)
-        call.submit = now
-        call.dial = now + dial * scale
-        call.ring = None if ring is None else now + ring * scale
-        call.answer = None if answer is None else now + answer * scale
-        call.end = now + end * scale
-        call.outcome = outcome
-        call.sip_code = sip
-        call.timers = [self.loop.call_later(end * scale, self.finish, call)]
+        call = Call(self.next_voice_id(now), phone, callee, display, info, rate, cost, now, fate, self.settings['dial_delay'], scale)
+        _outcome, ring, _answer, end, _sip = fate
+        call.timers.append(self.loop.call_later(end * scale, self.finish, call))
         if ring is not None and self.settings['push_ringing'] and (self.settings['push_url'] or self.settings['ringing_url']):
             call.timers.append(self.loop.call_later(ring * scale, self.pusher.ringing, call))
         phone.current = call
@@ -546,7 +292,7 @@ class Platform:
         if len(self.calls) > self.settings['max_records']:
             oldest = self.calls.pop(0)
             self.records.pop(oldest['voiceId'], None)
-        resp = Response(200, b'{"status":"0","reason":"success","data":"%s"}' % call.voice_id.encode('ascii'), lstatus='0')
+        resp = Answer(200, b'{"status":"0","reason":"success","data":"%s"}' % call.voice_id.encode('ascii'), lstatus='0')
         if phone.behaviour == 'slow_api':
             resp.delay = phone.params['api_delay'] * scale
         return resp
@@ -574,29 +320,12 @@ class Platform:
             # [INFERRED] an unknown id answers success with data null (configurable: -22).
             if self.settings['unknown_voice_id'] == 'error':
                 return self.fail('-22')
-            return Response(200, b'{"status":"0","reason":"success","data":null}', lstatus='0')
+            return Answer(200, b'{"status":"0","reason":"success","data":null}', lstatus='0')
         return self.ok(call.record(self, time.time()))
-
-    @staticmethod
-    def _page(body, default_size=None):
-        current = body.get('current', 1 if default_size else None)
-        size = body.get('size', default_size)
-        for value in (current, size):
-            if isinstance(value, bool) or not isinstance(value, int):
-                return None
-        if current < 1 or not 1 <= size <= 100:
-            return None
-        return current, size
-
-    @staticmethod
-    def _paged(items, current, size):
-        total = len(items)
-        return {'total': total, 'size': size, 'current': current, 'pages': (total + size - 1) // size,
-                'searchCount': True, 'records': items[(current - 1) * size:current * size]}
 
     def record_sip_query(self, body):
         """POST voice/recordSipQuery."""
-        page = self._page(body)
+        page = page_of(body)
         params = body.get('params')
         if page is None or not isinstance(params, dict):
             return self.fail('-22')
@@ -605,14 +334,14 @@ class Platform:
             value = params.get(key)
             if not isinstance(value, str):
                 return self.fail('-22')
+            # [INFERRED] text that is not an ISO-8601 date and time with an offset: -11 (global status table)
+            if not ISO_TIME.fullmatch(value):
+                return self.fail('-11')
             try:
-                moment = datetime.fromisoformat(value)
+                window.append(datetime.fromisoformat(value.replace('Z', '+00:00')).timestamp())
             except ValueError:
-                return self.fail('-22')
-            if moment.tzinfo is None:
-                return self.fail('-22')  # [INFERRED] the offset is required
-            window.append(moment.timestamp())
-        start, stop = window
+                return self.fail('-11')
+        start, stop = window[0], window[1]
         if stop < start or stop - start > 31 * 86400:
             return self.fail('-22')
         group = params.get('sipGroupName') or None
@@ -626,122 +355,6 @@ class Platform:
                   if start <= call.submit <= stop and (group is None or call.phone.group == group)
                   and (name is None or call.phone.name == name)]
         current, size = page
-        result = self._paged(chosen, current, size)
+        result = paged(chosen, current, size)
         result['records'] = [call.record(self, now) for call in result['records']]
         return self.ok(result)
-
-    def sip_query(self, body):
-        """POST voice/sipQuery."""
-        page = self._page(body, default_size=25)
-        params = body.get('params')
-        if page is None or not isinstance(params, dict) or params.get('appId') != self.scenario.app_id:
-            return self.fail('-22')
-        current, size = page
-        result = self._paged(list(self.phones.values()), current, size)
-        result['records'] = [{'groupName': p.group, 'phoneName': p.name, 'account': p.account, 'password': p.password,
-                              'displayNum': p.display_num} for p in result['records']]
-        return self.ok(result)
-
-    # control API ---------------------------------------------------------------------------------
-    def control(self, req):
-        """The emulator's own API under /_emulator/ (no auth)."""
-        parts = [part for part in req.path.split('/') if part][1:]
-        method = req.method
-        body = {}
-        if req.body:
-            try:
-                body = json.loads(req.body.decode('utf-8'))
-            except (ValueError, UnicodeDecodeError):
-                return self.control_error(400, 'body is not JSON')
-        try:
-            result = self.control_route(method, parts, body)
-        except ScenarioError as exc:
-            return self.control_error(400, str(exc))
-        if result is None:
-            return self.control_error(404, 'no such control endpoint: %s %s' % (method, req.path))
-        return Response(200, dumps(result), lstatus='ctl')
-
-    @staticmethod
-    def control_error(status, message):
-        """A control API error."""
-        return Response(status, dumps({'ok': False, 'error': message}), lstatus='ctl')
-
-    def control_route(self, method, parts, body):  # pylint: disable=too-many-return-statements,too-many-branches
-        """Dispatch a control request; None means 404."""
-        head = parts[0] if parts else ''
-        if head == 'health' and method == 'GET':
-            return {'ok': True}
-        if head == 'calls' and method == 'GET':
-            return {'calls': self.calls}
-        if head == 'reset' and method == 'POST':
-            self.restore()
-            return {'ok': True}
-        if head == 'faults':
-            if method == 'GET':
-                return {'faults': [fault.describe() for fault in self.faults]}
-            if method == 'DELETE':
-                self.faults = []
-                return {'ok': True}
-            if method == 'POST':
-                specs = body if isinstance(body, list) else [body]
-                added = [self.add_fault(spec).describe() for spec in specs]
-                return {'ok': True, 'added': added}
-        if head == 'phones':
-            if len(parts) == 1 and method == 'GET':
-                return {'phones': [phone.describe() for phone in self.phones.values()]}
-            if len(parts) == 2:
-                return self.control_phone(method, parts[1], body)
-        if head == 'balance':
-            if method == 'POST':
-                if not isinstance(body, dict):
-                    raise ScenarioError('balance body must be an object')
-                for key in ('balance', 'gift', 'credit'):
-                    if key in body:
-                        setattr(self, key, money(key, body[key]))
-            if method in ('GET', 'POST'):
-                return {'ok': True, 'balance': str(self.balance.quantize(SIX)), 'gift': str(self.gift.quantize(SIX)),
-                        'credit': str(self.credit.quantize(SIX))}
-        if head == 'pushes':
-            if method == 'GET':
-                return {'pushes': self.pusher.log}
-            if method == 'DELETE':
-                self.pusher.log = []
-                return {'ok': True}
-        if head == 'config':
-            if method == 'POST':
-                self.settings.update(check_settings(body))
-                self._ip_cache = {}
-            if method in ('GET', 'POST'):
-                return {'ok': True, 'config': self.settings}
-        if head == 'app' and method == 'GET':
-            return {'api_key': self.scenario.api_key, 'api_secret': self.scenario.api_secret, 'app_id': self.scenario.app_id,
-                    'scenario': self.scenario.name}
-        return None
-
-    def control_phone(self, method, account, body):
-        """GET/POST/DELETE /_emulator/phones/<account>."""
-        phone = self.phones.get(account)
-        if method == 'GET':
-            return None if phone is None else phone.describe()
-        if method == 'DELETE':
-            if phone is None:
-                return None
-            del self.phones[account]
-            return {'ok': True}
-        if method != 'POST':
-            return None
-        if not isinstance(body, dict):
-            raise ScenarioError('phone body must be an object')
-        spec = dict(phone.spec) if phone is not None else {}
-        if 'behavior' in body:
-            body = dict(body)
-            body['behaviour'] = body.pop('behavior')
-        if 'behaviour' in body:
-            spec.pop('behavior', None)
-        spec.update(body)
-        spec['account'] = account
-        new = Phone(spec, self.scenario.defaults, self.scenario.api_secret)
-        if phone is not None:
-            new.current = phone.current
-        self.phones[account] = new
-        return {'ok': True, 'phone': new.describe()}

@@ -2,54 +2,46 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Push reports (voice status report, batch form, ringing notification), delivered asynchronously.
 
-Everything runs as tasks on the server's event loop with a raw asyncio HTTP client, so a slow or dead
-receiver never blocks request serving. Every delivery is logged for GET /_emulator/pushes.
+Everything runs as tasks on the server's event loop with aiohttp's client, so a slow or dead receiver never
+blocks request serving. Every delivery is logged for GET /_emulator/pushes. A push URL's path and query are
+the receiver's secret: shown_url() hides them wherever the URL is printed or served without being asked for.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import ssl
 import time
 from urllib.parse import urlsplit
 
+import aiohttp
+
+from laaffic_emulator.calls import utc8_text
+
 USER_AGENT = 'Java/1.8.0_232'
+HEADERS = {'Content-Type': 'application/json;charset=UTF-8', 'User-Agent': USER_AGENT, 'Accept': '*/*'}
 MAX_LOG = 10000
+HIDDEN = '<hidden>'
 
 
-async def post_json(url, body, timeout):
-    """POST ``body`` (bytes) to ``url``; return the HTTP status code (raises OSError/asyncio.TimeoutError)."""
+def shown_url(url, secrets=False):
+    """``url`` as printed or served: scheme, host and port only (no user info, path or query) unless ``secrets``."""
+    if not url or secrets:
+        return url
     parts = urlsplit(url)
-    https = parts.scheme == 'https'
-    host = parts.hostname or '127.0.0.1'
-    port = parts.port or (443 if https else 80)
-    path = parts.path or '/'
-    if parts.query:
-        path += '?' + parts.query
-    host_header = host if parts.port is None else '%s:%d' % (host, port)
-    context = ssl.create_default_context() if https else None
+    hidden = parts.path not in ('', '/') or parts.query or parts.fragment
+    return '%s://%s/%s' % (parts.scheme, parts.netloc.rpartition('@')[2], HIDDEN if hidden else '')
 
-    async def exchange():
-        reader, writer = await asyncio.open_connection(host, port, ssl=context)
-        try:
-            writer.write(('POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json;charset=UTF-8\r\n'
-                          'User-Agent: %s\r\nAccept: */*\r\nContent-Length: %d\r\nConnection: close\r\n\r\n'
-                          % (path, host_header, USER_AGENT, len(body))).encode('latin-1') + body)
-            await writer.drain()
-            line = await reader.readline()
-            fields = line.decode('latin-1').split(' ', 2)
-            if len(fields) < 2 or not fields[1].isdigit():
-                raise ConnectionError('bad status line %r' % line[:80])
-            status = int(fields[1])
-            # read (and ignore) the rest of the answer
-            while await reader.read(65536):
-                pass
-            return status
-        finally:
-            writer.close()
 
-    return await asyncio.wait_for(exchange(), timeout)
+def attempt_error(exc):
+    """What a failed attempt is logged as: the kind of failure, never the URL (its path is a secret)."""
+    if isinstance(exc, asyncio.TimeoutError):
+        return 'TimeoutError: no answer within the push timeout'
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return '%s: %s %s' % (type(exc).__name__, exc.status, exc.message)
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return '%s: %s' % (type(exc).__name__, exc.os_error.strerror or type(exc.os_error).__name__)
+    return '%s: %s' % (type(exc).__name__, str(exc).split(' url=', 1)[0][:200])
 
 
 class Pusher:
@@ -65,11 +57,19 @@ class Pusher:
         self.held = []
         self.held_timer = None
         self.next_id = 0
+        self.session = None
 
     @property
     def settings(self):
         """The platform's live settings dict."""
         return self.platform.settings
+
+    async def close(self):
+        """Cancel everything pending and close the HTTP client (at shutdown)."""
+        self.reset()
+        if self.session is not None:
+            await self.session.close()
+            self.session = None
 
     def reset(self):
         """Forget the log and cancel anything not yet delivered."""
@@ -100,7 +100,7 @@ class Pusher:
             'seatGroupName': call.phone.group,
             'sipAccount': call.phone.account,
             'noAnswerSipList': [],
-            'callinEventTime': self.platform.utc8_text(call.ring),
+            'callinEventTime': utc8_text(call.ring),
         }
         self._send('ringing', url, [event], [call.voice_id])
 
@@ -195,16 +195,25 @@ class Pusher:
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
+    async def _post(self, url, body):
+        """POST ``body`` (bytes) once; return the HTTP status. One connection per push, no redirects followed."""
+        if self.session is None or self.session.closed:
+            self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True), headers=HEADERS,
+                                                 skip_auto_headers=('Accept-Encoding',))
+        timeout = aiohttp.ClientTimeout(total=self.settings['push_timeout'])
+        async with self.session.post(url, data=body, timeout=timeout, allow_redirects=False) as resp:
+            return resp.status
+
     async def _deliver(self, entry, url, body):
         attempts = self.settings['push_attempts']
         for number in range(1, attempts + 1):
             started = time.time()
             result = {'attempt': number, 'time': started}
             try:
-                status = await post_json(url, body, self.settings['push_timeout'])
+                status = await self._post(url, body)
                 result['http_status'] = status
-            except (OSError, asyncio.TimeoutError, ConnectionError) as exc:
-                result['error'] = '%s: %s' % (type(exc).__name__, exc)
+            except (OSError, asyncio.TimeoutError, aiohttp.ClientError, ValueError) as exc:
+                result['error'] = attempt_error(exc)
                 status = None
             entry['attempts'].append(result)
             self.platform.log_line('PUSH %s %s attempt %d -> %s' % (entry['kind'], ','.join(entry['voiceIds'][:3]), number,

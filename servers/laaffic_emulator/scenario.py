@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
+import math
 import os
 import re
 from decimal import Decimal, InvalidOperation
@@ -49,14 +50,15 @@ FLOAT_PARAMS = ('ring_after', 'answer_after', 'talk', 'ring_timeout', 'reject_af
 PHONE_KEYS = ('account', 'group', 'name', 'display_num', 'displayNum', 'password', 'behaviour', 'behavior')
 
 
-def _float(name, value, low=0.0, high=None):
+def number_in_range(name, value, low=0.0, high=None):
+    """A finite number within [low, high] (a bool is not a number); raises ScenarioError."""
     if isinstance(value, bool):
         raise ScenarioError('%s must be a number' % name)
     try:
         number = float(value)
     except (TypeError, ValueError):
         raise ScenarioError('%s must be a number, not %r' % (name, value)) from None
-    if number != number or number < low or (high is not None and number > high):  # pylint: disable=comparison-with-itself
+    if not math.isfinite(number) or number < low or (high is not None and number > high):
         raise ScenarioError('%s out of range: %r' % (name, value))
     return number
 
@@ -79,8 +81,8 @@ def behaviour_params(spec, defaults=None):
             raise ScenarioError('unknown phone key %r' % key)
         params[key] = value
     for key in FLOAT_PARAMS:
-        params[key] = _float(key, params[key])
-    params['fail_rate'] = _float('fail_rate', params['fail_rate'], 0.0, 1.0)
+        params[key] = number_in_range(key, params[key])
+    params['fail_rate'] = number_in_range('fail_rate', params['fail_rate'], 0.0, 1.0)
     params['fail_sip_code'] = str(params['fail_sip_code'])
     if not SIP_CODE.fullmatch(params['fail_sip_code']):
         raise ScenarioError('fail_sip_code must be a SIP code such as "503"')
@@ -204,7 +206,7 @@ def _allowlist(name, value):
 
 
 def _positive(name, value):
-    number = _float(name, value)
+    number = number_in_range(name, value)
     if number <= 0:
         raise ScenarioError('%s must be > 0' % name)
     return number
@@ -220,23 +222,25 @@ SETTINGS = {
     'ringing_url': (None, _opt_url),
     'push_format': ('single', _choice('single', 'batch')),
     'push_ringing': (True, _bool),
-    'push_retry_interval': (1.0, _float),
+    'push_retry_interval': (1.0, number_in_range),
     'push_attempts': (3, lambda n, v: _int(n, v, 1)),
     'push_timeout': (5.0, _positive),
     'push_duplicates': (0, _int),
-    'push_duplicate_delay': (0.2, _float),
-    'push_late': (0.0, _float),
+    'push_duplicate_delay': (0.2, number_in_range),
+    'push_late': (0.0, number_in_range),
     'push_out_of_order': (False, _bool),
-    'push_out_of_order_window': (1.0, _float),
+    'push_out_of_order_window': (1.0, number_in_range),
     'push_batch_size': (50, lambda n, v: _int(n, v, 1)),
-    'push_batch_interval': (0.5, _float),
+    'push_batch_interval': (0.5, number_in_range),
     'ip_allowlist': ([], _allowlist),
-    'timestamp_window': (300.0, _float),
+    'timestamp_window': (300.0, number_in_range),
     'time_scale': (1.0, _positive),
-    'dial_delay': (0.1, _float),
+    'dial_delay': (0.1, number_in_range),
     'unknown_voice_id': ('null', _choice('null', 'error')),
     'success_termination_code': ('0', _termination),
     'max_records': (500000, lambda n, v: _int(n, v, 1)),
+    # [INFERRED] at most this many phones in the application (scenario phones included): sipAdd beyond it is -23
+    'max_phones': (2000, lambda n, v: _int(n, v, 1)),
 }
 
 

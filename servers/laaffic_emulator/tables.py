@@ -4,15 +4,20 @@
 
 from __future__ import annotations
 
-# Reason texts as worded on the vendor's per-endpoint status tables (laaffic-api.md section 4).
+# Reason texts as worded on the vendor's per-endpoint status tables (laaffic-api.md section 4.1), and for
+# -11, -20, -23 and -24 as worded on the global status table (section 4.2).
 REASONS = {
     '0': 'success',
     '-1': 'Authentication error',
     '-2': 'Restricted IP access',
     '-10': "The customer's balance is insufficient",
+    '-11': 'Incorrect time format',
     '-16': 'Timestamp expires',
     '-18': 'Port program unusual',
+    '-20': 'Data existing',
     '-22': 'Parameter exception',
+    '-23': 'Data caps',
+    '-24': 'Data unexisting',
     '-26': 'Getting fee fail',
     '-68': 'The SIP is not in the idle state and cannot be used',
 }

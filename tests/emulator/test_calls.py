@@ -252,8 +252,6 @@ QUERY_BAD = [
     {'params': None},
     {'params': {'endTime': '2026-01-02T00:00:00+08:00'}},
     {'params': {'strTime': '2026-01-01T00:00:00+08:00'}},
-    {'params': {'strTime': '2026-01-01', 'endTime': 'tomorrow'}},
-    {'params': {'strTime': '2026-01-01T00:00:00', 'endTime': '2026-01-02T00:00:00'}},
     {'params': {'strTime': '2026-01-01T00:00:00+08:00', 'endTime': '2026-02-02T00:00:00+08:00'}},
     {'params': {'strTime': '2026-01-02T00:00:00+08:00', 'endTime': '2026-01-01T00:00:00+08:00'}},
 ]
@@ -261,6 +259,7 @@ QUERY_BAD = [
 
 @pytest.mark.parametrize('change', QUERY_BAD, ids=[repr(c)[:50] for c in QUERY_BAD])
 def test_record_sip_query_bad_parameters(emu, change):
+    # a time that is text but not ISO-8601 with an offset is -11 (test_hostile.py)
     body = {'current': 1, 'size': 10, 'params': {'strTime': '2026-01-01T00:00:00+08:00', 'endTime': '2026-01-31T00:00:00+08:00'}}
     body.update(change)
     body = {k: v for k, v in body.items() if v is not None}

@@ -64,6 +64,26 @@ def test_reset_after_read(emu):
     assert json.loads(send(emu)[2])['status'] == '-68'
 
 
+def test_partial_answer(emu):
+    emu.fault(endpoint='sendSip', kind='partial')
+    with pytest.raises(http.client.IncompleteRead) as caught:
+        send(emu)
+    assert caught.value.partial.startswith(b'{"status":"0"') and caught.value.expected > 0
+    assert [c['account'] for c in emu.calls()] == ['desk-answer-01']  # the call was placed, its answer cut short
+    assert json.loads(send(emu)[2])['status'] == '-68'
+
+
+def test_garbage_answer(emu, raw):
+    emu.fault(endpoint='getBalance', kind='garbage')
+    headers = ''.join('%s: %s\r\n' % item for item in emu.signed_headers().items())
+    data = raw(emu.port, ('GET /v3/getBalance HTTP/1.1\r\nHost: x\r\n%s\r\n' % headers).encode())
+    assert data and not data.startswith(b'HTTP/')
+    with pytest.raises(http.client.BadStatusLine):
+        emu.fault(endpoint='getBalance', kind='garbage')
+        emu.api('GET', '/getBalance')
+    assert emu.api('GET', '/getBalance')[1]['status'] == '0'
+
+
 def test_slow_response(emu):
     emu.fault(endpoint='sendSip', kind='slow', delay=1.5)
     with pytest.raises((socket.timeout, TimeoutError)):
@@ -115,8 +135,10 @@ def test_faults_do_not_hit_other_endpoints(emu):
     assert send(emu)[0] == 200
 
 
-@pytest.mark.parametrize('spec', [{'kind': 'http_418'}, {'kind': 'slow', 'endpoint': 'nope'}, {'kind': 'http_500', 'count': 0},
-                                  {'kind': 'http_500', 'probability': 2}, {'kind': 'http_500', 'colour': 'red'}])
+@pytest.mark.parametrize('spec', [{'kind': 'http_418'}, {'kind': 'partial', 'account': 7}, {'kind': 'slow', 'endpoint': 'nope'},
+                                  {'kind': 'http_500', 'count': 0}, {'kind': 'http_500', 'probability': 2},
+                                  {'kind': 'http_500', 'colour': 'red'}, {'kind': 'slow', 'delay': 'long'},
+                                  {'kind': 'http_503', 'retry_after': 'soon\r\nX-Injected: 1'}])
 def test_bad_fault_spec(emu, spec):
     with pytest.raises(EmulatorError):
         emu.fault(**spec)

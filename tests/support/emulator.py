@@ -96,7 +96,8 @@ class Emulator:
                     self.api_url = self.base + '/v3'
                     try:
                         if self.control('GET', '/_emulator/health').get('ok'):
-                            app = self.control('GET', '/_emulator/app')
+                            # the API secret is served only when asked for explicitly
+                            app = self.control('GET', '/_emulator/app?secrets=1')
                             self.api_key, self.api_secret, self.app_id = app['api_key'], app['api_secret'], app['app_id']
                             return self
                     except (OSError, EmulatorError):
