@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 
 import pytest
 
@@ -36,8 +37,14 @@ def inventory(tmp_path, api_url, verbosity=0, name='office.laaffic_phones.yml', 
     proc = subprocess.run(command, capture_output=True, text=True, env=run_env, cwd=str(tmp_path), check=False)
     parsed = None
     if proc.returncode == 0:
-        parsed = json.loads(proc.stdout[proc.stdout.index('{'):proc.stdout.rindex('}') + 1])
+        parsed = json.loads(proc.stdout[proc.stdout.index('{'):proc.stdout.rindex('}') + 1], object_hook=plain)
     return proc.returncode, proc.stdout + proc.stderr, parsed
+
+
+def plain(value):
+    """ansible-inventory shows values that must never be templated (everything the platform sent) as
+    {"__ansible_unsafe": text} on some cores; the text is what counts here."""
+    return value['__ansible_unsafe'] if list(value) == ['__ansible_unsafe'] else value
 
 
 # A hostile platform: the in-memory phone endpoints of the unit tests, served on loopback, with scripted attacks --------
@@ -146,9 +153,8 @@ def test_out_of_range_records_do_not_crash(tmp_path, hostile):
     assert rc == 0, output
     hostvars = parsed['_meta']['hostvars']
     assert sorted(h[:5] for h in hostvars) == ['12345', 'long_']
-    # never templated: ansible-inventory shows it as the text it is (marked unsafe where the core says so)
-    [name] = [v['laaffic_phone_name'] for k, v in hostvars.items() if k.startswith('long_')]
-    assert name in ('{{ lookup("pipe", "id") }}', {'__ansible_unsafe': '{{ lookup("pipe", "id") }}'})
+    # never templated: ansible-inventory shows it as the text it is
+    assert [v['laaffic_phone_name'] for k, v in hostvars.items() if k.startswith('long_')] == ['{{ lookup("pipe", "id") }}']
 
 
 def test_endless_pages_are_bounded_with_a_warning(tmp_path, hostile):
@@ -185,3 +191,205 @@ def test_sip_reset_stall_is_read_back_not_resent(tmp_path, hostile):
     [account] = run.results['reset']['accounts']
     assert account['reset'] is True and account['confirmed_by'] == 'sipQuery' and account['password'] == hostile.fake.phones[2]['password']
     assert len(hostile.sent('voice/sipReset')) == 1 and account['password'] not in run.output
+
+
+# On the emulator ---------------------------------------------------------------------------------------------------
+from ansible_collections.laaffic.voice.plugins.module_utils import _phones  # noqa: E402 pylint: disable=wrong-import-position
+from ansible_collections.laaffic.voice.plugins.module_utils._client import LaafficClient  # noqa: E402 pylint: disable=wrong-import-position
+from ansible_collections.laaffic.voice.plugins.module_utils._errors import ApiStatusError  # noqa: E402 pylint: disable=wrong-import-position
+from ansible_collections.laaffic.voice.plugins.module_utils._options import ConnectionOptions  # noqa: E402 pylint: disable=wrong-import-position
+
+FLOOR = {'name': 'floor-7', 'phone_name': 'floor7-desk', 'quantity': 3, 'display_num': '+86 138 0000 0077'}
+
+
+def listed(emu):
+    """Every phone the emulator's application has, with its password (a signed sipQuery, all pages)."""
+    phones, current = [], 1
+    while True:
+        data = emu.api('POST', '/voice/sipQuery', {'current': current, 'size': 100, 'params': {'appId': emu.app_id}})[1]['data']
+        phones.extend(data['records'])
+        if current >= data['pages']:
+            return phones
+        current += 1
+
+
+def client_for(emu):
+    return LaafficClient(ConnectionOptions(api_url=emu.api_url, api_key=emu.api_key, api_secret=emu.api_secret, app_id=emu.app_id))
+
+
+def test_group_check_mode_create_and_idempotency(tmp_path, emu, auth):
+    before = len(listed(emu))
+    tasks = [task('laaffic_phone_group', 'planned', **dict(auth, **FLOOR))]
+    run = run_playbook(tmp_path, tasks, check=True)
+    assert run.rc == 0, run.output
+    assert run.results['planned']['changed'] is True and run.results['planned']['created'] == 3 and len(listed(emu)) == before
+    run = run_playbook(tmp_path, tasks + [task('laaffic_phone_group', 'again', **dict(auth, **FLOOR))])
+    assert run.rc == 0, run.output
+    created, again = run.results['planned'], run.results['again']
+    assert created['changed'] is True and created['created'] == 3 and created['group'] == {'name': 'floor-7', 'phone_count': 3}
+    assert [p['phone_name'] for p in created['phones']] == ['floor7-desk-1', 'floor7-desk-2', 'floor7-desk-3']
+    assert all(p['display_num'] == '8613800000077' and 'password' not in p for p in created['phones'])
+    assert again['changed'] is False and again['created'] == 0 and again['phones'] == created['phones']
+    assert len(listed(emu)) == before + 3
+    run = run_playbook(tmp_path, [task('laaffic_phone_group', 'checked', **dict(auth, **FLOOR))], check=True)
+    assert run.rc == 0 and run.results['checked']['changed'] is False
+
+
+def test_group_returns_passwords_only_when_asked(tmp_path, emu, auth):
+    run = run_playbook(tmp_path, [task('laaffic_phone_group', 'made', no_log=True, **dict(auth, return_passwords=True, **FLOOR))])
+    assert run.rc == 0, run.output
+    passwords = dict((p['account'], p['password']) for p in listed(emu) if p['groupName'] == 'floor-7')
+    assert dict((p['account'], p['password']) for p in run.results['made']['phones']) == passwords
+    assert not any(password in run.output for password in passwords.values())
+
+
+def test_unreachable_groups_fail_before_sending(tmp_path, emu, auth):
+    before = listed(emu)
+    cases = [(dict(name='desk-lab', phone_name='answer', quantity=8), 'already has 7 phone(s) and 8 are requested'),
+             (dict(name='desk-lab', phone_name='answer', quantity=6), 'more than the 6 requested'),
+             (dict(name='floor-9', phone_name='floor9-desk', quantity=51), 'at most 50 phones per request'),
+             (dict(name='flr', phone_name='floor9-desk', quantity=1), 'name: must be 4-32 characters')]
+    for args, words in cases:
+        run = run_playbook(tmp_path, [task('laaffic_phone_group', 'refused', **dict(auth, **args))])
+        assert run.rc != 0 and words in ' '.join(run.output.split()), run.output
+    assert listed(emu) == before
+
+
+def test_every_status_code_of_the_phone_endpoints(tmp_path, emu, auth):
+    client = client_for(emu)
+    try:
+        # -20: the group exists (the module checks first; a direct request gets the platform's answer and our remedy)
+        with pytest.raises(ApiStatusError) as info:
+            _phones.add_group(client, emu.app_id, _phones.GroupPlan('desk-lab', 'answer', 1, None, []))
+        assert info.value.code == '-20' and 'cannot add phones to an existing group' in info.value.message
+        # -22: a parameter the platform refuses (a phone name over 32 characters)
+        with pytest.raises(ApiStatusError) as info:
+            _phones.add_group(client, emu.app_id, _phones.GroupPlan('floor-9', 'x' * 33, 1, None, []))
+        assert info.value.code == '-22' and 'parameter was refused' in info.value.message
+        # -23: over 50 in one request
+        with pytest.raises(ApiStatusError) as info:
+            _phones.add_group(client, emu.app_id, _phones.GroupPlan('floor-9', 'floor9-desk', 51, None, []))
+        assert info.value.code == '-23' and 'at most 50 phones per request' in info.value.message
+        # -24: no such account
+        with pytest.raises(ApiStatusError) as info:
+            _phones.reset_password(client, emu.app_id, 'nobody_001')
+        assert info.value.code == '-24' and 'knows no such SIP account' in info.value.message
+    finally:
+        client.close()
+    # -23 through the module: the application's phone cap (the scenario has 12 phones)
+    emu.config(max_phones=14)
+    try:
+        run = run_playbook(tmp_path, [task('laaffic_phone_group', 'capped', **dict(auth, **FLOOR))])
+        assert run.rc != 0 and run.results['capped']['error']['code'] == '-23' and 'phone quota' in run.output
+        assert run.results['capped']['changed'] is False
+    finally:
+        emu.config(max_phones=2000)
+    # -24 through the module: refused before any reset, naming the account; the known account keeps its password
+    before = listed(emu)
+    run = run_playbook(tmp_path, [task('laaffic_phone_password', 'unknown', **dict(auth, accounts=['desk-answer-01', 'nobody_001']))])
+    assert run.rc != 0 and run.results['unknown']['unknown'] == ['nobody_001'] and '-24' in run.output
+    assert listed(emu) == before
+
+
+def test_info_filters_and_a_reset_changes_what_it_lists(tmp_path, emu, auth):
+    old = dict((p['account'], p['password']) for p in listed(emu))
+    tasks = [task('laaffic_phone_info', 'lab', **dict(auth, group='desk-lab')),
+             task('laaffic_phone_info', 'one', no_log=True, **dict(auth, accounts=['desk-answer-02'], return_passwords=True)),
+             task('laaffic_phone_password', 'reset', no_log=True, **dict(auth, accounts=['desk-answer-02'])),
+             task('laaffic_phone_info', 'after', no_log=True, **dict(auth, accounts=['desk-answer-02'], return_passwords=True))]
+    run = run_playbook(tmp_path, tasks, verbosity=4)
+    assert run.rc == 0, run.output
+    lab = run.results['lab']
+    assert lab['count'] == 7 and lab['groups'] == {'desk-lab': 7} and all('password' not in p for p in lab['phones'])
+    assert run.results['one']['phones'][0]['password'] == old['desk-answer-02']
+    new = run.results['reset']['accounts'][0]['password']
+    assert run.results['reset']['changed'] is True and new != old['desk-answer-02']
+    assert run.results['after']['phones'][0]['password'] == new == dict((p['account'], p['password']) for p in listed(emu))['desk-answer-02']
+    assert old['desk-answer-02'] not in run.output and new not in run.output
+
+
+def test_password_check_mode_resets_nothing(tmp_path, emu, auth):
+    old = listed(emu)
+    run = run_playbook(tmp_path, [task('laaffic_phone_password', 'would', **dict(auth, accounts=['desk-lab-x', 'desk-answer-01']))],
+                       check=True)
+    assert run.rc != 0 and "no SIP account desk-lab-x" in run.output
+    run = run_playbook(tmp_path, [task('laaffic_phone_password', 'would', **dict(auth, accounts=['desk-answer-01']))], check=True)
+    assert run.rc == 0 and run.results['would']['changed'] is True and run.results['would']['accounts'][0]['reset'] is False
+    assert 'password' not in run.results['would']['accounts'][0] and listed(emu) == old
+
+
+def test_inventory_groups_and_vars(tmp_path, emu, auth):
+    run = run_playbook(tmp_path, [task('laaffic_phone_group', 'made', **dict(auth, **FLOOR))])
+    assert run.rc == 0, run.output
+    rc, output, parsed = inventory(tmp_path, emu.api_url)
+    assert rc == 0, output
+    hostvars = parsed['_meta']['hostvars']
+    phones = listed(emu)
+    assert sorted(hostvars) == sorted(p['account'] for p in phones)
+    assert sorted(parsed['laaffic_phones']['hosts']) == sorted(hostvars)
+    assert sorted(parsed['floor_7']['hosts']) == sorted(p['account'] for p in run.results['made']['phones'])
+    assert sorted(parsed['desk_lab']['hosts']) == sorted(p['account'] for p in phones if p['groupName'] == 'desk-lab')
+    first = run.results['made']['phones'][0]
+    assert hostvars[first['account']] == {'laaffic_account': first['account'], 'laaffic_display_num': '8613800000077',
+                                          'laaffic_phone_group': 'floor-7', 'laaffic_phone_name': 'floor7-desk-1'}
+    assert not any(p['password'] in output for p in phones)
+    rc, output, parsed = inventory(tmp_path, emu.api_url, include_passwords=True, phone_groups=['floor-7'], group_prefix='pg_',
+                                   keyed_groups=[{'key': 'laaffic_phone_group', 'prefix': 'by'}])
+    assert rc == 0, output
+    hostvars = parsed['_meta']['hostvars']
+    assert sorted(parsed['pg_floor_7']['hosts']) == sorted(hostvars) and sorted(parsed['by_floor_7']['hosts']) == sorted(hostvars)
+    assert dict((k, v['laaffic_sip_password']) for k, v in hostvars.items()) == dict(
+        (p['account'], p['password']) for p in phones if p['groupName'] == 'floor-7')
+
+
+def test_inventory_credentials_from_extra_vars(tmp_path, emu, auth):
+    env = {'LAAFFIC_API_URL': 'http://127.0.0.1:9/v3', 'LAAFFIC_API_SECRET': 'wrong-secret'}
+    path = tmp_path / 'vars.laaffic_phones.yml'
+    path.write_text('plugin: laaffic.voice.laaffic_phones\napi_secret: "{{ vault_secret }}"\n')
+    run_env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_COLLECTIONS_SCAN_SYS_PATH='false',
+                   ANSIBLE_INVENTORY_UNPARSED_FAILED='true', LAAFFIC_API_KEY=emu.api_key, LAAFFIC_APP_ID=emu.app_id, **env)
+    proc = subprocess.run([os.path.join(BIN, 'ansible-inventory'), '-i', str(path), '--list', '-e', 'laaffic_api_url=%s' % emu.api_url,
+                           '-e', 'vault_secret=%s' % emu.api_secret], capture_output=True, text=True, env=run_env, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert 'desk-answer-01' in json.loads(proc.stdout)['_meta']['hostvars']
+
+
+def test_no_password_in_a_vvvv_run_of_the_whole_loop(tmp_path, emu, auth):
+    """Create phones (passwords returned), read them as inventory with passwords, render their files, reset one
+    password and render again, all with -vvvv and --diff: no password, old or new, in the output."""
+    config = tmp_path / 'loop.laaffic_phones.yml'
+    config.write_text(json.dumps({'plugin': 'laaffic.voice.laaffic_phones', 'include_passwords': True, 'phone_groups': ['floor-7'],
+                                  'compose': {'laaffic_mac': "'02:00:' ~ ((laaffic_account | hash('sha1'))[:8] | regex_findall('..') | join(':'))"}}))
+    out = tmp_path / 'provisioning'
+    plays = [
+        {'name': 'Create', 'hosts': 'localhost', 'gather_facts': False, 'vars': {'ansible_python_interpreter': sys.executable},
+         'tasks': [task('laaffic_phone_group', 'made', no_log=True, **dict(auth, return_passwords=True, **FLOOR)),
+                   {'name': 'Refresh', 'ansible.builtin.meta': 'refresh_inventory'}]},
+        {'name': 'Render', 'hosts': 'floor_7', 'gather_facts': False,
+         'roles': [{'role': 'laaffic.voice.desk_phone_config', 'vars': {'desk_phone_config_dir': str(out),
+                                                                       'desk_phone_config_sip_server': 'sip.example.net'}}]},
+        {'name': 'Rotate one', 'hosts': 'floor_7[0]', 'gather_facts': False,
+         'tasks': [dict(task('laaffic_phone_password', 'reset', no_log=True, **dict(auth, account='{{ laaffic_account }}')),
+                        delegate_to='localhost', vars={'ansible_python_interpreter': sys.executable}),
+                   {'name': 'Render again', 'ansible.builtin.include_role': {'name': 'laaffic.voice.desk_phone_config'},
+                    'vars': {'laaffic_sip_password': '{{ reset.accounts[0].password }}', 'desk_phone_config_dir': str(out),
+                             'desk_phone_config_sip_server': 'sip.example.net'}}]},
+    ]
+    playbook = tmp_path / 'loop.yml'
+    playbook.write_text(json.dumps(plays))
+    old = dict((p['account'], p['password']) for p in listed(emu))
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR='1', ANSIBLE_COLLECTIONS_SCAN_SYS_PATH='false',
+               LAAFFIC_API_URL=emu.api_url, LAAFFIC_API_KEY=emu.api_key, LAAFFIC_API_SECRET=emu.api_secret, LAAFFIC_APP_ID=emu.app_id)
+    proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', str(config), str(playbook), '-vvvv', '--diff'],
+                          capture_output=True, text=True, env=env, cwd=str(tmp_path), check=False)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output[-4000:]
+    now = dict((p['account'], p['password']) for p in listed(emu))
+    created = sorted(account for account in now if account not in old)
+    assert len(created) == 3 and len(os.listdir(out)) == 3
+    rotation = output[output.index('TASK [laaffic_phone_password]'):]
+    assert rotation.split('TASK [', 2)[1].count('changed: [') == 1  # one phone got a new password
+    files = ''.join((out / name).read_text() for name in os.listdir(out))
+    assert all(now[account] in files for account in created)
+    secrets = set(now.values()) | set(old.values()) | {emu.api_secret}
+    assert not [value for value in secrets if value in output]
