@@ -62,7 +62,7 @@ def bench_client(emu, rounds):
     client = LaafficClient(options, pool_size=2, log=lines.append)
     try:
         list_phones(client, emu.app_id)  # warm-up: connection, imports
-        for _ in range(rounds):
+        for dummy in range(rounds):
             del lines[:]
             started = time.perf_counter()
             phones = list_phones(client, emu.app_id)

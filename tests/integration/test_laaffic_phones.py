@@ -361,19 +361,18 @@ def test_no_password_in_a_vvvv_run_of_the_whole_loop(tmp_path, emu, auth):
     config.write_text(json.dumps({'plugin': 'laaffic.voice.laaffic_phones', 'include_passwords': True, 'phone_groups': ['floor-7'],
                                   'compose': {'laaffic_mac': "'02:00:' ~ ((laaffic_account | hash('sha1'))[:8] | regex_findall('..') | join(':'))"}}))
     out = tmp_path / 'provisioning'
+    render = {'desk_phone_config_dir': str(out), 'desk_phone_config_sip_server': 'sip.example.net'}
     plays = [
         {'name': 'Create', 'hosts': 'localhost', 'gather_facts': False, 'vars': {'ansible_python_interpreter': sys.executable},
          'tasks': [task('laaffic_phone_group', 'made', no_log=True, **dict(auth, return_passwords=True, **FLOOR)),
                    {'name': 'Refresh', 'ansible.builtin.meta': 'refresh_inventory'}]},
         {'name': 'Render', 'hosts': 'floor_7', 'gather_facts': False,
-         'roles': [{'role': 'laaffic.voice.desk_phone_config', 'vars': {'desk_phone_config_dir': str(out),
-                                                                       'desk_phone_config_sip_server': 'sip.example.net'}}]},
+         'roles': [{'role': 'laaffic.voice.desk_phone_config', 'vars': render}]},
         {'name': 'Rotate one', 'hosts': 'floor_7[0]', 'gather_facts': False,
          'tasks': [dict(task('laaffic_phone_password', 'reset', no_log=True, **dict(auth, account='{{ laaffic_account }}')),
                         delegate_to='localhost', vars={'ansible_python_interpreter': sys.executable}),
                    {'name': 'Render again', 'ansible.builtin.include_role': {'name': 'laaffic.voice.desk_phone_config'},
-                    'vars': {'laaffic_sip_password': '{{ reset.accounts[0].password }}', 'desk_phone_config_dir': str(out),
-                             'desk_phone_config_sip_server': 'sip.example.net'}}]},
+                    'vars': dict(render, laaffic_sip_password='{{ reset.accounts[0].password }}')}]},
     ]
     playbook = tmp_path / 'loop.yml'
     playbook.write_text(json.dumps(plays))
