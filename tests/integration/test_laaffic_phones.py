@@ -392,3 +392,26 @@ def test_no_password_in_a_vvvv_run_of_the_whole_loop(tmp_path, emu, auth):
     assert all(now[account] in files for account in created)
     secrets = set(now.values()) | set(old.values()) | {emu.api_secret}
     assert not [value for value in secrets if value in output]
+
+
+def test_smoke_test_over_every_phone_of_the_application(tmp_path, emu, auth):
+    """ansible-playbook -i <laaffic_phones.yml> runs desk_phone_smoke_test over every phone, no hand-written inventory."""
+    phones = listed(emu)
+    for record in phones:
+        emu.phone(record['account'], behaviour='answer', ring_after=0.2, answer_after=0.2, talk=0.5)
+    config = tmp_path / 'all.laaffic_phones.yml'
+    config.write_text('plugin: laaffic.voice.laaffic_phones\n')
+    playbook = tmp_path / 'smoke.yml'
+    playbook.write_text(json.dumps([{'name': 'Smoke-test every phone', 'hosts': 'laaffic_phones', 'gather_facts': False, 'roles': [
+        {'role': 'laaffic.voice.desk_phone_smoke_test', 'vars': {
+            'desk_phone_smoke_test_callee': '919876543210', 'desk_phone_smoke_test_expect': 'answered',
+            'desk_phone_smoke_test_wait_timeout': 30, 'desk_phone_smoke_test_poll_interval': 0.5,
+            'desk_phone_smoke_test_report_dir': str(tmp_path / 'reports')}}]}]))
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR='1', ANSIBLE_COLLECTIONS_SCAN_SYS_PATH='false',
+               LAAFFIC_API_URL=emu.api_url, LAAFFIC_API_KEY=emu.api_key, LAAFFIC_API_SECRET=emu.api_secret, LAAFFIC_APP_ID=emu.app_id)
+    proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', str(config), str(playbook)],
+                          capture_output=True, text=True, env=env, cwd=str(tmp_path), check=False)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output[-4000:]
+    assert '%d phone(s): %d ok, 0 short' % (len(phones), len(phones)) in output
+    assert sorted(call['account'] for call in emu.calls()) == sorted(p['account'] for p in phones)
