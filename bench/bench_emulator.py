@@ -172,7 +172,9 @@ def main(argv=None):
                         'Client and emulator run on the same machine.'),
         'generated_at': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()),
         'machine': info,
-        'columns': {'connections': 'Clients (keep-alive connections)', 'requests_per_second': 'sendSip/s'},
+        'columns': {'connections': 'Clients (keep-alive connections)', 'requests': 'Requests', 'seconds': 'Seconds',
+                    'requests_per_second': 'sendSip/s', 'p50_ms': 'p50 (ms)', 'p90_ms': 'p90 (ms)', 'p99_ms': 'p99 (ms)',
+                    'max_ms': 'max (ms)', 'statuses': 'LAAFFIC statuses'},
         'rows': rows,
     }
     os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)

@@ -4,7 +4,8 @@
 #   make emulator         - run the emulator in the foreground (Ctrl-C stops it), e.g.
 #                           make emulator EMULATOR_PORT=8099 EMULATOR_SCENARIO=fleet EMULATOR_PUSH_URL=http://127.0.0.1:8098/push
 #   make test-emulator    - the emulator's own pytest suite (tests/emulator)
-#   make bench-emulator   - sendSip throughput/latency on the fleet scenario (prints measured numbers)
+#   make bench-emulator   - sendSip throughput/latency on the fleet scenario with 2 and 8 keep-alive clients
+#                           (prints measured numbers and the machine, writes bench/results/emulator.json)
 
 EMULATOR_HOST ?= 127.0.0.1
 EMULATOR_PORT ?= 8099

@@ -129,7 +129,7 @@ class Platform:
 
     def rate_for(self, callee):
         """Per-minute rate for a callee, or None when the platform has no price for it (-26)."""
-        rate = longest_prefix(self.scenario.prefix_rates, callee)
+        rate = longest_prefix(self.scenario.prefix_rates, callee, self.scenario.prefix_longest)
         return rate if rate is not None else self.scenario.per_minute
 
     def ip_allowed(self, peer):
@@ -168,6 +168,11 @@ class Platform:
         self.balance -= amount
 
     # HTTP entry ----------------------------------------------------------------------------------
+    @staticmethod
+    def exact_paths():
+        """The fixed LAAFFIC paths, with and without the /v3 prefix."""
+        return [prefix + '/' + path for path in ENDPOINTS for prefix in ('/v3', '')]
+
     def handle(self, req):
         """Route one request."""
         path = req.path

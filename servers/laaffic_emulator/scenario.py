@@ -301,6 +301,7 @@ class Scenario:
         per_minute = rates.get('per_minute', '0.03')
         self.per_minute = None if per_minute is None else money('per_minute', per_minute)
         self.prefix_rates = {str(k): money('rate for %s' % k, v) for k, v in (rates.get('prefixes') or {}).items()}
+        self.prefix_longest = max((len(key) for key in self.prefix_rates), default=0)
         bill = str(rates.get('bill_period', '60+60'))
         match = BILL_PERIOD.fullmatch(bill)
         if not match:

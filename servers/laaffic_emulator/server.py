@@ -86,7 +86,8 @@ def reset(transport):
 
 
 def make_app(platform):
-    """The aiohttp application: one catch-all route; the platform routes by itself (Spring-style 404/405)."""
+    """The aiohttp application: every route goes to one handler; the platform routes by itself (Spring-style
+    404/405)."""
 
     async def handle(request):
         started = time.perf_counter()
@@ -132,6 +133,9 @@ def make_app(platform):
         return web.Response(status=204)
 
     app = web.Application(client_max_size=MAX_BODY)
+    # the LAAFFIC paths as exact routes (a dictionary look-up for aiohttp), everything else through the catch-all
+    for path in platform.exact_paths():
+        app.router.add_route('*', path, handle)
     app.router.add_route('*', '/{tail:.*}', handle)
     return app
 

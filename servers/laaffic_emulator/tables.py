@@ -77,15 +77,19 @@ REGIONS = {
 }
 
 
-def longest_prefix(mapping, number):
-    """Return the value of the longest key of ``mapping`` that prefixes ``number`` (None when none does)."""
-    for size in range(min(len(number), 6), 0, -1):
+def longest_prefix(mapping, number, longest=6):
+    """Return the value of the longest key of ``mapping`` that prefixes ``number`` (None when none does); no key
+    is longer than ``longest``."""
+    for size in range(min(len(number), longest), 0, -1):
         value = mapping.get(number[:size])
         if value is not None:
             return value
     return None
 
 
+REGIONS_LONGEST = max(len(key) for key in REGIONS)
+
+
 def region(callee):
     """Return the `code` field for a callee number."""
-    return longest_prefix(REGIONS, callee) or 'Unknown'
+    return longest_prefix(REGIONS, callee, REGIONS_LONGEST) or 'Unknown'

@@ -42,7 +42,8 @@ def test_success_and_voice_id_shape(emu):
 def test_both_path_prefixes(emu):
     assert send(emu, good_body(emu), prefix='/v3')[1]['status'] == '0'
     assert send(emu, good_body(emu, account='desk-answer-02'), prefix='')[1]['status'] == '0'
-    assert [c['account'] for c in emu.calls()] == ['desk-answer-01', 'desk-answer-02']
+    assert emu.api('POST', '/voice/sendSip/', good_body(emu, account='desk-noanswer-01'))[1]['status'] == '0'  # trailing slash
+    assert [c['account'] for c in emu.calls()] == ['desk-answer-01', 'desk-answer-02', 'desk-noanswer-01']
 
 
 def test_sign_is_case_insensitive(emu):

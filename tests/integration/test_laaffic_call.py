@@ -9,6 +9,7 @@ import time
 import pytest
 
 from support.emulator import Emulator
+from support.hostile import Hostile, answer, envelope, redirect
 from support.playbook import run_playbook
 
 from support.credentials import CREDENTIALS
@@ -267,7 +268,6 @@ def test_async_poll(tmp_path, emu, auth):
 
 
 # Against the hostile loopback server (issue 9) ---------------------------------------------------------------------
-from support.hostile import Hostile, answer, envelope, redirect  # noqa: E402 pylint: disable=wrong-import-position
 
 VOICE_ID = '2611260000000000001'
 

@@ -8,6 +8,7 @@ import pytest
 
 from support.credentials import CREDENTIALS
 from support.emulator import Emulator
+from support.hostile import Hostile, answer, envelope, redirect
 from support.playbook import run_playbook
 from support.receiver import Receiver
 
@@ -136,7 +137,6 @@ def test_receiver_token_is_checked(tmp_path, pushed):
 
 
 # Against the hostile loopback server (issue 9) ---------------------------------------------------------------------
-from support.hostile import Hostile, answer, envelope, redirect  # noqa: E402 pylint: disable=wrong-import-position
 
 
 def test_record_lookup_errors_carry_no_sign(tmp_path):

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.laaffic.voice.plugins.module_utils import _module
+from ansible_collections.laaffic.voice.plugins.module_utils import _module, _records, _transport
 from ansible_collections.laaffic.voice.plugins.modules import laaffic_call
 from support.fake_http import FakeSession, ok, status
+from support.hostile import Hostile, answer, envelope, redirect
 from support.module_runner import run_module
 
 AUTH = {'api_key': 'bDqJFiq9', 'api_secret': '7bz1lzh9', 'app_id': '4luaKsL2', 'api_url': 'https://api.test/v3'}
@@ -119,8 +120,6 @@ def test_secret_masked_everywhere(monkeypatch, platform):
 
 
 # Against the hostile loopback server (issue 9) ---------------------------------------------------------------------
-from ansible_collections.laaffic.voice.plugins.module_utils import _records, _transport  # noqa: E402 pylint: disable=wrong-import-position
-from support.hostile import Hostile, answer, envelope, redirect  # noqa: E402 pylint: disable=wrong-import-position
 
 SECRET = AUTH['api_secret']
 VOICE_ID = '2611260000000000001'
