@@ -11,6 +11,10 @@ import sys
 
 import pytest
 
+from ansible_collections.laaffic.voice.plugins.module_utils import _phones
+from ansible_collections.laaffic.voice.plugins.module_utils._client import LaafficClient
+from ansible_collections.laaffic.voice.plugins.module_utils._errors import ApiStatusError
+from ansible_collections.laaffic.voice.plugins.module_utils._options import ConnectionOptions
 from support.credentials import CREDENTIALS
 from support.fake_phones import FakePhones, phone
 from support.hostile import Hostile, answer, lying_length, redirect, reset, stall
@@ -194,10 +198,6 @@ def test_sip_reset_stall_is_read_back_not_resent(tmp_path, hostile):
 
 
 # On the emulator ---------------------------------------------------------------------------------------------------
-from ansible_collections.laaffic.voice.plugins.module_utils import _phones  # noqa: E402 pylint: disable=wrong-import-position
-from ansible_collections.laaffic.voice.plugins.module_utils._client import LaafficClient  # noqa: E402 pylint: disable=wrong-import-position
-from ansible_collections.laaffic.voice.plugins.module_utils._errors import ApiStatusError  # noqa: E402 pylint: disable=wrong-import-position
-from ansible_collections.laaffic.voice.plugins.module_utils._options import ConnectionOptions  # noqa: E402 pylint: disable=wrong-import-position
 
 FLOOR = {'name': 'floor-7', 'phone_name': 'floor7-desk', 'quantity': 3, 'display_num': '+86 138 0000 0077'}
 
