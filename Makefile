@@ -66,7 +66,7 @@ test-integration: collection
 
 # Every module and plugin's documentation must render (ansible-doc exits 0 even for a plugin it cannot load).
 test-docs: collection
-	@set -e; for f in plugins/modules/*.py plugins/lookup/*.py; do n=$$(basename $$f .py); t=$$(basename $$(dirname $$f)); \
+	@set -e; for f in plugins/modules/*.py plugins/lookup/*.py plugins/inventory/*.py; do n=$$(basename $$f .py); t=$$(basename $$(dirname $$f)); \
 	  [ $$t = modules ] && t=module; echo "ansible-doc -t $$t laaffic.voice.$$n"; \
 	  out=$$($(BIN)/ansible-doc -t $$t laaffic.voice.$$n 2>&1); \
 	  if echo "$$out" | grep -qE 'not found|Error loading|ERROR|WARNING'; then echo "$$out"; exit 1; fi; \

@@ -141,19 +141,25 @@ def run(args):
         shutil.rmtree(tmpdir, ignore_errors=True)
 
 
-def main(argv=None):
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+def interruptible(job, name, stopped='servers stopped'):
+    """Run ``job()`` and return its exit code; Ctrl-C and SIGTERM unwind through its ``finally`` blocks (which
+    stop the servers) and give 130 and 143."""
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        return run(args)
+        return job()
     except KeyboardInterrupt:
-        print('run_demo: interrupted; servers stopped', file=sys.stderr)
+        print('%s: interrupted; %s' % (name, stopped), file=sys.stderr)
         return 130
     except Terminated:
-        print('run_demo: terminated; servers stopped', file=sys.stderr)
+        print('%s: terminated; %s' % (name, stopped), file=sys.stderr)
         return 143
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    return interruptible(lambda: run(args), 'run_demo')
 
 
 if __name__ == '__main__':

@@ -14,3 +14,28 @@ demo-smoke: collection
 
 test-smoke: collection
 	$(PY) -m pytest -q tests/integration/test_demo.py tests/integration/test_role_smoke_test.py
+
+# From zero to a tested fleet on the emulator (demo/run_provision.py, demo/provision.yml): create a phone
+# group, list it through the laaffic_phones inventory plugin, write the phones' provisioning files,
+# smoke-test every new phone. Tested by test-provision; bench-phones times listing 1,000 phones.
+#
+#   make demo-provision   - the whole loop on loopback; exits 0 when every new phone answered
+#   make test-provision   - integration tests of the phone modules, the inventory plugin, the
+#                           desk_phone_config role and the provisioning demo on the emulator
+#   make bench-phones     - listing 1,000 phones (fleet scenario) through the inventory plugin and
+#                           laaffic_phone_info, with the time per page (prints measured numbers)
+
+TEST_TARGETS += test-provision
+BENCH_TARGETS += bench-phones
+BENCH_PHONES_ARGS ?=
+
+.PHONY: demo-provision test-provision bench-phones
+
+demo-provision: collection
+	$(PY) demo/run_provision.py
+
+test-provision: collection
+	$(PY) -m pytest -q tests/integration/test_role_desk_phone_config.py tests/integration/test_demo_provision.py
+
+bench-phones: collection
+	$(PY) bench/bench_phones.py $(BENCH_PHONES_ARGS)

@@ -1,0 +1,90 @@
+# Copyright (c) 2026, laaffic.voice contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""From zero to a tested fleet on loopback: the job behind ``make demo-provision``.
+
+1. start the LAAFFIC emulator (servers/laaffic_emulator, scenario ``default``) as a subprocess on 127.0.0.1
+   with an ephemeral port, through the test harness tests/support/emulator.py, as demo/run_demo.py does;
+2. run ``ansible-playbook -i demo/inventory/laaffic_phones.yml demo/provision.yml`` with the emulator's URL and
+   credentials in the LAAFFIC_* environment variables, which the modules and the inventory plugin both read:
+   the playbook creates a phone group, lists its phones through the inventory plugin, writes their
+   provisioning files and smoke-tests every phone;
+3. print where the provisioning files and the reports are;
+4. stop the emulator, also when the playbook fails or on Ctrl-C / SIGTERM.
+
+The exit code is the playbook's: 0 exactly when every new phone answered its test call. Standard library only.
+
+    python demo/run_provision.py [--output-dir DIR] [--scenario NAME] [-- extra ansible-playbook arguments]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+
+DEMO_DIR = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(DEMO_DIR)
+for _path in (DEMO_DIR, os.path.join(ROOT, 'tests'), os.path.join(ROOT, 'servers')):
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
+
+from run_demo import find_ansible_playbook, interruptible, playbook_env  # noqa: E402  pylint: disable=wrong-import-position
+from support.emulator import Emulator  # noqa: E402  pylint: disable=wrong-import-position
+
+INVENTORY = os.path.join(DEMO_DIR, 'inventory', 'laaffic_phones.yml')
+PLAYBOOK = os.path.join(DEMO_DIR, 'provision.yml')
+DEFAULT_OUTPUT_DIR = os.path.join(DEMO_DIR, 'smoke-test-reports', 'provision')
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description='Create desk phones on the local emulator, list them as inventory, '
+                                                 'write their provisioning files and smoke-test them.')
+    parser.add_argument('--output-dir', default=DEFAULT_OUTPUT_DIR,
+                        help='directory for the provisioning files and the reports (default: %(default)s)')
+    parser.add_argument('--scenario', default='default', help='emulator scenario (default: %(default)s)')
+    parser.add_argument('--ansible-playbook', dest='ansible_playbook', default=None,
+                        help='ansible-playbook to run (default: the one next to this Python, else the one on PATH)')
+    parser.add_argument('playbook_args', nargs='*', help='extra ansible-playbook arguments, after --')
+    return parser.parse_args(argv)
+
+
+def run(args):
+    """Start the emulator, run the playbook, stop the emulator; return the playbook's exit code."""
+    ansible_playbook = find_ansible_playbook(args.ansible_playbook)
+    if not ansible_playbook:
+        print('run_provision: ansible-playbook not found; run `make demo-provision` (it creates .venv)', file=sys.stderr)
+        return 2
+    output = os.path.abspath(args.output_dir)
+    files = os.path.join(output, 'provisioning')
+    emulator = Emulator(scenario=args.scenario, quiet=True)
+    try:
+        emulator.start()
+        print('run_provision: emulator on %s (scenario %s)' % (emulator.base, args.scenario), flush=True)
+        env = playbook_env()
+        env.update(LAAFFIC_API_URL=emulator.api_url, LAAFFIC_API_KEY=emulator.api_key, LAAFFIC_API_SECRET=emulator.api_secret,
+                   LAAFFIC_APP_ID=emulator.app_id)
+        cmd = [ansible_playbook, '-i', INVENTORY, PLAYBOOK, '-e', 'demo_provision_dir=%s' % files,
+               '-e', 'desk_phone_smoke_test_report_dir=%s' % output] + list(args.playbook_args)
+        rc = subprocess.call(cmd, env=env, cwd=ROOT)
+        print('run_provision: ansible-playbook exited with %d' % rc, flush=True)
+        written = sorted(os.listdir(files)) if os.path.isdir(files) else []
+        print('run_provision: %d provisioning file(s) in %s' % (len(written), files), flush=True)
+        for name in ('desk-phone-provision.junit.xml', 'desk-phone-provision.html'):
+            path = os.path.join(output, name)
+            print('run_provision: report %s%s' % (path, '' if os.path.exists(path) else ' (not written)'), flush=True)
+        return rc
+    finally:
+        try:
+            emulator.stop()
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            print('run_provision: stopping the emulator: %s' % exc, file=sys.stderr)
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    return interruptible(lambda: run(args), 'run_provision', 'emulator stopped')
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,354 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, laaffic.voice contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# FOR INTERNAL COLLECTION USE ONLY. This module may change without notice.
+
+"""SIP desk phones of a voice application: list them (sipQuery), plan and create a phone group (sipAdd),
+reset passwords (sipReset).
+
+The documented constraints (laaffic-api.md section 9): ``groupName`` 4-32 characters and unique per
+application, ``phoneName`` 4-32 characters, ``quantity`` 1-50 per request, ``displayNum`` 7-13 digits
+(optional), ``account`` 4-32 characters. The platform has no call to add phones to an existing group
+(sipAdd answers -20 for an existing group name), to rename or delete phones, or to change their
+display number, so every state that would need one is refused here before anything is sent.
+
+SIP passwords are secrets: nothing built here puts one in an error message, and response bodies are
+never quoted in errors of these endpoints (a truncated sipQuery or sipReset body would carry them).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.laaffic.voice.plugins.module_utils._calls import normalize_number
+from ansible_collections.laaffic.voice.plugins.module_utils._errors import (
+    ApiStatusError, HttpError, LaafficError, OptionError, may_have_reached)
+from ansible_collections.laaffic.voice.plugins.module_utils._paging import MAX_PAGES, Records
+
+NAME_MIN, NAME_MAX = 4, 32
+MAX_PER_REQUEST = 50
+DISPLAY_NUM_MIN, DISPLAY_NUM_MAX = 7, 13
+_CONTROL = re.compile(r'[\x00-\x1f\x7f]')
+
+# What each status code means for these endpoints and what to do about it.
+SIP_ADD_REMEDIES = {
+    '-20': 'A phone group with this name already exists in the application, and the platform cannot add phones to an '
+           'existing group: choose another group name for new phones.',
+    '-22': 'A parameter was refused: groupName and phoneName 4-32 characters, quantity 1-50, displayNum 7-13 digits '
+           'or absent, appId the voice application ID.',
+    '-23': 'A cap was reached: at most 50 phones per request, and the application may have reached its phone quota '
+           '(ask LAAFFIC to raise it, or free phones in the console).',
+}
+SIP_RESET_REMEDIES = {
+    '-22': 'A parameter was refused: account 4-32 characters, appId the voice application ID.',
+    '-24': 'The platform knows no such SIP account in this application: check the account with laaffic_phone_info.',
+}
+
+
+def _text(value):
+    """A field of a record as text (None stays None): records come from the network and may hold any type."""
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
+def check_name(field: str, value, what: str) -> str:
+    """A group, phone or account name as the platform documents it: 4-32 characters, no control characters."""
+    if value is None or not str(value).strip():
+        raise OptionError(field, 'is required: %s, %d-%d characters' % (what, NAME_MIN, NAME_MAX))
+    text = str(value)
+    if text != text.strip() or _CONTROL.search(text):
+        raise OptionError(field, 'must not start or end with spaces or contain control characters, got %r' % text)
+    if not NAME_MIN <= len(text) <= NAME_MAX:
+        raise OptionError(field, 'must be %d-%d characters (%s), got %d: %r' % (NAME_MIN, NAME_MAX, what, len(text), text))
+    return text
+
+
+def check_display_num(value, field: str = 'display_num'):
+    """The caller ID of new phones: None, or 7-13 digits after removing +, spaces and dashes."""
+    if value is None or not str(value).strip():
+        return None
+    number = normalize_number(value)
+    if not number.isdigit() or not DISPLAY_NUM_MIN <= len(number) <= DISPLAY_NUM_MAX:
+        raise OptionError(field, 'must be %d-%d digits (a leading +, spaces and dashes are removed), got %r'
+                          % (DISPLAY_NUM_MIN, DISPLAY_NUM_MAX, value))
+    return number
+
+
+def check_quantity(value, field: str = 'quantity') -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise OptionError(field, 'must be a whole number of phones, 1 or more, got %r' % (value,))
+    if value > MAX_PER_REQUEST:
+        raise OptionError(field, (
+            'the platform creates at most %d phones per request (sipAdd answers -23 above that) and cannot add phones '
+            'to an existing group later (-20), so a group holds at most %d phones; got %d. Split the phones into '
+            'several groups of at most %d, for example one laaffic_phone_group task per floor.')
+            % (MAX_PER_REQUEST, MAX_PER_REQUEST, value, MAX_PER_REQUEST))
+    return value
+
+
+def check_accounts(values, field: str = 'accounts') -> list:
+    """One or more SIP accounts, without duplicates, in the given order."""
+    if not values:
+        raise OptionError(field, 'give at least one SIP account')
+    accounts = []
+    for index, value in enumerate(values):
+        account = check_name('%s[%d]' % (field, index), value, 'a SIP account of the application')
+        if account not in accounts:
+            accounts.append(account)
+    return accounts
+
+
+def phone_from_record(record):
+    """A sipQuery record as a phone dict, or None when it has no account (nothing received may crash a run)."""
+    if not isinstance(record, dict):
+        return None
+    account = _text(record.get('account'))
+    if not account:
+        return None
+    return {
+        'account': account,
+        'phone_name': _text(record.get('phoneName')),
+        'group_name': _text(record.get('groupName')),
+        'display_num': _text(record.get('displayNum')),
+        'password': _text(record.get('password')),
+    }
+
+
+def public(phone, with_password=False):
+    """A phone for a result: the password only when asked for."""
+    shown = dict((key, phone[key]) for key in ('account', 'phone_name', 'group_name', 'display_num'))
+    if with_password:
+        shown['password'] = phone['password']
+    return shown
+
+
+def scrubbed(exc):
+    """The error without any response body: bodies of these endpoints may carry SIP passwords."""
+    if isinstance(exc, HttpError) and exc.details.get('body_excerpt'):
+        clean = HttpError(exc.details['method'], exc.details['url'], exc.status, None, None, retry_after=exc.retry_after)
+        clean.message = '%s (response body not shown: it may contain SIP passwords)' % clean.message
+        clean.args = (clean.message,)
+        return clean
+    return exc
+
+
+def with_remedy(exc, remedies):
+    """An ApiStatusError with the remedy that fits this endpoint instead of the generic one; other errors unchanged."""
+    if not isinstance(exc, ApiStatusError) or exc.code not in remedies:
+        return exc
+    better = ApiStatusError(exc.code, exc.reason, exc.details['method'], exc.details['url'])
+    stem = better.message[:-len(better.remedy)] if better.remedy and better.message.endswith(better.remedy) else better.message + ' '
+    better.remedy = better.details['remedy'] = remedies[exc.code]
+    better.message = stem + better.remedy
+    better.args = (better.message,)
+    return better
+
+
+def list_phones(client, app_id, group_name=None, phone_name=None, accounts=None):
+    """Every phone of the application (sipQuery over its pages, bounded by the client's pager), optionally only one
+    group, phone name or set of accounts.
+
+    Returns ``Records`` sorted by group, phone name and account (stable whatever order the pages come in);
+    ``truncated`` is True when the pager stopped at its page bound with more phones left on the platform.
+    """
+    try:
+        records = client.sip_query(app_id)
+    except LaafficError as exc:
+        raise scrubbed(exc)
+    phones = {}
+    for record in records or []:
+        phone = phone_from_record(record)
+        if phone is not None:
+            phones.setdefault(phone['account'], phone)
+    chosen = [phone for phone in phones.values()
+              if (group_name is None or phone['group_name'] == group_name)
+              and (phone_name is None or phone['phone_name'] == phone_name)
+              and (accounts is None or phone['account'] in accounts)]
+    chosen.sort(key=lambda p: (p['group_name'] or '', p['phone_name'] or '', p['account']))
+    return Records(chosen, truncated=bool(getattr(records, 'truncated', False)), pages=getattr(records, 'pages', 0))
+
+
+def truncation_warning(phones):
+    """The warning to give when the listing stopped at the pager's bound, or None."""
+    if not getattr(phones, 'truncated', False):
+        return None
+    return ('sipQuery was read for %d pages and the platform claims more: phones beyond them are not listed '
+            '(the collection reads at most %d pages of %d phones).' % (phones.pages, MAX_PAGES, 100))
+
+
+def phone_name_matches(requested, actual):
+    """Whether a phone created with ``requested`` as phoneName can carry the name ``actual``.
+
+    [INFERRED] The documents do not say how the platform names the phones of a group of several: the sample
+    record shows phoneName ``sip-1``. A name equal to the requested one, or starting with it, is taken as a match.
+    """
+    return actual is not None and (actual == requested or actual.startswith(requested))
+
+
+class GroupPlan(object):
+    """What laaffic_phone_group has to do to reach the requested group: ``create`` is True or False."""
+
+    def __init__(self, name, phone_name, quantity, display_num, existing):
+        self.name = name
+        self.phone_name = phone_name
+        self.quantity = quantity
+        self.display_num = display_num
+        self.existing = existing
+        self.create = not existing
+        self.problems = [] if self.create else self._problems()
+
+    def _problems(self):
+        """Why the existing group is not the requested one, as sentences; empty when it is."""
+        count = len(self.existing)
+        problems = []
+        if count < self.quantity:
+            problems.append(
+                'phone group %r already has %d phone(s) and %d are requested, but the platform cannot add phones to an '
+                'existing group (sipAdd answers -20). Set quantity to %d to keep the group as it is, or create the %d '
+                'extra phone(s) in a new group (another name).' % (self.name, count, self.quantity, count, self.quantity - count))
+        elif count > self.quantity:
+            problems.append(
+                'phone group %r already has %d phone(s), more than the %d requested, and the API cannot delete phones. '
+                'Set quantity to %d, or delete phones in the LAAFFIC console.' % (self.name, count, self.quantity, count))
+        wrong_names = sorted(p['phone_name'] or '(none)' for p in self.existing if not phone_name_matches(self.phone_name, p['phone_name']))
+        if wrong_names:
+            shown = ', '.join(wrong_names[:5]) + (' ...' if len(wrong_names) > 5 else '')
+            problems.append(
+                'phone group %r has phones named %s, not %r, and the API cannot rename phones. Set phone_name to the '
+                'name the group was created with.' % (self.name, shown, self.phone_name))
+        if self.display_num is not None:
+            numbers = sorted(set(p['display_num'] or '(none)' for p in self.existing if p['display_num'] != self.display_num))
+            if numbers:
+                problems.append(
+                    'phones of group %r display %s, not %s, and the API cannot change the display number of a phone. '
+                    'Leave display_num out or set it to the group\'s number, or change it in the LAAFFIC console.'
+                    % (self.name, ', '.join(numbers), self.display_num))
+        return problems
+
+    @property
+    def reachable(self):
+        return not self.problems
+
+    def diff(self):
+        before = {'name': self.name, 'phones': len(self.existing)} if self.existing else {}
+        after = {'name': self.name, 'phones': self.quantity if self.create else len(self.existing)}
+        return {'before': before, 'after': after}
+
+
+def plan_group(phones, name, phone_name, quantity, display_num):
+    """Validate the request and compare it with the phones of the application; raises OptionError for bad input."""
+    name = check_name('name', name, 'the phone group name, unique in the application')
+    phone_name = check_name('phone_name', phone_name, 'the name of the phones')
+    quantity = check_quantity(quantity)
+    display_num = check_display_num(display_num)
+    existing = [phone for phone in phones if phone['group_name'] == name]
+    return GroupPlan(name, phone_name, quantity, display_num, existing)
+
+
+def sip_add_body(app_id, plan):
+    """The sipAdd request as the SDK sends it (displayNum only when given)."""
+    body = {'groupName': plan.name, 'phoneName': plan.phone_name, 'quantity': plan.quantity, 'appId': app_id}
+    if plan.display_num is not None:
+        body['displayNum'] = plan.display_num
+    return body
+
+
+def add_group(client, app_id, plan):
+    """POST voice/sipAdd once. Never retried once it may have reached the platform (it creates phones)."""
+    try:
+        client.request('POST', 'voice/sipAdd', sip_add_body(app_id, plan), places_call=True)
+    except LaafficError as exc:
+        raise with_remedy(scrubbed(exc), SIP_ADD_REMEDIES)
+
+
+def reset_password(client, app_id, account):
+    """POST voice/sipReset once; returns the new password. Never retried once it may have reached the platform."""
+    try:
+        payload = client.request('POST', 'voice/sipReset', {'account': account, 'appId': app_id}, places_call=True)
+    except LaafficError as exc:
+        raise with_remedy(scrubbed(exc), SIP_RESET_REMEDIES)
+    data = payload.get('data')
+    password = _text(data.get('password')) if isinstance(data, dict) else None
+    if not password:
+        # The reset happened (status 0) but its answer is unusable: like a lost answer, settled by reading back.
+        raise HttpError('POST', client.url('voice/sipReset'), 200,
+                        text='POST %s answered status 0 without a new password for %s' % (client.url('voice/sipReset'), account))
+    return password
+
+
+class ResetOutcome(object):
+    """One account of laaffic_phone_password: ``reset`` is True (new password known), False (not reset) or None
+    (it may have been reset and the new password could not be read back)."""
+
+    def __init__(self, account):
+        self.account = account
+        self.reset = False
+        self.password = None
+        self.confirmed_by = None
+        self.error = None
+
+    @property
+    def changed(self):
+        """Whether the account's password was, or may have been, changed."""
+        return self.reset is not False
+
+    def to_dict(self, phone):
+        result = {'account': self.account, 'reset': self.reset, 'phone_name': phone.get('phone_name'),
+                  'group_name': phone.get('group_name')}
+        if self.password is not None:
+            result['password'] = self.password
+        if self.confirmed_by:
+            result['confirmed_by'] = self.confirmed_by
+        if self.error:
+            result['error'] = self.error
+        return result
+
+
+def reset_passwords(client, app_id, accounts, before):
+    """Reset each account in turn; ``before`` maps account -> phone as listed before (with its old password).
+
+    An account whose answer was lost after the request may have reached the platform is not sent again: the
+    phones are read back (sipQuery is safe to repeat) and the password found there is taken if it changed.
+    """
+    outcomes = []
+    uncertain = []
+    for account in accounts:
+        outcome = ResetOutcome(account)
+        outcomes.append(outcome)
+        try:
+            outcome.password = reset_password(client, app_id, account)
+            outcome.reset = True
+        except LaafficError as exc:
+            outcome.error = exc.message
+            if may_have_reached(exc):
+                outcome.reset = None
+                uncertain.append(outcome)
+    if uncertain:
+        _read_back(client, app_id, uncertain, before)
+    return outcomes
+
+
+def _read_back(client, app_id, uncertain, before):
+    """Settle resets whose answer was lost by comparing the password sipQuery shows now with the one before."""
+    try:
+        now = dict((p['account'], p) for p in list_phones(client, app_id, accounts=[o.account for o in uncertain]))
+    except LaafficError as exc:
+        for outcome in uncertain:
+            outcome.error = '%s; reading the phones back failed too (%s): run the reset again for this account' % (
+                outcome.error, exc.message)
+        return
+    for outcome in uncertain:
+        current = now.get(outcome.account, {}).get('password')
+        old = before.get(outcome.account, {}).get('password')
+        if current and current != old:
+            outcome.reset, outcome.password, outcome.confirmed_by, outcome.error = True, current, 'sipQuery', None
+        elif current and current == old:
+            outcome.reset = False
+            outcome.error = '%s; sipQuery still shows the old password, so it was not reset: run the reset again' % outcome.error
+        else:
+            outcome.error = '%s; sipQuery did not show the account: run the reset again for this account' % outcome.error

@@ -1,0 +1,290 @@
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.laaffic.voice.plugins.module_utils import _phones
+from ansible_collections.laaffic.voice.plugins.module_utils._errors import ApiStatusError, HttpError, LaafficError, OptionError, TransportError
+from support.fake_http import FakeResponse, ok, read_timeout, refused, reset_after_send, status
+from support.fake_phones import FakePhones, phone
+
+APP = '4luaKsL2'
+
+
+def lobby(count=2, display_num=None):
+    return [phone('lobby', 'lobby-desk-%d' % i, 'lobby_%03d' % i, display_num=display_num) for i in range(1, count + 1)]
+
+
+# validation -------------------------------------------------------------------------------------
+@pytest.mark.parametrize('value', ['abcd', 'a' * 32, 'floor 3', 'Étage-3'])
+def test_names_accepted(value):
+    assert _phones.check_name('name', value, 'x') == value
+
+
+@pytest.mark.parametrize('value, words', [
+    (None, 'is required'), ('   ', 'is required'), ('abc', '4-32 characters'), ('a' * 33, '4-32 characters'),
+    (' abcd', 'must not start or end with spaces'), ('ab\ncd', 'control characters'), ('ab\x00cd', 'control characters'),
+])
+def test_names_refused_naming_the_field(value, words):
+    with pytest.raises(OptionError, match=words) as info:
+        _phones.check_name('phone_name', value, 'the name of the phones')
+    assert info.value.field == 'phone_name' and info.value.message.startswith('phone_name: ')
+
+
+@pytest.mark.parametrize('value, expected', [(None, None), ('', None), ('+49 30-1234567', '49301234567'), ('1234567', '1234567'),
+                                             ('1234567890123', '1234567890123')])
+def test_display_num(value, expected):
+    assert _phones.check_display_num(value) == expected
+
+
+@pytest.mark.parametrize('value', ['123456', '12345678901234', '4930abc4567'])
+def test_display_num_refused(value):
+    with pytest.raises(OptionError, match='display_num: must be 7-13 digits'):
+        _phones.check_display_num(value)
+
+
+def test_quantity_over_the_cap_says_why_and_what_to_do():
+    with pytest.raises(OptionError) as info:
+        _phones.check_quantity(51)
+    message = info.value.message
+    assert message.startswith('quantity: ') and '-23' in message and '-20' in message and 'several groups of at most 50' in message
+
+
+@pytest.mark.parametrize('value', [0, -1, True, 2.5, '3'])
+def test_quantity_refused(value):
+    with pytest.raises(OptionError, match='quantity: must be a whole number'):
+        _phones.check_quantity(value)
+
+
+def test_accounts_deduplicated_in_order_and_each_checked():
+    assert _phones.check_accounts(['desk_002', 'desk_001', 'desk_002']) == ['desk_002', 'desk_001']
+    with pytest.raises(OptionError, match=r'accounts\[1\]: must be 4-32'):
+        _phones.check_accounts(['desk_001', 'abc'])
+    with pytest.raises(OptionError, match='at least one'):
+        _phones.check_accounts([])
+
+
+# records from the network -----------------------------------------------------------------------
+@pytest.mark.parametrize('record', [None, 'text', 42, [], {'groupName': 'g'}, {'account': ''}, {'account': None}, {'account': {'x': 1}}])
+def test_records_without_account_are_dropped(record):
+    assert _phones.phone_from_record(record) is None
+
+
+def test_record_fields_of_any_type_become_text():
+    got = _phones.phone_from_record({'account': 1001, 'phoneName': ['x'], 'groupName': True, 'displayNum': 8613800000001, 'password': None})
+    assert got == {'account': '1001', 'phone_name': None, 'group_name': 'true', 'display_num': '8613800000001', 'password': None}
+
+
+def test_public_view_hides_the_password_unless_asked():
+    record = _phones.phone_from_record(phone('lobby', 'lobby-desk-1', 'lobby_001', 'S3cret99'))
+    assert 'password' not in _phones.public(record)
+    assert _phones.public(record, with_password=True)['password'] == 'S3cret99'
+
+
+# listing ----------------------------------------------------------------------------------------
+def test_list_reads_every_page_filters_and_sorts():
+    records = [phone('zeta', 'z-%d' % i, 'z_%03d' % i) for i in range(150)] + lobby(3)
+    platform = FakePhones(records[::-1])
+    phones = _phones.list_phones(platform.client(), APP)
+    assert len(phones) == 153 and phones.pages == 2 and phones.truncated is False
+    assert [p['account'] for p in phones[:3]] == ['lobby_001', 'lobby_002', 'lobby_003']
+    assert [p['size'] for p in (s['body'] for s in platform.sent('voice/sipQuery'))] == [100, 100]
+    assert platform.sent('voice/sipQuery')[0]['body']['params'] == {'appId': APP}
+    assert [p['account'] for p in _phones.list_phones(platform.client(), APP, group_name='lobby', phone_name='lobby-desk-2')] == ['lobby_002']
+    assert [p['account'] for p in _phones.list_phones(platform.client(), APP, accounts={'z_007', 'nope'})] == ['z_007']
+
+
+def test_duplicate_accounts_listed_once():
+    platform = FakePhones(lobby(2) + [phone('other', 'other-1', 'lobby_001')])
+    assert len(_phones.list_phones(platform.client(), APP)) == 2
+
+
+def test_truncated_listing_is_flagged():
+    platform = FakePhones()
+    platform.script['voice/sipQuery'] = [
+        (lambda body: ok({'total': 100000, 'pages': 1000, 'current': body['current'], 'size': 100,
+                          'records': [phone('g%d' % body['current'], 'p-%d' % i, 'a%d_%d' % (body['current'], i)) for i in range(100)]}))
+    ] * 200
+    phones = _phones.list_phones(platform.client(), APP)
+    assert phones.truncated and phones.pages == 100 and len(phones) == 10000
+    assert 'phones beyond them are not listed' in _phones.truncation_warning(phones)
+    assert _phones.truncation_warning(_phones.list_phones(FakePhones(lobby()).client(), APP)) is None
+
+
+def test_a_truncated_body_with_passwords_is_never_quoted():
+    platform = FakePhones()
+    body = b'{"status":"0","data":{"records":[{"account":"lobby_001","password":"S3cretPw"'
+    platform.script['voice/sipQuery'] = [FakeResponse(200, body)] * 4
+    with pytest.raises(HttpError) as info:
+        _phones.list_phones(platform.client(), APP)
+    assert 'S3cretPw' not in str(info.value) and 'S3cretPw' not in repr(info.value.to_dict())
+    assert 'response body not shown' in info.value.message
+
+
+def test_http_error_bodies_of_resets_are_never_quoted():
+    platform = FakePhones(lobby(1))
+    platform.script['voice/sipReset'] = [FakeResponse(500, '{"password":"S3cretPw"}', reason='Server Error')]
+    with pytest.raises(HttpError) as info:
+        _phones.reset_password(platform.client(), APP, 'lobby_001')
+    assert 'S3cretPw' not in info.value.message and info.value.status == 500
+
+
+# group plans ------------------------------------------------------------------------------------
+def listed(records):
+    return [_phones.phone_from_record(r) for r in records]
+
+
+def test_plan_creates_a_missing_group():
+    plan = _phones.plan_group(listed(lobby(2)), 'floor-3', 'floor3-desk', 5, '+86 138 0000 0001')
+    assert plan.create and plan.reachable and plan.display_num == '8613800000001'
+    assert plan.diff() == {'before': {}, 'after': {'name': 'floor-3', 'phones': 5}}
+    assert _phones.sip_add_body(APP, plan) == {'groupName': 'floor-3', 'phoneName': 'floor3-desk', 'quantity': 5,
+                                               'displayNum': '8613800000001', 'appId': APP}
+
+
+def test_plan_without_display_num_sends_none():
+    plan = _phones.plan_group([], 'floor-3', 'floor3-desk', 5, None)
+    assert 'displayNum' not in _phones.sip_add_body(APP, plan)
+
+
+def test_plan_keeps_a_matching_group():
+    plan = _phones.plan_group(listed(lobby(2, '8613800000001')), 'lobby', 'lobby-desk', 2, '8613800000001')
+    assert not plan.create and plan.reachable and len(plan.existing) == 2
+    assert plan.diff() == {'before': {'name': 'lobby', 'phones': 2}, 'after': {'name': 'lobby', 'phones': 2}}
+
+
+def test_plan_refuses_growing_a_group():
+    plan = _phones.plan_group(listed(lobby(2)), 'lobby', 'lobby-desk', 5, None)
+    assert not plan.reachable and not plan.create
+    text = plan.problems[0]
+    assert "already has 2 phone(s) and 5 are requested" in text and '-20' in text and 'Set quantity to 2' in text and 'new group' in text
+
+
+def test_plan_refuses_shrinking_a_group():
+    plan = _phones.plan_group(listed(lobby(3)), 'lobby', 'lobby-desk', 1, None)
+    assert 'more than the 1 requested' in plan.problems[0] and 'cannot delete' in plan.problems[0]
+
+
+def test_plan_refuses_other_names_and_numbers():
+    plan = _phones.plan_group(listed(lobby(2, '8613800000001')), 'lobby', 'front-desk', 2, '8613899999999')
+    assert len(plan.problems) == 2
+    assert "named lobby-desk-1, lobby-desk-2, not 'front-desk'" in plan.problems[0]
+    assert 'display 8613800000001, not 8613899999999' in plan.problems[1]
+
+
+def test_plan_validates_before_comparing():
+    with pytest.raises(OptionError, match='name: must be 4-32'):
+        _phones.plan_group([], 'abc', 'floor3-desk', 1, None)
+
+
+# sipAdd -----------------------------------------------------------------------------------------
+def test_add_group_sends_once_even_when_the_answer_is_lost():
+    platform = FakePhones()
+    platform.script['voice/sipAdd'] = [reset_after_send()]
+    with pytest.raises(TransportError) as info:
+        _phones.add_group(platform.client(), APP, _phones.plan_group([], 'floor-3', 'floor3-desk', 2, None))
+    assert info.value.sent and len(platform.sent('voice/sipAdd')) == 1
+
+
+def test_add_group_is_retried_when_it_never_left():
+    platform = FakePhones()
+    platform.script['voice/sipAdd'] = [refused()]
+    _phones.add_group(platform.client(), APP, _phones.plan_group([], 'floor-3', 'floor3-desk', 2, None))
+    assert len(platform.sent('voice/sipAdd')) == 2 and len(platform.phones) == 2
+
+
+@pytest.mark.parametrize('code, words', [('-20', 'cannot add phones to an existing group'), ('-22', 'quantity 1-50'),
+                                         ('-23', 'at most 50 phones per request')])
+def test_add_group_explains_each_status(code, words):
+    platform = FakePhones()
+    platform.script['voice/sipAdd'] = [status(code, 'reason %s' % code)]
+    with pytest.raises(ApiStatusError) as info:
+        _phones.add_group(platform.client(), APP, _phones.plan_group([], 'floor-3', 'floor3-desk', 2, None))
+    exc = info.value
+    assert exc.code == code and words in exc.message and exc.remedy in exc.message and exc.to_dict()['remedy'] == exc.remedy
+    assert exc.message.startswith('LAAFFIC answered status %s (reason %s) to POST https://api.test/v3/voice/sipAdd. ' % (code, code))
+
+
+def test_other_statuses_keep_the_generic_remedy():
+    platform = FakePhones()
+    platform.script['voice/sipAdd'] = [status(-16)]
+    with pytest.raises(ApiStatusError, match='synchronise it with NTP'):
+        _phones.add_group(platform.client(), APP, _phones.plan_group([], 'floor-3', 'floor3-desk', 2, None))
+
+
+# sipReset ---------------------------------------------------------------------------------------
+def test_reset_returns_the_new_password():
+    platform = FakePhones(lobby(1))
+    password = _phones.reset_password(platform.client(), APP, 'lobby_001')
+    assert password == platform.phones[0]['password'] and password.startswith('New')
+    assert platform.sent('voice/sipReset')[0]['body'] == {'account': 'lobby_001', 'appId': APP}
+
+
+@pytest.mark.parametrize('data', [None, {}, {'password': ''}, {'password': None}, 'x', ['S3cret']])
+def test_reset_without_a_password_fails_without_quoting(data):
+    platform = FakePhones(lobby(1))
+    platform.script['voice/sipReset'] = [ok(data)]
+    with pytest.raises(LaafficError, match='without a new password for lobby_001') as info:
+        _phones.reset_password(platform.client(), APP, 'lobby_001')
+    assert 'S3cret' not in info.value.message
+
+
+def test_reset_unknown_account_explains_minus_24():
+    platform = FakePhones(lobby(1))
+    with pytest.raises(ApiStatusError, match='knows no such SIP account') as info:
+        _phones.reset_password(platform.client(), APP, 'nobody_01')
+    assert info.value.code == '-24'
+
+
+def test_resets_settle_a_lost_answer_from_the_listing():
+    platform = FakePhones(lobby(3))
+    before = dict((p['account'], p) for p in _phones.list_phones(platform.client(), APP))
+
+    def lost_after_reset(body):
+        platform.sip_reset(body)
+        raise reset_after_send()
+    platform.script['voice/sipReset'] = [lost_after_reset, reset_after_send()]
+    outcomes = _phones.reset_passwords(platform.client(), APP, ['lobby_001', 'lobby_002', 'lobby_003'], before)
+    first, second, third = outcomes
+    assert first.reset is True and first.confirmed_by == 'sipQuery' and first.password == platform.phones[0]['password']
+    assert second.reset is False and 'still shows the old password' in second.error and second.password is None
+    assert third.reset is True and third.password == platform.phones[2]['password'] and third.confirmed_by is None
+    assert len(platform.sent('voice/sipReset')) == 3
+
+
+def test_resets_when_reading_back_fails_too():
+    platform = FakePhones(lobby(1))
+    before = dict((p['account'], p) for p in _phones.list_phones(platform.client(), APP))
+    platform.script['voice/sipReset'] = [read_timeout()]
+    platform.script['voice/sipQuery'] = [status(-18)]
+    [outcome] = _phones.reset_passwords(platform.client(), APP, ['lobby_001'], before)
+    assert outcome.reset is None and 'reading the phones back failed too' in outcome.error and 'run the reset again' in outcome.error
+    assert outcome.to_dict(before['lobby_001'])['reset'] is None and 'password' not in outcome.to_dict(before['lobby_001'])
+
+
+def test_resets_that_never_left_are_not_sent():
+    platform = FakePhones(lobby(1))
+    platform.script['voice/sipReset'] = [refused()] * 4
+    [outcome] = _phones.reset_passwords(platform.client(), APP, ['lobby_001'], {})
+    assert outcome.reset is False and outcome.changed is False and 'could not be sent' in outcome.error
+    assert platform.sent('voice/sipQuery') == []
+
+
+def test_a_reset_without_a_usable_answer_is_read_back():
+    platform = FakePhones(lobby(2))
+    before = dict((p['account'], p) for p in _phones.list_phones(platform.client(), APP))
+
+    def reset_but_no_password(body):
+        platform.sip_reset(body)
+        return ok(None)
+    platform.script['voice/sipReset'] = [reset_but_no_password, FakeResponse(502, 'Bad Gateway')]
+    first, second = _phones.reset_passwords(platform.client(), APP, ['lobby_001', 'lobby_002'], before)
+    assert first.reset is True and first.confirmed_by == 'sipQuery' and first.password == platform.phones[0]['password']
+    assert second.reset is False and second.changed is False and 'HTTP 502' in second.error
+    assert len(platform.sent('voice/sipReset')) == 2
+
+
+def test_refused_resets_change_nothing():
+    platform = FakePhones(lobby(1))
+    platform.script['voice/sipReset'] = [status(-22)]
+    [outcome] = _phones.reset_passwords(platform.client(), APP, ['lobby_001'], {})
+    assert outcome.reset is False and not outcome.changed and 'parameter was refused' in outcome.error
