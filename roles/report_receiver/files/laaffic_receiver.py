@@ -895,7 +895,8 @@ class Receiver:
             logger.propagate = False
         # Every request goes to handle(): through the catch-all route, or through the middleware for the
         # targets no route can match (``OPTIONS *``, ``CONNECT host:port``).
-        app = web.Application(client_max_size=self.cfg.max_body, middlewares=[self.every_request])
+        # client_max_size one above the limit: aiohttp before 3.10 refuses a body of exactly client_max_size
+        app = web.Application(client_max_size=self.cfg.max_body + 1, middlewares=[self.every_request])
         app.router.add_route('*', '/{path:.*}', self.handle)
         self.runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self.runner.setup()
@@ -1126,9 +1127,10 @@ class Receiver:
             raise HttpError(413, 'body larger than %d bytes' % self.cfg.max_body, close=True)
         try:
             if request.content.is_eof():
-                return await request.read()
-            remaining = conn.since + self.cfg.request_timeout - self.loop.time()
-            return await asyncio.wait_for(request.read(), max(remaining, 0.001))
+                body = await request.read()
+            else:
+                remaining = conn.since + self.cfg.request_timeout - self.loop.time()
+                body = await asyncio.wait_for(request.read(), max(remaining, 0.001))
         except asyncio.TimeoutError:
             self.timeouts.hit(phase='body', request_timeout=self.cfg.request_timeout)
             raise HttpError(408, 'request not received within %g s' % self.cfg.request_timeout, close=True)
@@ -1136,6 +1138,9 @@ class Receiver:
             raise HttpError(413, 'body larger than %d bytes' % self.cfg.max_body, close=True)
         except (ConnectionError, aiohttp.ClientError, aiohttp.http_exceptions.HttpProcessingError):
             raise HttpError(400, 'malformed or incomplete request body', close=True)
+        if len(body) > self.cfg.max_body:
+            raise HttpError(413, 'body larger than %d bytes' % self.cfg.max_body, close=True)
+        return body
 
     async def do_push(self, request, method, path, ip, conn):
         if self.cfg.allow and (ip is None or not _in(ip, self.cfg.allow)):
