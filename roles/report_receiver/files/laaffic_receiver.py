@@ -551,7 +551,6 @@ class Store:
         self.thread = threading.Thread(target=self._run, name='receiver-writer', daemon=True)
         self.reader = None
         self.read_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix='receiver-reader')
-        self.failed = None
         self.batches = 0
 
     def _tighten(self):
@@ -602,9 +601,14 @@ class Store:
         db = self.db
         stamp = now_us()
         results = []
+        # One request alone needs no savepoint: if it fails, the whole transaction is rolled back below.
+        alone = len(batch) == 1
         try:
             db.execute('BEGIN IMMEDIATE')
             for items, _future, _loop in batch:
+                if alone:
+                    results.append(sum(self._apply(item, stamp) for item in items))
+                    continue
                 db.execute('SAVEPOINT push')
                 try:
                     changed = 0
@@ -617,14 +621,12 @@ class Store:
                     db.execute('RELEASE push')
                     results.append(exc)
             db.execute('COMMIT')
-            self.failed = None
             self.batches += 1
         except Exception as exc:  # pylint: disable=broad-except
             try:
                 db.execute('ROLLBACK')
             except sqlite3.Error:
                 pass
-            self.failed = exc
             results = [exc] * len(batch)
             try:
                 self.seq = db.execute('SELECT COALESCE(MAX(seq), 0) FROM calls').fetchone()[0]
@@ -792,6 +794,7 @@ def _json_body(obj):
 
 
 ACK_BODY = b'{"status":"0"}'
+JSON_HEADERS = {'Content-Type': 'application/json'}
 HEALTHY_BODY = b'{"ok":true}'
 
 # connection phases
@@ -809,10 +812,12 @@ if web is not None:
             self.phase = CONNECTING
             self.since = receiver.loop.time()
             self.peer_ip = ''
+            self.peer = None
 
         def connection_made(self, transport):
             peer = transport.get_extra_info('peername')
             self.peer_ip = peer[0] if peer else ''
+            self.peer = _normalize_ip(self.peer_ip)
             self.phase = IDLE
             self.since = self.receiver.loop.time()
             super().connection_made(transport)
@@ -1073,7 +1078,7 @@ class Receiver:
         conn.phase = HANDLING
         target = request.raw_path
         method = request.method
-        ip, ip_text = self.client_ip(conn.peer_ip, request.headers)
+        ip, ip_text = self.client_ip(conn.peer, conn.peer_ip, request.headers)
         close = False
         req_bytes = 0
         try:
@@ -1093,7 +1098,7 @@ class Receiver:
         except Exception as exc:  # pylint: disable=broad-except
             self.log(event='error', error=self.redact_text(repr(exc))[:300])
             status, body, close = 500, _json_body({'error': 'internal error'}), True
-        response = web.Response(status=status, body=body, content_type='application/json')
+        response = web.Response(status=status, body=body, headers=JSON_HEADERS)
         if close or self.stopping:
             response.force_close()
         self.log(method=method[:16], path=self.redact(target), status=status, bytes=len(body), req_bytes=req_bytes,
@@ -1101,8 +1106,8 @@ class Receiver:
         self._done(conn)
         return response
 
-    def client_ip(self, peer_ip, headers):
-        ip = _normalize_ip(peer_ip)
+    def client_ip(self, ip, peer_ip, headers):
+        """The pushing client's address (or None when a trusted proxy names an invalid one) and its log text."""
         if not self.cfg.trusted_proxies or ip is None or not _in(ip, self.cfg.trusted_proxies):
             return ip, peer_ip
         if self.cfg.trust_x_real_ip:
@@ -1371,6 +1376,10 @@ def daemonize(cfg):
 
 
 def serve(cfg):
+    # The writer thread releases the GIL for every SQLite statement (and the fsync of the commit); with the
+    # default 5 ms switch interval it could wait that long for the event loop thread to hand it back, each
+    # time, while requests keep the loop busy. Acknowledgements wait for the writer, so hand over sooner.
+    sys.setswitchinterval(0.0005)
     try:
         receiver = Receiver(cfg)
     except (OSError, sqlite3.Error, RuntimeError) as exc:
