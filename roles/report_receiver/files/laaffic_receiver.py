@@ -491,6 +491,12 @@ CREATE TABLE IF NOT EXISTS events (
 """
 
 COLUMNS = 'voice_id, called_info, account, ringing, ringing_time, final, report, first_seen, updated, seq'
+UPSERT_REPORT = (
+    'INSERT INTO calls (voice_id, called_info, ringing, final, report, report_hash, first_seen, updated, seq) '
+    'VALUES (?, ?, 0, 1, ?, ?, ?, ?, ?) '
+    'ON CONFLICT (voice_id) DO UPDATE SET final = 1, report = excluded.report, report_hash = excluded.report_hash, '
+    'called_info = COALESCE(excluded.called_info, calls.called_info), updated = excluded.updated, seq = excluded.seq '
+    'WHERE calls.report_hash IS NOT excluded.report_hash')
 
 
 def connect(path):
@@ -650,16 +656,11 @@ class Store:
         kind = item[0]
         if kind == 'report':
             _kind, voice_id, called, text, digest = item
-            row = db.execute('SELECT report_hash FROM calls WHERE voice_id = ?', (voice_id,)).fetchone()
-            if row is None:
-                db.execute('INSERT INTO calls (voice_id, called_info, ringing, final, report, report_hash, first_seen, updated, seq) '
-                           'VALUES (?, ?, 0, 1, ?, ?, ?, ?, ?)', (voice_id, called, text, digest, stamp, stamp, self._next_seq()))
-                return 1
-            if row[0] == digest:
-                return 0
-            db.execute('UPDATE calls SET final = 1, report = ?, report_hash = ?, called_info = COALESCE(?, called_info), '
-                       'updated = ?, seq = ? WHERE voice_id = ?', (text, digest, called, stamp, self._next_seq(), voice_id))
-            return 1
+            # one statement: a new call, or a different report for a known one; an identical retry changes nothing
+            changed = db.execute(UPSERT_REPORT, (voice_id, called, text, digest, stamp, stamp, self._next_seq())).rowcount
+            if not changed:
+                self.seq -= 1  # the sequence number was not used
+            return changed
         if kind == 'ring':
             _kind, voice_id, called, account, when, digest = item
             row = db.execute('SELECT ringing_hash FROM calls WHERE voice_id = ?', (voice_id,)).fetchone()
@@ -861,6 +862,7 @@ class Receiver:
         self.refused = Throttled(self.log, 'connections_refused')
         self.evicted = Throttled(self.log, 'connections_evicted')
         self.timeouts = Throttled(self.log, 'request_timeouts')
+        self.library_log = _LibraryLog(self)
         self.handler_kwargs = {}
 
     # -- logging
@@ -893,10 +895,9 @@ class Receiver:
                 raise OSError(errno.EMFILE, 'the open-files limit (%d) leaves no room for connections; raise it to at '
                                             'least %d' % (self.open_files, RESERVED_FILES + 8))
             self.max_connections = min(self.cfg.max_connections, room)
-        bridge = _LibraryLog(self)
         for name in ('aiohttp', 'asyncio'):
             logger = logging.getLogger(name)
-            logger.addHandler(bridge)
+            logger.addHandler(self.library_log)
             logger.propagate = False
         # Every request goes to handle(): through the catch-all route, or through the middleware for the
         # targets no route can match (``OPTIONS *``, ``CONNECT host:port``).
@@ -958,7 +959,7 @@ class Receiver:
                     os.unlink(path)
                 except OSError:
                     pass
-        for throttle in (self.accept_errors, self.refused, self.evicted, self.timeouts):
+        for throttle in self.throttles():
             throttle.interval = 0
             throttle.flush()
         self.log(event='stopped', batches=self.store.batches)
@@ -1036,10 +1037,13 @@ class Receiver:
             elif conn.phase == READING and conn.since < read_limit:
                 self._close(conn)
                 self.timeouts.hit(phase='headers', request_timeout=self.cfg.request_timeout)
-        for throttle in (self.accept_errors, self.refused, self.evicted, self.timeouts):
+        for throttle in self.throttles():
             throttle.flush()
         interval = max(0.05, min(1.0, self.cfg.request_timeout / 4, self.cfg.idle_timeout / 4))
         self.sweep_handle = self.loop.call_later(interval, self.sweep)
+
+    def throttles(self):
+        return [self.accept_errors, self.refused, self.evicted, self.timeouts] + list(self.library_log.throttles.values())
 
     def _done(self, conn):
         """A request of ``conn`` is answered: it is idle again, and the most recently active connection."""
