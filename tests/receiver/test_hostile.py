@@ -296,6 +296,45 @@ def test_1100_idle_connections_at_1024_open_files_do_not_block_health_checks():
         assert limited.report(voice_id)['final']
 
 
+def rss_mib(pid):
+    with open('/proc/%d/status' % pid, encoding='ascii') as handle:
+        for line in handle:
+            if line.startswith('VmRSS:'):
+                return int(line.split()[1]) / 1024.0
+    raise AssertionError('no VmRSS')
+
+
+def test_1500_connections_holding_partial_headers_are_bounded():
+    with Receiver(preexec_fn=limit_open_files(1024, 1024)) as limited:
+        before = rss_mib(limited.proc.pid)
+        fields = b''.join(b'X-Pad-%02d: %s\r\n' % (number, b'p' * 1900) for number in range(30))
+        head = ('POST /push/%s HTTP/1.1\r\n%s' % (limited.secret, HOST)).encode() + fields  # about 57 KB, never finished
+        socks = []
+        try:
+            deadline = time.monotonic() + 60
+            while len(socks) < 1500 and time.monotonic() < deadline:
+                sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                sock.settimeout(2.0)
+                try:
+                    sock.connect(('127.0.0.1', limited.port))
+                    sock.sendall(head)
+                except OSError:
+                    sock.close()
+                    continue
+                socks.append(sock)
+            assert len(socks) == 1500
+            time.sleep(1.0)
+            grown = rss_mib(limited.proc.pid) - before
+            answers = get(limited, '/healthz', token=False)
+            assert answers and answers[0].status == 200
+        finally:
+            for sock in socks:
+                sock.close()
+        listening = [line for line in limited.log_lines() if line.get('event') == 'listening'][0]
+    # the cap keeps at most max_connections of them (about 130 KB each in aiohttp); the rest were closed
+    assert grown < listening['max_connections'] * 0.2 + 20, grown
+
+
 def test_connections_beyond_the_cap_are_closed_at_once_when_all_are_busy():
     with Receiver(args=['--max-connections', '8', '--request-timeout', '4']) as capped:
         busy = []
