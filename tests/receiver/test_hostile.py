@@ -11,6 +11,7 @@ import importlib.util
 import json
 import os
 import resource
+import signal
 import socket
 import stat
 import subprocess
@@ -470,3 +471,26 @@ def test_request_log_keeps_json_lines_for_protocol_errors(rcv):
     assert rcv.token not in text and rcv.secret not in text
     for line in text.splitlines():
         json.loads(line)
+
+
+def test_sigterm_with_idle_and_unfinished_requests_exits_promptly():
+    receiver = Receiver()
+    socks = []
+    try:
+        socks.append(socket.create_connection(('127.0.0.1', receiver.port), timeout=10))  # never sends
+        partial_head = socket.create_connection(('127.0.0.1', receiver.port), timeout=10)
+        partial_head.sendall(b'GET /healthz HTTP/1.1\r\nHo')
+        partial_body = socket.create_connection(('127.0.0.1', receiver.port), timeout=10)
+        partial_body.sendall(('POST /push/%s HTTP/1.1\r\n%sContent-Length: 50\r\n\r\n{"voiceId":' % (receiver.secret, HOST)).encode())
+        socks.extend([partial_head, partial_body])
+        assert get(receiver, '/healthz', token=False)[0].status == 200
+        time.sleep(0.3)
+        started = time.monotonic()
+        receiver.proc.send_signal(signal.SIGTERM)
+        assert receiver.proc.wait(30) == 0
+        # nothing of theirs was stored or acknowledged: the receiver does not wait for their deadlines
+        assert time.monotonic() - started < 10
+    finally:
+        for sock in socks:
+            sock.close()
+        receiver.stop()

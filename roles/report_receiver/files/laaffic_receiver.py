@@ -798,8 +798,9 @@ ACK_BODY = b'{"status":"0"}'
 JSON_HEADERS = {'Content-Type': 'application/json'}
 HEALTHY_BODY = b'{"ok":true}'
 
-# connection phases
-CONNECTING, IDLE, READING, HANDLING = 'connecting', 'idle', 'reading', 'handling'
+# connection phases: accepted, between requests, receiving a request's headers, in the handler receiving the
+# body, in the handler after it (storing, answering)
+CONNECTING, IDLE, READING, BODY, HANDLING = 'connecting', 'idle', 'reading', 'body', 'handling'
 
 if web is not None:
     class _Connection(web.RequestHandler):
@@ -947,7 +948,7 @@ class Receiver:
         if self.sweep_handle is not None:
             self.sweep_handle.cancel()
         for conn in list(self.connections):
-            if conn.phase in (IDLE, READING):
+            if conn.phase in (IDLE, READING, BODY):  # nothing of theirs is stored or acknowledged yet
                 self._close(conn)
         # requests in progress finish (their reports are committed and acknowledged), then the store closes
         await self.manager.shutdown(SHUTDOWN_GRACE)
@@ -1138,8 +1139,10 @@ class Receiver:
             if request.content.is_eof():
                 body = await request.read()
             else:
+                conn.phase = BODY
                 remaining = conn.since + self.cfg.request_timeout - self.loop.time()
                 body = await asyncio.wait_for(request.read(), max(remaining, 0.001))
+                conn.phase = HANDLING
         except asyncio.TimeoutError:
             self.timeouts.hit(phase='body', request_timeout=self.cfg.request_timeout)
             raise HttpError(408, 'request not received within %g s' % self.cfg.request_timeout, close=True)
