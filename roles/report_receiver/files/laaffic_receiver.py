@@ -273,8 +273,18 @@ def now_us():
     return time.time_ns() // 1000
 
 
+# The last whole second formatted, as one immutable (seconds, text) pair: every request's log line
+# formats the time, and the reader thread formats stored times concurrently.
+_SECOND = [(None, '')]
+
+
 def iso_us(micros):
-    return (EPOCH + datetime.timedelta(microseconds=micros)).strftime('%Y-%m-%dT%H:%M:%S.%fZ')
+    seconds, fraction = divmod(micros, 1000000)
+    cached = _SECOND[0]
+    if cached[0] != seconds:
+        cached = (seconds, (EPOCH + datetime.timedelta(seconds=seconds)).strftime('%Y-%m-%dT%H:%M:%S'))
+        _SECOND[0] = cached
+    return '%s.%06dZ' % (cached[1], fraction)
 
 
 EPOCH_SECONDS_RE = re.compile(r'-?[0-9]{1,12}(?:\.[0-9]{1,9})?')
