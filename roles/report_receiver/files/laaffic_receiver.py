@@ -1393,10 +1393,6 @@ def daemonize(cfg):
 
 
 def serve(cfg):
-    # The writer thread releases the GIL for every SQLite statement (and the fsync of the commit); with the
-    # default 5 ms switch interval it could wait that long for the event loop thread to hand it back, each
-    # time, while requests keep the loop busy. Acknowledgements wait for the writer, so hand over sooner.
-    sys.setswitchinterval(0.0005)
     try:
         receiver = Receiver(cfg)
     except (OSError, sqlite3.Error, RuntimeError) as exc:
