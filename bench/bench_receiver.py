@@ -3,12 +3,18 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Benchmark of the report receiver: acknowledged (durably stored) pushes per second and latency.
 
-Starts roles/report_receiver/files/laaffic_receiver.py on loopback (SQLite WAL, synchronous=FULL, access
-log to a file), opens several keep-alive connections and pushes unique voice status reports for a bounded
-time/count. Prints pushes/s, p50/p99/max acknowledgement latency and the machine. Afterwards it checks through
-the read API that every acknowledged report is stored. Not a pass/fail test.
+For each client connection count (default 2 and 16) it starts roles/report_receiver/files/laaffic_receiver.py
+on loopback with a fresh database (SQLite WAL, synchronous=FULL, access log to a file), opens that many
+keep-alive connections and pushes unique voice status reports for a bounded time/count; each connection
+sends its next push only after the acknowledgement of the previous one. Prints pushes/s, p50/p90/p99/max
+acknowledgement latency, the machine and its load average before and after each run. Afterwards it checks
+through the read API that every acknowledged report is stored. Writes the results to
+bench/results/receiver.json for bench/plot_results.py. Not a pass/fail test.
 
-    python bench/bench_receiver.py [--connections 16] [--duration 10] [--count 60000]
+    python bench/bench_receiver.py [--connections 2,16] [--duration 10] [--count 100000] [--receiver-file FILE]
+
+``--receiver-file`` benchmarks another copy of the receiver (for example the one on main, written out with
+``git show main:roles/report_receiver/files/laaffic_receiver.py``) under the same conditions.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'tests'))
 sys.path.insert(0, HERE)
 
 from bench_emulator import machine, percentile  # noqa: E402  pylint: disable=wrong-import-position
+import support.receiver  # noqa: E402  pylint: disable=wrong-import-position
 from support.receiver import Receiver  # noqa: E402  pylint: disable=wrong-import-position
 
 
@@ -41,17 +48,30 @@ def make_report(voice_id, number):
     }
 
 
+def request_maker(path, prefix):
+    """A function number -> request bytes: one report serialized once, the fields that differ put in per push
+    (so that the client, which shares the machine with the receiver, spends little time per push)."""
+    body = json.dumps(make_report('@VOICEID@', 0)).replace('%', '%%')
+    body = body.replace('@VOICEID@', prefix + '%010d').replace('"4915%08d"' % 0, '"4915%08d"').replace('"bench-0"', '"bench-%d"')
+    head = ('POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: Java/1.8.0_232\r\n'
+            'Content-Type: application/json;charset=UTF-8\r\nContent-Length: %%d\r\n\r\n' % path)
+
+    def make(number):
+        data = (body % (number, number, number % 97)).encode('ascii')
+        return (head % len(data)).encode('ascii') + data
+    return make
+
+
 async def client(port, path, prefix, state, latencies, deadline, limit):
+    make = request_maker(path, prefix)
     reader, writer = await asyncio.open_connection('127.0.0.1', port)
     try:
         while time.monotonic() < deadline and state['sent'] < limit:
             state['sent'] += 1
             number = state['sent']
-            body = json.dumps(make_report('%s%010d' % (prefix, number), number)).encode('ascii')
-            request = ('POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: Java/1.8.0_232\r\n'
-                       'Content-Type: application/json;charset=UTF-8\r\nContent-Length: %d\r\n\r\n' % (path, len(body))).encode('ascii')
+            request = make(number)
             started = time.perf_counter()
-            writer.write(request + body)
+            writer.write(request)
             head = await reader.readuntil(b'\r\n\r\n')
             length = 0
             for line in head.split(b'\r\n'):
@@ -78,40 +98,113 @@ async def run_load(port, path, prefix, connections, duration, count):
     return state, latencies, time.monotonic() - started
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n', 1)[0])
-    parser.add_argument('--connections', type=int, default=16)
-    parser.add_argument('--duration', type=float, default=10.0, help='seconds of load (upper bound)')
-    parser.add_argument('--count', type=int, default=60000, help='pushes (upper bound)')
-    parser.add_argument('--warmup', type=float, default=1.0, help='seconds of unmeasured load first')
-    args = parser.parse_args()
+def load_average():
+    try:
+        return '%.2f %.2f %.2f' % os.getloadavg()
+    except OSError:
+        return 'unknown'
 
-    info = machine()
-    print('machine: cpu=%r nproc=%d python=%s sqlite=%s os=%s load=%s' % (
-        info['cpu_model'], info['cpu_count'] or 0, info['python'], sqlite3.sqlite_version, info['platform'], info['loadavg_at_start']))
+
+def measure(connections, args):
+    """One run with ``connections`` client connections against a fresh receiver; returns the result row."""
+    load_before = load_average()
     rcv = Receiver()
     try:
         path = '/push/' + rcv.secret
         if args.warmup > 0:
-            asyncio.run(run_load(rcv.port, path, 'W', args.connections, args.warmup, 10 ** 9))
-        state, latencies, elapsed = asyncio.run(run_load(rcv.port, path, 'B', args.connections, args.duration, args.count))
+            asyncio.run(run_load(rcv.port, path, 'W', connections, args.warmup, 10 ** 9))
+        state, latencies, elapsed = asyncio.run(run_load(rcv.port, path, 'B', connections, args.duration, args.count))
+        load_after = load_average()
         latencies.sort()
         acked = len(state['acked'])
-        print('receiver: SQLite WAL synchronous=FULL, group commit, access log to file; %d keep-alive connections on loopback'
-              % args.connections)
-        print('pushes acknowledged: %d in %.2f s, errors: %d' % (acked, elapsed, state['errors']))
-        print('throughput: %.0f pushes/s' % (acked / elapsed if elapsed else 0.0))
-        print('ack latency ms: p50=%.2f p90=%.2f p99=%.2f max=%.2f' % (
-            percentile(latencies, 0.50) * 1000, percentile(latencies, 0.90) * 1000,
-            percentile(latencies, 0.99) * 1000, (latencies[-1] if latencies else float('nan')) * 1000))
         stored = rcv.reports(calledInfoPrefix='bench-', limit=1000)
         stored_ids = {r['voiceId'] for r in stored if r['voiceId'].startswith('B')}
         missing = sum(1 for n in state['acked'] if 'B%010d' % n not in stored_ids)
-        print('check: %d acknowledged benchmark reports, %d stored, %d missing' % (acked, len(stored_ids), missing))
     finally:
         code = rcv.stop()
-    print('receiver exit code: %s; load average after: %s' % (code, machine()['loadavg_at_start']))
-    return 1 if missing else 0
+    row = {
+        'connections': connections,
+        'pushes_per_s': round(acked / elapsed, 1) if elapsed else None,
+        'p50_ms': round(percentile(latencies, 0.50) * 1000, 2),
+        'p90_ms': round(percentile(latencies, 0.90) * 1000, 2),
+        'p99_ms': round(percentile(latencies, 0.99) * 1000, 2),
+        'max_ms': round(latencies[-1] * 1000, 2) if latencies else None,
+        'acknowledged': acked,
+        'errors': state['errors'],
+        'missing': missing,
+        'load_before': load_before,
+        'load_after': load_after,
+    }
+    print('\n%d keep-alive connections: %d pushes acknowledged in %.2f s, errors %d' % (connections, acked, elapsed, state['errors']))
+    print('  throughput: %.0f pushes/s' % (row['pushes_per_s'] or 0))
+    print('  ack latency ms: p50=%.2f p90=%.2f p99=%.2f max=%.2f' % (row['p50_ms'], row['p90_ms'], row['p99_ms'], row['max_ms'] or 0))
+    print('  check: %d acknowledged benchmark reports, %d stored, %d missing' % (acked, len(stored_ids), missing))
+    print('  load average before %s, after %s; receiver exit code %s' % (load_before, load_after, code))
+    return row
+
+
+def receiver_versions(receiver_file):
+    """The receiver's VERSION and the aiohttp it runs with (None when it does not use aiohttp)."""
+    with open(receiver_file, encoding='utf-8') as handle:
+        text = handle.read()
+    version = None
+    for line in text.splitlines():
+        if line.startswith('VERSION = '):
+            version = line.split('=', 1)[1].strip().strip('\'"')
+    aiohttp_version = None
+    if 'import aiohttp' in text:
+        try:
+            import aiohttp  # pylint: disable=import-outside-toplevel
+            aiohttp_version = aiohttp.__version__
+        except ImportError:
+            pass
+    return version, aiohttp_version
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', 1)[0])
+    parser.add_argument('--connections', default='2,16', help='comma-separated client connection counts')
+    parser.add_argument('--duration', type=float, default=10.0, help='seconds of load per run (upper bound)')
+    parser.add_argument('--count', type=int, default=100000, help='pushes per run (upper bound)')
+    parser.add_argument('--warmup', type=float, default=1.0, help='seconds of unmeasured load first')
+    parser.add_argument('--receiver-file', help='benchmark this copy of laaffic_receiver.py instead')
+    parser.add_argument('--json', default=os.path.join(HERE, 'results', 'receiver.json'), help='results file ("" for none)')
+    args = parser.parse_args(argv)
+    if args.receiver_file:
+        support.receiver.RECEIVER_FILE = os.path.abspath(args.receiver_file)
+    version, aiohttp_version = receiver_versions(support.receiver.RECEIVER_FILE)
+
+    info = machine()
+    info['sqlite'] = sqlite3.sqlite_version
+    info['receiver'] = version
+    info['aiohttp'] = aiohttp_version
+    print('machine: cpu=%r cpus=%s usable=%s python=%s sqlite=%s os=%s load=%s' % (
+        info['cpu_model'], info['cpu_count'], info['nproc'], info['python'], info['sqlite'], info['platform'], info['loadavg_at_start']))
+    print('receiver %s (%s), aiohttp %s; SQLite WAL synchronous=FULL, group commit, acknowledgement after commit, '
+          'access log to a file; client and receiver share this machine' % (version, support.receiver.RECEIVER_FILE, aiohttp_version))
+    rows = [measure(int(n), args) for n in args.connections.split(',') if n.strip()]
+    info['loadavg_at_end'] = load_average()
+    if args.json:
+        summary = ', '.join('%d connections %.0f pushes/s (p99 %.1f ms)' % (r['connections'], r['pushes_per_s'] or 0, r['p99_ms'])
+                            for r in rows)
+        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+        with open(args.json, 'w', encoding='utf-8') as handle:
+            json.dump({
+                'benchmark': 'receiver',
+                'title': 'Report receiver: acknowledged pushes per second',
+                'description': ('Unique voice status reports pushed over N keep-alive loopback connections, each waiting for the '
+                                'acknowledgement (HTTP 200 after the SQLite WAL commit with synchronous=FULL) before its next push; '
+                                'every acknowledged report is checked in the read API afterwards. %s. The load average (1, 5, 15 '
+                                'minutes) shows what else ran on the machine.' % summary),
+                'generated_at': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()),
+                'machine': info,
+                'columns': {'connections': 'Connections', 'pushes_per_s': 'Pushes/s', 'p50_ms': 'p50 (ms)', 'p90_ms': 'p90 (ms)',
+                            'p99_ms': 'p99 (ms)', 'max_ms': 'max (ms)', 'acknowledged': 'Acknowledged', 'errors': 'Errors',
+                            'missing': 'Missing', 'load_before': 'Load before', 'load_after': 'Load after'},
+                'rows': rows,
+            }, handle, indent=2)
+        print('\nwrote %s' % args.json)
+    return 1 if any(r['missing'] for r in rows) else 0
 
 
 if __name__ == '__main__':

@@ -5,7 +5,8 @@
 #                          with the database RECEIVER_DB; RECEIVER_SECRET / RECEIVER_TOKEN are generated and
 #                          printed once when not given (request logs never show them)
 #   make test-receiver   - pytest of the receiver and of the report_receiver role
-#   make bench-receiver  - pushes/s and acknowledgement latency on loopback (prints the machine too)
+#   make bench-receiver  - acknowledged pushes/s and latency on loopback at 2 and 16 client connections; prints
+#                          the machine and its load, writes bench/results/receiver.json (BENCH_RECEIVER_ARGS)
 
 RECEIVER_HOST ?= 127.0.0.1
 RECEIVER_PORT ?= 8098

@@ -17,7 +17,7 @@ import uuid
 
 import pytest
 
-from support.receiver import RECEIVER_FILE, RECEIVER_PYTHON, Receiver
+from support.receiver import RECEIVER_FILE, RECEIVER_PYTHON, Receiver, raw_http, status_of
 
 CALL_KEYS = {'voiceId', 'calledInfo', 'account', 'ringing', 'ringingTime', 'final', 'report', 'firstSeen', 'updated', 'seq'}
 
@@ -40,28 +40,6 @@ def ringing(call_id, **extra):
              'seatGroupName': 'desk', 'noAnswerSipList': [], 'sipAccount': '1001', 'callinEventTime': '2025-03-01 20:15:30'}
     event.update(extra)
     return event
-
-
-def raw_http(port, data, read_until_close=True, timeout=5.0):
-    """Send raw bytes, return everything the server sent (until it closes or times out)."""
-    with socket.create_connection(('127.0.0.1', port), timeout=timeout) as sock:
-        sock.sendall(data)
-        chunks = []
-        try:
-            while True:
-                chunk = sock.recv(65536)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                if not read_until_close:
-                    break
-        except socket.timeout:
-            pass
-    return b''.join(chunks)
-
-
-def status_of(response):
-    return int(response.split(b' ', 2)[1])
 
 
 @pytest.fixture(scope='module')
@@ -548,7 +526,7 @@ def test_daemon_status_stop(tmp_path):
         assert run_cli(args + ['--status'], env).returncode == 0
         assert run_cli(args + ['--daemon'], env).stdout.startswith('already running')
         port = int((tmp_path / 'port').read_text())
-        response = raw_http(port, b'GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n')
+        response = raw_http(port, b'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n')
         assert status_of(response) == 200
     finally:
         assert run_cli(args + ['--stop'], env).returncode == 0

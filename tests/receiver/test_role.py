@@ -24,10 +24,13 @@ import urllib.error
 import urllib.request
 
 import pytest
+import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.join(ROOT, '.venv', 'bin')
 COLLECTIONS = os.environ.get('ANSIBLE_COLLECTIONS_PATH') or os.path.join(ROOT, '.build', 'collections')
+with open(os.path.join(ROOT, 'roles', 'report_receiver', 'defaults', 'main.yml'), encoding='utf-8') as _defaults:
+    AIOHTTP_PIN = yaml.safe_load(_defaults)['report_receiver_aiohttp_version']
 
 HARDENING = [
     'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ProtectHome=yes', 'PrivateTmp=yes', 'PrivateDevices=yes',
@@ -55,17 +58,26 @@ def playbook_env():
     return {k: v for k, v in env.items() if not k.startswith('RECEIVER_')}
 
 
-def run_playbook(tmp_path, variables):
+def run_playbook(tmp_path, variables, env=None):
     vars_file = tmp_path / 'vars.yml'
     vars_file.write_text(json.dumps(variables))  # JSON is YAML
     vars_file.chmod(0o600)
     playbook = tmp_path / 'play.yml'
     playbook.write_text(PLAYBOOK.format(vars_file=vars_file))
     result = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', 'localhost,', str(playbook)], cwd=str(tmp_path),
-                            env=playbook_env(), capture_output=True, text=True, timeout=240, check=False)
+                            env=dict(playbook_env(), **(env or {})), capture_output=True, text=True, timeout=600,
+                            check=False)
     recap = re.search(r'localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)', result.stdout)
     return result, (None if recap is None else {'ok': int(recap.group(1)), 'changed': int(recap.group(2)),
                                                 'failed': int(recap.group(4))})
+
+
+def venv_aiohttp(install):
+    """The aiohttp version installed in the role's virtual environment."""
+    python = os.path.join(install, 'venv', 'bin', 'python')
+    result = subprocess.run([python, '-c', 'import aiohttp; print(aiohttp.__version__)'], capture_output=True, text=True,
+                            timeout=60, check=True)
+    return result.stdout.strip()
 
 
 def mode(path):
@@ -151,8 +163,12 @@ def test_role_none_mode_installs_starts_and_is_idempotent(layout):
         unit_text = handle.read()
     assert mode(unit) == 0o644
     lines = unit_text.splitlines()
-    for line in HARDENING + ['ReadWritePaths=' + state, 'User=' + variables['report_receiver_user'],
-                             'ExecStart=%s %s/laaffic_receiver.py --config %s' % (sys.executable, install, config_file)]:
+    # the default install method: aiohttp pinned in a virtual environment under the install directory
+    assert venv_aiohttp(install) == AIOHTTP_PIN
+    assert config['max_connections'] == 512 and config['request_timeout'] == 20 and config['idle_timeout'] == 75
+    assert config['max_body'] == 1048576 and config['trust_x_real_ip'] is False
+    for line in HARDENING + ['ReadWritePaths=' + state, 'User=' + variables['report_receiver_user'], 'LimitNOFILE=65536',
+                             'ExecStart=%s/venv/bin/python %s/laaffic_receiver.py --config %s' % (install, install, config_file)]:
         assert line in lines, line
     assert 'AmbientCapabilities=' in lines
     if shutil.which('systemd-analyze'):
@@ -200,3 +216,55 @@ def test_role_rejects_missing_or_weak_secret(layout):
     assert result.returncode != 0 and recap['failed'] == 1
     assert 'report_receiver_token' in result.stdout
     assert not os.path.exists(variables['report_receiver_install_dir'])
+
+
+def test_role_installs_aiohttp_from_a_wheelhouse_without_an_index(layout):
+    tmp_path, variables = layout
+    wheelhouse = tmp_path / 'wheelhouse'
+    downloaded = subprocess.run([sys.executable, '-m', 'pip', 'download', '--disable-pip-version-check', '--quiet',
+                                 '--dest', str(wheelhouse), 'aiohttp==' + AIOHTTP_PIN], capture_output=True, text=True,
+                                timeout=600, check=False)
+    assert downloaded.returncode == 0, downloaded.stderr
+    variables.update({'report_receiver_wheelhouse': str(wheelhouse), 'report_receiver_background_start': False,
+                      'report_receiver_render_unit': False, 'report_receiver_max_connections': 64,
+                      'report_receiver_trust_x_real_ip': True})
+    # an index the role must not ask: every package has to come from the wheelhouse
+    no_index = {'PIP_INDEX_URL': 'http://127.0.0.1:9/simple', 'PIP_EXTRA_INDEX_URL': 'http://127.0.0.1:9/simple',
+                'PIP_FIND_LINKS': str(wheelhouse)}
+    first, recap = run_playbook(tmp_path, variables, env=no_index)
+    assert first.returncode == 0, first.stdout + first.stderr
+    install = variables['report_receiver_install_dir']
+    assert venv_aiohttp(install) == AIOHTTP_PIN
+    with open(os.path.join(variables['report_receiver_config_dir'], 'receiver.json'), encoding='utf-8') as handle:
+        config = json.load(handle)
+    assert config['max_connections'] == 64 and config['trust_x_real_ip'] is True
+    second, recap = run_playbook(tmp_path, variables, env=no_index)
+    assert second.returncode == 0 and recap['changed'] == 0, second.stdout
+
+
+def test_role_package_method_uses_the_given_interpreter(layout):
+    tmp_path, variables = layout
+    variables.update({'report_receiver_install_method': 'package', 'report_receiver_manage_packages': False,
+                      'report_receiver_background_start': False})
+    result, recap = run_playbook(tmp_path, variables)
+    assert result.returncode == 0, result.stdout + result.stderr
+    install = variables['report_receiver_install_dir']
+    assert not os.path.exists(os.path.join(install, 'venv'))
+    unit = os.path.join(variables['report_receiver_systemd_unit_dir'], 'laaffic-receiver.service')
+    with open(unit, encoding='utf-8') as handle:
+        lines = handle.read().splitlines()
+    config_file = os.path.join(variables['report_receiver_config_dir'], 'receiver.json')
+    assert 'ExecStart=%s %s/laaffic_receiver.py --config %s' % (sys.executable, install, config_file) in lines
+    again, recap = run_playbook(tmp_path, variables)
+    assert again.returncode == 0 and recap['changed'] == 0, again.stdout
+
+
+def test_role_package_method_fails_clearly_without_aiohttp(layout, tmp_path_factory):
+    tmp_path, variables = layout
+    bare = tmp_path_factory.mktemp('bare')
+    subprocess.run([sys.executable, '-m', 'venv', '--without-pip', str(bare)], check=True, timeout=120)
+    variables.update({'report_receiver_install_method': 'package', 'report_receiver_manage_packages': False,
+                      'report_receiver_python': str(bare / 'bin' / 'python')})
+    result, recap = run_playbook(tmp_path, variables)
+    assert result.returncode != 0 and recap['failed'] == 1
+    assert 'cannot import aiohttp' in result.stdout

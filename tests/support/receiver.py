@@ -10,17 +10,23 @@
         assert rcv.report('1')['final']
 
 Secrets must be 16+ characters (A-Z a-z 0-9 . _ ~ -), tokens 16+ printable characters.
-LAAFFIC_RECEIVER_PYTHON selects the interpreter that runs the receiver (default: this one).
+LAAFFIC_RECEIVER_PYTHON selects the interpreter that runs the receiver (default: this one; it needs aiohttp).
+``preexec_fn`` runs in the child before the receiver starts (an open-files limit, a umask).
+
+``exchange()`` and ``raw_http()`` send raw bytes on a socket, for requests a client library would refuse
+to send; ``exchange()`` reads the answers with the standard library's ``http.client``.
 Standard library only.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -38,7 +44,7 @@ RECEIVER_PYTHON = os.environ.get('LAAFFIC_RECEIVER_PYTHON') or sys.executable
 class Receiver:
     """The receiver as a subprocess on 127.0.0.1 with an ephemeral port; started by the constructor."""
 
-    def __init__(self, secret=None, token=None, db=None, args=(), env=None, python=None, start_timeout=20.0):
+    def __init__(self, secret=None, token=None, db=None, args=(), env=None, python=None, start_timeout=20.0, preexec_fn=None):
         self.secret = secret or secrets.token_urlsafe(24)
         self.token = token or secrets.token_urlsafe(24)
         self.tmpdir = tempfile.mkdtemp(prefix='laaffic-receiver-')
@@ -53,7 +59,7 @@ class Receiver:
         cmd.extend(args)
         self._log = open(self.log_path, 'ab')  # pylint: disable=consider-using-with
         self.proc = subprocess.Popen(cmd, env=child_env, stdin=subprocess.DEVNULL, stdout=self._log,  # pylint: disable=consider-using-with
-                                     stderr=self._log, cwd=self.tmpdir)
+                                     stderr=self._log, cwd=self.tmpdir, preexec_fn=preexec_fn)
         try:
             self.port = self._wait_port(start_timeout)
         except Exception:
@@ -189,3 +195,91 @@ class Receiver:
             if not body['next']:
                 return result
             query['after'] = body['next']
+
+
+# -- raw sockets ------------------------------------------------------------------------------------
+
+
+def raw_http(port, data, read_until_close=True, timeout=5.0):
+    """Send raw bytes, return everything the server sent (until it closes or times out)."""
+    with socket.create_connection(('127.0.0.1', port), timeout=timeout) as sock:
+        sock.sendall(data)
+        chunks = []
+        try:
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                if not read_until_close:
+                    break
+        except (socket.timeout, ConnectionResetError):
+            pass
+    return b''.join(chunks)
+
+
+def status_of(response):
+    """The status code of a raw HTTP response."""
+    return int(response.split(b' ', 2)[1])
+
+
+class _Unclosable:
+    """One buffered reader shared by several http.client responses read from the same connection."""
+
+    def __init__(self, fp):
+        self._fp = fp
+
+    def __getattr__(self, name):
+        return getattr(self._fp, name)
+
+    def close(self):
+        """http.client closes its reader after each response; the next one still needs it."""
+
+
+class _SharedReader:
+    def __init__(self, fp):
+        self._fp = _Unclosable(fp)
+
+    def makefile(self, *_args, **_kwargs):
+        return self._fp
+
+
+class Answer:
+    """One HTTP response read off a raw socket: status, headers (lower-case names), body bytes."""
+
+    def __init__(self, response):
+        self.status = response.status
+        self.headers = {k.lower(): v for k, v in response.getheaders()}
+        self.body = response.read()
+
+    def json(self):
+        """The body as strict JSON (NaN and Infinity are refused)."""
+        return json.loads(self.body.decode('utf-8'), parse_constant=_refuse_constant)
+
+    def __repr__(self):
+        return 'Answer(%d, %r, %r)' % (self.status, self.headers, self.body[:200])
+
+
+def _refuse_constant(name):
+    raise ValueError('not strict JSON: %s' % name)
+
+
+def exchange(port, data, methods=('GET',), timeout=5.0):
+    """Send raw bytes; read one answer per entry of ``methods`` (the request methods, so that HEAD answers are
+    read without a body). Returns the list of Answer objects read before the connection closed, failed or
+    timed out: an empty list means the server sent no answer at all."""
+    answers = []
+    with socket.create_connection(('127.0.0.1', port), timeout=timeout) as sock:
+        try:
+            sock.sendall(data)
+        except OSError:
+            pass
+        reader = _SharedReader(sock.makefile('rb'))
+        for method in methods:
+            response = http.client.HTTPResponse(reader, method=method)
+            try:
+                response.begin()
+                answers.append(Answer(response))
+            except (http.client.HTTPException, OSError, ValueError):
+                break
+    return answers

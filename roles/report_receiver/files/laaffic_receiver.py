@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: laaffic.voice contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""LAAFFIC voice status report receiver (Python standard library only, Python >= 3.9).
+"""LAAFFIC voice status report receiver (Python >= 3.9 with aiohttp >= 3.8; SQLite from the standard library).
 
 LAAFFIC pushes voice status reports (one JSON object with ``voiceId``), their batch form
 (``{"array": [...]}``) and ringing notifications (a bare JSON array of events with ``callId``)
@@ -17,6 +17,15 @@ Read API (``Authorization: Bearer <token>``):
   ordered by update sequence (``seq``); ``after`` takes the ``next`` cursor or any ``seq`` value.
 * ``GET /healthz`` -> ``{"ok": true}`` (no authentication).
 
+HEAD is answered like GET, without a body. Every request gets an answer with a JSON body
+(``{"error": "..."}`` for 4xx/5xx) unless the connection itself breaks.
+
+HTTP is aiohttp's (its parser and writer); this file holds the routes, the validation and the storage.
+Resources are bounded: open connections (at most ``max_connections``, and never more than the open-files
+limit allows: when the cap is reached the connection idle the longest is closed to make room, or the new one
+is closed at once when every connection has a request in progress), a deadline for a request's headers and
+body (``request_timeout``), an idle keep-alive timeout (``idle_timeout``), the body size (``max_body``).
+
 Run ``python3 laaffic_receiver.py --help`` for the configuration (flags, RECEIVER_* environment
 variables, ``--config`` file).
 """
@@ -26,14 +35,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime
+import errno
 import hashlib
 import hmac
 import ipaddress
 import json
+import logging
+import math
 import os
 import queue
 import re
 import signal
+import socket
 import sqlite3
 import sys
 import threading
@@ -41,15 +54,44 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qsl, unquote
 
-VERSION = '1.0.0'
-MAX_BODY = 1024 * 1024
-MAX_HEAD = 64 * 1024
+try:
+    import resource
+except ImportError:  # not POSIX
+    resource = None
+
+try:
+    import aiohttp
+    from aiohttp import web
+    from aiohttp.http_exceptions import LineTooLong
+except ImportError:  # reported by main() as a clear error; --help and --stop/--status work without it
+    aiohttp = web = LineTooLong = None
+
+
+def _middleware(function):
+    return web.middleware(function) if web is not None else function
+
+
+VERSION = '1.1.0'
 MAX_BATCH_REQUESTS = 4096
-IDLE_TIMEOUT = 75.0
-BODY_TIMEOUT = 30.0
 SHUTDOWN_GRACE = 25.0
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 1000
+INT64_MAX = 2 ** 63 - 1
+# JSON nesting accepted in a push (a LAAFFIC report is flat; its lists hold flat objects).
+MAX_DEPTH = 32
+# Header limits handed to aiohttp's parser: request line, one header field, how many header fields. They
+# bound what one connection can hold while its headers arrive (about 2.5 times the raw bytes in memory).
+MAX_LINE = 8190
+MAX_FIELD = 4096
+MAX_HEADERS = 32
+# Open files kept for everything but connections (database, WAL, log, event loop, ...), and how many
+# connections one wake-up of the listening socket accepts (each may briefly hold one more file: the
+# connection it evicts is closed on the next turn of the event loop).
+RESERVED_FILES = 32
+ACCEPT_BATCH = 64
+LISTEN_BACKLOG = 1024
+# After an early error answer (413, 404 with a body, ...), the unread body is discarded for this long.
+LINGER_SECONDS = 2.0
 
 SECRET_RE = re.compile(r'^[A-Za-z0-9._~-]{16,256}$')
 TOKEN_RE = re.compile(r'^[\x21-\x7e]{16,512}$')
@@ -76,7 +118,22 @@ OPTIONS = {
     'port_file': ('RECEIVER_PORT_FILE', None),
     'pid_file': ('RECEIVER_PID_FILE', None),
     'log_file': ('RECEIVER_LOG_FILE', None),
+    'max_connections': ('RECEIVER_MAX_CONNECTIONS', '512'),
+    'request_timeout': ('RECEIVER_REQUEST_TIMEOUT', '20'),
+    'idle_timeout': ('RECEIVER_IDLE_TIMEOUT', '75'),
+    'max_body': ('RECEIVER_MAX_BODY', '1048576'),
+    'trust_x_real_ip': ('RECEIVER_TRUST_X_REAL_IP', 'false'),
 }
+
+# name: (type, lowest, highest) of the numeric options
+LIMITS = {
+    'max_connections': (int, 1, 1000000),
+    'request_timeout': (float, 0.1, 3600.0),
+    'idle_timeout': (float, 0.1, 86400.0),
+    'max_body': (int, 1024, 64 * 1024 * 1024),
+}
+TRUE_WORDS = ('true', 'yes', 'on', '1')
+FALSE_WORDS = ('false', 'no', 'off', '0', '')
 
 
 class ConfigError(Exception):
@@ -129,6 +186,8 @@ def read_config_file(path):
             raise ConfigError('config file %s: unknown key %r' % (path, key))
         if isinstance(value, list):
             value = ','.join(str(v) for v in value)
+        elif isinstance(value, bool):
+            value = 'true' if value else 'false'
         elif value is not None and not isinstance(value, str):
             value = str(value)
         values[name] = value
@@ -167,6 +226,12 @@ def build_config(args, environ=None):
         raise ConfigError('port must be an integer, got %r' % (cfg.port,))
     if not 0 <= cfg.port <= 65535:
         raise ConfigError('port must be in 0..65535')
+    for name, (kind, low, high) in LIMITS.items():
+        setattr(cfg, name, _config_number(name, getattr(cfg, name), kind, low, high))
+    word = str(cfg.trust_x_real_ip).strip().lower()
+    if word not in TRUE_WORDS + FALSE_WORDS:
+        raise ConfigError('trust_x_real_ip must be true or false, got %r' % (cfg.trust_x_real_ip,))
+    cfg.trust_x_real_ip = word in TRUE_WORDS
     cfg.allow = parse_networks(cfg.allow, 'allow list')
     cfg.trusted_proxies = parse_networks(cfg.trusted_proxies, 'trusted proxies')
     if not cfg.db:
@@ -175,6 +240,18 @@ def build_config(args, environ=None):
         if getattr(cfg, name):
             setattr(cfg, name, os.path.abspath(getattr(cfg, name)))
     return cfg
+
+
+def _config_number(name, value, kind, low, high):
+    text = str(value).strip()
+    try:
+        number = kind(text)
+    except ValueError:
+        number = None
+    if number is None or not math.isfinite(number) or not low <= number <= high:
+        raise ConfigError('%s must be %s from %s to %s, got %r' % (
+            name, 'an integer' if kind is int else 'a number of seconds', low, high, value))
+    return number
 
 
 def check_secrets(cfg):
@@ -196,27 +273,56 @@ def now_us():
     return time.time_ns() // 1000
 
 
+# The last whole second formatted, as one immutable (seconds, text) pair: every request's log line
+# formats the time, and the reader thread formats stored times concurrently.
+_SECOND = [(None, '')]
+
+
 def iso_us(micros):
-    return (EPOCH + datetime.timedelta(microseconds=micros)).strftime('%Y-%m-%dT%H:%M:%S.%fZ')
+    seconds, fraction = divmod(micros, 1000000)
+    cached = _SECOND[0]
+    if cached[0] != seconds:
+        cached = (seconds, (EPOCH + datetime.timedelta(seconds=seconds)).strftime('%Y-%m-%dT%H:%M:%S'))
+        _SECOND[0] = cached
+    return '%s.%06dZ' % (cached[1], fraction)
+
+
+EPOCH_SECONDS_RE = re.compile(r'-?[0-9]{1,12}(?:\.[0-9]{1,9})?')
+UNSIGNED_RE = re.compile(r'[0-9]{1,19}')
+# datetime's range (years 1 to 9999) in epoch seconds
+EPOCH_MIN, EPOCH_MAX = -62135596800, 253402300799
 
 
 def parse_since(text):
-    """ISO-8601 (naive means UTC) or epoch seconds -> epoch microseconds."""
+    """ISO-8601 (naive means UTC) or epoch seconds (digits, optional fraction) -> epoch microseconds.
+
+    Only values inside datetime's range (years 1 to 9999) are accepted, so the result always fits SQLite's
+    64-bit integers."""
     text = text.strip().replace(' ', '+')
-    try:
-        return int(round(float(text) * 1000000))
-    except ValueError:
-        pass
+    if EPOCH_SECONDS_RE.fullmatch(text):
+        whole, _sep, fraction = text.partition('.')
+        seconds = int(whole)
+        if not EPOCH_MIN <= seconds <= EPOCH_MAX:
+            raise BadRequest('since must be an ISO-8601 time or epoch seconds within the years 1 to 9999')
+        micros = int((fraction + '000000')[:6]) if fraction else 0
+        return seconds * 1000000 + (-micros if text.startswith('-') else micros)
     if text.endswith(('Z', 'z')):
         text = text[:-1] + '+00:00'
     try:
         when = datetime.datetime.fromisoformat(text)
     except ValueError:
-        raise BadRequest('since must be ISO-8601 or epoch seconds')
+        raise BadRequest('since must be an ISO-8601 time or epoch seconds (digits with an optional fraction)')
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     delta = when - EPOCH
     return (delta.days * 86400 + delta.seconds) * 1000000 + delta.microseconds
+
+
+def parse_unsigned(text, name):
+    """A query parameter that must be a plain decimal 64-bit integer >= 0."""
+    if not UNSIGNED_RE.fullmatch(text) or int(text) > INT64_MAX:
+        raise BadRequest('%s must be an integer from 0 to %d (plain decimal digits)' % (name, INT64_MAX))
+    return int(text)
 
 
 def ringing_time_iso(value):
@@ -303,12 +409,36 @@ def _reject_constant(name):
     raise ValueError('invalid JSON constant %s' % name)
 
 
+def _finite_float(text):
+    value = float(text)
+    if not math.isfinite(value):
+        raise BadRequest('number %s is out of range: numbers must be finite (at most about 1.8e308)' % text[:32])
+    return value
+
+
+def _check_depth(data):
+    """Refuse nesting deeper than MAX_DEPTH (iteratively: no recursion on hostile input)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise BadRequest('JSON nested deeper than %d levels' % MAX_DEPTH)
+        if isinstance(value, dict):
+            stack.extend((item, depth + 1) for item in value.values() if isinstance(item, (dict, list)))
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value if isinstance(item, (dict, list)))
+
+
 def parse_push(body):
     """Return the list of writer items for a push body, or raise BadRequest."""
     try:
-        data = json.loads(body, parse_constant=_reject_constant)
-    except (ValueError, UnicodeDecodeError, RecursionError):
+        data = json.loads(body, parse_constant=_reject_constant, parse_float=_finite_float)
+    except (ValueError, UnicodeDecodeError):
         raise BadRequest('body is not JSON')
+    except RecursionError:
+        raise BadRequest('JSON nested deeper than %d levels' % MAX_DEPTH)
+    if body.count(b'[') + body.count(b'{') > MAX_DEPTH:
+        _check_depth(data)
     received = now_us()
     if isinstance(data, dict):
         if 'voiceId' in data:
@@ -371,6 +501,12 @@ CREATE TABLE IF NOT EXISTS events (
 """
 
 COLUMNS = 'voice_id, called_info, account, ringing, ringing_time, final, report, first_seen, updated, seq'
+UPSERT_REPORT = (
+    'INSERT INTO calls (voice_id, called_info, ringing, final, report, report_hash, first_seen, updated, seq) '
+    'VALUES (?, ?, 0, 1, ?, ?, ?, ?, ?) '
+    'ON CONFLICT (voice_id) DO UPDATE SET final = 1, report = excluded.report, report_hash = excluded.report_hash, '
+    'called_info = COALESCE(excluded.called_info, calls.called_info), updated = excluded.updated, seq = excluded.seq '
+    'WHERE calls.report_hash IS NOT excluded.report_hash')
 
 
 def connect(path):
@@ -383,6 +519,11 @@ def connect(path):
     return db
 
 
+def _null_constant(_name):
+    """Rows stored by receiver 1.0 may hold Infinity/NaN; the read API serves them as null (strict JSON)."""
+    return None
+
+
 def row_to_call(row):
     return {
         'voiceId': row[0],
@@ -391,7 +532,7 @@ def row_to_call(row):
         'ringing': bool(row[3]),
         'ringingTime': row[4],
         'final': bool(row[5]),
-        'report': json.loads(row[6]) if row[6] else None,
+        'report': json.loads(row[6], parse_constant=_null_constant) if row[6] else None,
         'firstSeen': iso_us(row[7]),
         'updated': iso_us(row[8]),
         'seq': row[9],
@@ -405,8 +546,16 @@ class Store:
         self.path = os.path.abspath(path)
         directory = os.path.dirname(self.path)
         os.makedirs(directory, exist_ok=True)
+        # 0600 whatever the umask: SQLite gives the -wal and -shm files the database file's mode
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            os.fchmod(fd, 0o600)
+        finally:
+            os.close(fd)
+        self._tighten()
         self.db = connect(self.path)
         self.db.executescript(SCHEMA)
+        self._tighten()
         self.seq = self.db.execute('SELECT COALESCE(MAX(seq), 0) FROM calls').fetchone()[0]
         # make the creation of the database and WAL files themselves durable
         fd = os.open(directory, os.O_RDONLY)
@@ -418,8 +567,14 @@ class Store:
         self.thread = threading.Thread(target=self._run, name='receiver-writer', daemon=True)
         self.reader = None
         self.read_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix='receiver-reader')
-        self.failed = None
         self.batches = 0
+
+    def _tighten(self):
+        for suffix in ('', '-wal', '-shm', '-journal'):
+            try:
+                os.chmod(self.path + suffix, 0o600)
+            except FileNotFoundError:
+                pass
 
     def start(self):
         self.thread.start()
@@ -462,9 +617,14 @@ class Store:
         db = self.db
         stamp = now_us()
         results = []
+        # One request alone needs no savepoint: if it fails, the whole transaction is rolled back below.
+        alone = len(batch) == 1
         try:
             db.execute('BEGIN IMMEDIATE')
             for items, _future, _loop in batch:
+                if alone:
+                    results.append(sum(self._apply(item, stamp) for item in items))
+                    continue
                 db.execute('SAVEPOINT push')
                 try:
                     changed = 0
@@ -477,14 +637,12 @@ class Store:
                     db.execute('RELEASE push')
                     results.append(exc)
             db.execute('COMMIT')
-            self.failed = None
             self.batches += 1
         except Exception as exc:  # pylint: disable=broad-except
             try:
                 db.execute('ROLLBACK')
             except sqlite3.Error:
                 pass
-            self.failed = exc
             results = [exc] * len(batch)
             try:
                 self.seq = db.execute('SELECT COALESCE(MAX(seq), 0) FROM calls').fetchone()[0]
@@ -508,16 +666,11 @@ class Store:
         kind = item[0]
         if kind == 'report':
             _kind, voice_id, called, text, digest = item
-            row = db.execute('SELECT report_hash FROM calls WHERE voice_id = ?', (voice_id,)).fetchone()
-            if row is None:
-                db.execute('INSERT INTO calls (voice_id, called_info, ringing, final, report, report_hash, first_seen, updated, seq) '
-                           'VALUES (?, ?, 0, 1, ?, ?, ?, ?, ?)', (voice_id, called, text, digest, stamp, stamp, self._next_seq()))
-                return 1
-            if row[0] == digest:
-                return 0
-            db.execute('UPDATE calls SET final = 1, report = ?, report_hash = ?, called_info = COALESCE(?, called_info), '
-                       'updated = ?, seq = ? WHERE voice_id = ?', (text, digest, called, stamp, self._next_seq(), voice_id))
-            return 1
+            # one statement: a new call, or a different report for a known one; an identical retry changes nothing
+            changed = db.execute(UPSERT_REPORT, (voice_id, called, text, digest, stamp, stamp, self._next_seq())).rowcount
+            if not changed:
+                self.seq -= 1  # the sequence number was not used
+            return changed
         if kind == 'ring':
             _kind, voice_id, called, account, when, digest = item
             row = db.execute('SELECT ringing_hash FROM calls WHERE voice_id = ?', (voice_id,)).fetchone()
@@ -579,7 +732,64 @@ def _resolve(pairs):
 
 
 # ---------------------------------------------------------------------------------------------
-# HTTP server
+# logging
+
+
+class Throttled:
+    """Log a repeated event at most once per ``interval`` seconds, with how often it happened since the last line."""
+
+    def __init__(self, log, event, interval=1.0, clock=time.monotonic):
+        self.log = log
+        self.event = event
+        self.interval = interval
+        self.clock = clock
+        self.count = 0
+        self.last = None
+        self.fields = {}
+
+    def hit(self, **fields):
+        self.count += 1
+        self.fields = fields
+        now = self.clock()
+        if self.last is None or now - self.last >= self.interval:
+            self._emit(now)
+
+    def flush(self):
+        """Write the count still pending once the interval has passed (called by the receiver's timer)."""
+        if self.count:
+            now = self.clock()
+            if self.last is None or now - self.last >= self.interval:
+                self._emit(now)
+
+    def _emit(self, now):
+        self.log(event=self.event, count=self.count, **self.fields)
+        self.count = 0
+        self.last = now
+
+
+class _LibraryLog(logging.Handler):
+    """aiohttp's and asyncio's own log records as throttled JSON lines (message text only, secrets removed)."""
+
+    def __init__(self, receiver):
+        super().__init__(logging.WARNING)
+        self.receiver = receiver
+        self.throttles = {}
+
+    def emit(self, record):
+        try:
+            message = self.receiver.redact_text(record.getMessage())[:300]
+        except Exception:  # pylint: disable=broad-except
+            message = '(unprintable)'
+        exc = record.exc_info[1] if record.exc_info else None
+        throttle = self.throttles.get(record.name)
+        if throttle is None:
+            throttle = self.throttles[record.name] = Throttled(self.receiver.log, 'library_log')
+        throttle.hit(logger=record.name, level=record.levelname, message=message,
+                     error=type(exc).__name__ if exc is not None else None)
+
+
+# ---------------------------------------------------------------------------------------------
+# HTTP: aiohttp does the protocol; the receiver routes, validates, stores and bounds the connections
 
 
 class HttpError(Exception):
@@ -591,10 +801,52 @@ class HttpError(Exception):
 
 
 def _json_body(obj):
-    return json.dumps(obj, ensure_ascii=True, separators=(',', ':')).encode('ascii')
+    return json.dumps(obj, ensure_ascii=True, separators=(',', ':'), allow_nan=False).encode('ascii')
 
 
 ACK_BODY = b'{"status":"0"}'
+JSON_HEADERS = {'Content-Type': 'application/json'}
+HEALTHY_BODY = b'{"ok":true}'
+
+# connection phases: accepted, between requests, receiving a request's headers, in the handler receiving the
+# body, in the handler after it (storing, answering)
+CONNECTING, IDLE, READING, BODY, HANDLING = 'connecting', 'idle', 'reading', 'body', 'handling'
+
+if web is not None:
+    class _Connection(web.RequestHandler):
+        """aiohttp's HTTP/1.1 protocol for one connection, plus what the receiver needs to bound it: its phase
+        (idle between requests, reading a request, or handling one) since when, and JSON answers to requests
+        that aiohttp's parser refuses."""
+
+        def __init__(self, receiver, manager, **kwargs):
+            super().__init__(manager, **kwargs)
+            self.receiver = receiver
+            self.phase = CONNECTING
+            self.since = receiver.loop.time()
+            self.peer_ip = ''
+            self.peer = None
+
+        def connection_made(self, transport):
+            peer = transport.get_extra_info('peername')
+            self.peer_ip = peer[0] if peer else ''
+            self.peer = _normalize_ip(self.peer_ip)
+            self.phase = IDLE
+            self.since = self.receiver.loop.time()
+            super().connection_made(transport)
+
+        def data_received(self, data):
+            if self.phase == IDLE and data:
+                self.phase = READING
+                self.since = self.receiver.loop.time()
+            super().data_received(data)
+
+        def connection_lost(self, exc):
+            self.receiver.connections.pop(self, None)
+            super().connection_lost(exc)
+
+        def handle_error(self, request, status=500, exc=None, message=None):
+            del message  # may quote the request (and a secret in it): never logged, never echoed
+            return self.receiver.protocol_error(self, request, status, exc)
 
 
 class Receiver:
@@ -605,12 +857,24 @@ class Receiver:
         self.token_b = cfg.token.encode('ascii')
         self.push_prefix = '/push/'
         self.store = Store(cfg.db)
-        self.server = None
         self.loop = None
+        self.runner = None
+        self.manager = None
+        self.sockets = []
+        self.connections = {}  # _Connection -> None, least recently active first
+        self.pending = set()
         self.stopping = False
-        self.connections = {}
         self.stopped = None
         self.port = None
+        self.open_files = None
+        self.max_connections = cfg.max_connections
+        self.sweep_handle = None
+        self.accept_errors = Throttled(self.log, 'accept_error')
+        self.refused = Throttled(self.log, 'connections_refused')
+        self.evicted = Throttled(self.log, 'connections_evicted')
+        self.timeouts = Throttled(self.log, 'request_timeouts')
+        self.library_log = _LibraryLog(self)
+        self.handler_kwargs = {}
 
     # -- logging
     def log(self, **record):
@@ -620,34 +884,64 @@ class Receiver:
         except (OSError, ValueError):
             pass
 
+    def redact_text(self, text):
+        for value in (self.cfg.secret, self.cfg.token):
+            text = text.replace(value, '<redacted>')
+        return text
+
     def redact(self, target):
         path = target.split('?', 1)[0]
         if path == '/push' or path.startswith('/push/'):
             return '/push/<redacted>'
-        target = target[:512]
-        for value in (self.cfg.secret, self.cfg.token):
-            target = target.replace(value, '<redacted>')
-        return target
+        return self.redact_text(target[:512])
 
     # -- lifecycle
     async def run(self):
         self.loop = asyncio.get_running_loop()
         self.stopped = asyncio.Event()
+        self.open_files = raise_open_files_limit()
+        if self.open_files is not None:
+            room = self.open_files - RESERVED_FILES - ACCEPT_BATCH
+            if room < 8:
+                raise OSError(errno.EMFILE, 'the open-files limit (%d) leaves no room for connections; raise it to at '
+                                            'least %d' % (self.open_files, RESERVED_FILES + 8))
+            self.max_connections = min(self.cfg.max_connections, room)
+        for name in ('aiohttp', 'asyncio'):
+            logger = logging.getLogger(name)
+            logger.addHandler(self.library_log)
+            logger.propagate = False
+        # Every request goes to handle(): through the catch-all route, or through the middleware for the
+        # targets no route can match (``OPTIONS *``, ``CONNECT host:port``).
+        # client_max_size one above the limit: aiohttp before 3.10 refuses a body of exactly client_max_size
+        app = web.Application(client_max_size=self.cfg.max_body + 1, middlewares=[self.every_request])
+        app.router.add_route('*', '/{path:.*}', self.handle)
+        self.runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        await self.runner.setup()
+        self.manager = self.runner.server
+        self.handler_kwargs = {
+            'loop': self.loop, 'keepalive_timeout': self.cfg.idle_timeout, 'access_log': None,
+            'max_line_size': MAX_LINE, 'max_field_size': MAX_FIELD, 'max_headers': MAX_HEADERS,
+            'lingering_time': LINGER_SECONDS, 'auto_decompress': False,
+        }
         self.store.start()
-        self.server = await asyncio.start_server(self.handle, self.cfg.host, self.cfg.port, limit=MAX_HEAD,
-                                                 reuse_address=True, backlog=1024)
-        self.port = self.server.sockets[0].getsockname()[1]
+        self.sockets = listen(self.cfg.host, self.cfg.port)
+        self.port = self.sockets[0].getsockname()[1]
+        for sock in self.sockets:
+            self.loop.add_reader(sock.fileno(), self.accept, sock)
         for sig in (signal.SIGTERM, signal.SIGINT):
             try:
                 self.loop.add_signal_handler(sig, self.begin_shutdown)
             except (NotImplementedError, RuntimeError):
                 pass
+        self.sweep()
         if self.cfg.port_file:
             _write_atomic(self.cfg.port_file, '%d\n' % self.port)
         if self.cfg.pid_file:
             _write_atomic(self.cfg.pid_file, '%d\n' % os.getpid())
         self.log(event='listening', host=self.cfg.host, port=self.port, db=self.store.path, pid=os.getpid(),
-                 allow=[str(n) for n in self.cfg.allow], version=VERSION)
+                 allow=[str(n) for n in self.cfg.allow], version=VERSION, aiohttp=aiohttp.__version__,
+                 open_files=self.open_files, max_connections=self.max_connections, request_timeout=self.cfg.request_timeout,
+                 idle_timeout=self.cfg.idle_timeout, max_body=self.cfg.max_body, trust_x_real_ip=self.cfg.trust_x_real_ip)
         await self.stopped.wait()
         await self._shutdown()
 
@@ -658,13 +952,17 @@ class Receiver:
             self.stopped.set()
 
     async def _shutdown(self):
-        self.server.close()
-        for task, busy in list(self.connections.items()):
-            if not busy:
-                task.cancel()
-        busy = [t for t in self.connections if not t.done()]
-        if busy:
-            await asyncio.wait(busy, timeout=SHUTDOWN_GRACE)
+        for sock in self.sockets:
+            self.loop.remove_reader(sock.fileno())
+            sock.close()
+        if self.sweep_handle is not None:
+            self.sweep_handle.cancel()
+        for conn in list(self.connections):
+            if conn.phase in (IDLE, READING, BODY):  # nothing of theirs is stored or acknowledged yet
+                self._close(conn)
+        # requests in progress finish (their reports are committed and acknowledged), then the store closes
+        await self.manager.shutdown(SHUTDOWN_GRACE)
+        await self.runner.cleanup()
         await self.loop.run_in_executor(None, self.store.close)
         for path in (self.cfg.port_file, self.cfg.pid_file):
             if path:
@@ -672,152 +970,214 @@ class Receiver:
                     os.unlink(path)
                 except OSError:
                     pass
+        for throttle in self.throttles():
+            throttle.interval = 0
+            throttle.flush()
         self.log(event='stopped', batches=self.store.batches)
 
-    # -- connections
-    async def handle(self, reader, writer):
-        task = asyncio.current_task()
-        if self.stopping:
-            writer.close()
-            return
-        self.connections[task] = False
-        peer = writer.get_extra_info('peername')
-        peer_ip = peer[0] if peer else ''
-        try:
-            while not self.stopping:
-                try:
-                    head = await asyncio.wait_for(reader.readuntil(b'\r\n\r\n'), IDLE_TIMEOUT)
-                except asyncio.LimitOverrunError:
-                    self.connections[task] = True
-                    self.respond(writer, 431, _json_body({'error': 'request head too large'}), False)
-                    self.log(method='-', path='-', status=431, bytes=0, ms=0.0, ip=peer_ip)
-                    break
-                except (asyncio.IncompleteReadError, asyncio.TimeoutError, ConnectionError):
-                    break
-                self.connections[task] = True
-                keep = await self.request(head, reader, writer, peer_ip)
-                await writer.drain()
-                self.connections[task] = False
-                if not keep:
-                    break
-        except asyncio.CancelledError:
-            pass
-        except (ConnectionError, OSError):
-            pass
-        except Exception as exc:  # pylint: disable=broad-except
-            self.log(event='error', error=repr(exc)[:300])
-        finally:
-            self.connections.pop(task, None)
+    # -- connections: accept, cap, deadlines
+    def accept(self, sock):
+        """Accept what the listening socket holds; over the cap, make room or close the new connection at once."""
+        for _unused in range(ACCEPT_BATCH):
             try:
-                writer.close()
-            except (OSError, RuntimeError):
-                pass
+                conn_sock, _addr = sock.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                self.accept_errors.hit(error=errno.errorcode.get(exc.errno, str(exc.errno)))
+                if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    # out of files or memory: free one connection and pause accepting for a moment
+                    self._evict()
+                    self.loop.remove_reader(sock.fileno())
+                    self.loop.call_later(0.1, self._resume_accept, sock)
+                return
+            if self.stopping:
+                conn_sock.close()
+                continue
+            if len(self.connections) >= self.max_connections and not self._evict():
+                conn_sock.close()
+                self.refused.hit(max_connections=self.max_connections)
+                continue
+            conn_sock.setblocking(False)
+            conn = _Connection(self, self.manager, **self.handler_kwargs)
+            self.connections[conn] = None
+            task = self.loop.create_task(self._connect(conn, conn_sock))
+            self.pending.add(task)
+            task.add_done_callback(self.pending.discard)
 
-    def respond(self, writer, status, body, keep, extra=''):
-        head = 'HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n%sConnection: %s\r\n\r\n' % (
-            status, REASONS.get(status, 'Unknown'), len(body), extra, 'keep-alive' if keep else 'close')
-        writer.write(head.encode('ascii') + body)
+    def _resume_accept(self, sock):
+        if not self.stopping and sock.fileno() >= 0:
+            self.loop.add_reader(sock.fileno(), self.accept, sock)
 
-    def client_ip(self, peer_ip, headers):
-        ip = _normalize_ip(peer_ip)
+    async def _connect(self, conn, conn_sock):
+        try:
+            await self.loop.connect_accepted_socket(lambda: conn, conn_sock)
+        except Exception as exc:  # pylint: disable=broad-except
+            self.connections.pop(conn, None)
+            conn_sock.close()
+            self.accept_errors.hit(error=type(exc).__name__)
+
+    def _evict(self):
+        """Close the connection idle the longest (else the one reading a request the longest); False if every
+        connection has a request in progress."""
+        victim = None
+        for conn in self.connections:
+            if conn.phase == IDLE:
+                victim = conn
+                break
+            if conn.phase == READING and victim is None:
+                victim = conn
+        if victim is None:
+            return False
+        self._close(victim)
+        self.evicted.hit(max_connections=self.max_connections)
+        return True
+
+    def _close(self, conn):
+        self.connections.pop(conn, None)
+        conn.force_close()
+
+    def sweep(self):
+        """Close connections idle longer than idle_timeout or reading one request longer than request_timeout."""
+        now = self.loop.time()
+        idle_limit = now - self.cfg.idle_timeout
+        read_limit = now - self.cfg.request_timeout
+        for conn in [c for c in self.connections if c.phase in (IDLE, READING)]:
+            if conn.phase == IDLE and conn.since < idle_limit:
+                self._close(conn)
+            elif conn.phase == READING and conn.since < read_limit:
+                self._close(conn)
+                self.timeouts.hit(phase='headers', request_timeout=self.cfg.request_timeout)
+        for throttle in self.throttles():
+            throttle.flush()
+        interval = max(0.05, min(1.0, self.cfg.request_timeout / 4, self.cfg.idle_timeout / 4))
+        self.sweep_handle = self.loop.call_later(interval, self.sweep)
+
+    def throttles(self):
+        return [self.accept_errors, self.refused, self.evicted, self.timeouts] + list(self.library_log.throttles.values())
+
+    def _done(self, conn):
+        """A request of ``conn`` is answered: it is idle again, and the most recently active connection."""
+        conn.phase = IDLE
+        conn.since = self.loop.time()
+        if self.connections.pop(conn, True) is None:
+            self.connections[conn] = None
+
+    # -- requests
+    def protocol_error(self, conn, request, status, exc):
+        """The answer to a request aiohttp's parser refused (or to a failure outside the handler): JSON, then close."""
+        if isinstance(exc, LineTooLong):
+            status, message = 431, 'request line larger than %d bytes or header field larger than %d bytes' % (MAX_LINE, MAX_FIELD)
+        elif status == 400:
+            message = 'malformed HTTP request (%s)' % type(exc).__name__
+        else:
+            message = 'internal error'
+        self.log(method='-', path='-', status=status, bytes=0, req_bytes=0, ms=0.0, ip=conn.peer_ip,
+                 error=type(exc).__name__ if exc is not None else None)
+        if request.writer.output_size > 0:
+            raise ConnectionError('answer already started')
+        response = web.Response(status=status, body=_json_body({'error': message}), content_type='application/json')
+        response.force_close()
+        return response
+
+    @_middleware
+    async def every_request(self, request, handler):
+        del handler
+        return await self.handle(request)
+
+    async def handle(self, request):
+        conn = request.protocol
+        started = time.monotonic()
+        if conn.phase != READING:  # a pipelined request: its deadline starts now
+            conn.since = self.loop.time()
+        conn.phase = HANDLING
+        target = request.raw_path
+        method = request.method
+        ip, ip_text = self.client_ip(conn.peer, conn.peer_ip, request.headers)
+        close = False
+        req_bytes = 0
+        try:
+            path, _sep, query = target.partition('?')
+            if request.version not in ((1, 1), (1, 0)):
+                raise HttpError(505, 'only HTTP/1.0 and HTTP/1.1', close=True)
+            if path.startswith(self.push_prefix):
+                status, body, req_bytes = await self.do_push(request, method, path, ip, conn)
+            elif path == '/healthz':
+                status, body = self.do_health(method)
+            elif path == '/reports' or path.startswith('/reports/'):
+                status, body = await self.do_reports(request, method, path, query)
+            else:
+                raise HttpError(404, 'not found')
+        except HttpError as exc:
+            status, body, close = exc.status, _json_body({'error': exc.message}), exc.close
+        except Exception as exc:  # pylint: disable=broad-except
+            self.log(event='error', error=self.redact_text(repr(exc))[:300])
+            status, body, close = 500, _json_body({'error': 'internal error'}), True
+        response = web.Response(status=status, body=body, headers=JSON_HEADERS)
+        if close or self.stopping:
+            response.force_close()
+        self.log(method=method[:16], path=self.redact(target), status=status, bytes=len(body), req_bytes=req_bytes,
+                 ms=round((time.monotonic() - started) * 1000, 3), ip=ip_text)
+        self._done(conn)
+        return response
+
+    def client_ip(self, ip, peer_ip, headers):
+        """The pushing client's address (or None when a trusted proxy names an invalid one) and its log text."""
         if not self.cfg.trusted_proxies or ip is None or not _in(ip, self.cfg.trusted_proxies):
             return ip, peer_ip
-        forwarded = headers.get('x-forwarded-for', '')
-        hops = [h.strip() for h in forwarded.split(',') if h.strip()]
+        if self.cfg.trust_x_real_ip:
+            real = headers.get('X-Real-IP')
+            if real is None:
+                return ip, peer_ip
+            real_ip = _normalize_ip(real.strip())
+            return (real_ip, str(real_ip)) if real_ip is not None else (None, real.strip()[:64])
+        hops = [h.strip() for value in headers.getall('X-Forwarded-For', ()) for h in value.split(',') if h.strip()]
         for hop in reversed(hops):
             hop_ip = _normalize_ip(hop)
             if hop_ip is None:
                 return None, hop[:64]
             if not _in(hop_ip, self.cfg.trusted_proxies):
                 return hop_ip, str(hop_ip)
-        real = _normalize_ip(headers.get('x-real-ip', '').strip())
-        if real is not None:
-            return real, str(real)
         return ip, peer_ip
 
-    async def request(self, head, reader, writer, peer_ip):
-        """Handle one request; returns True to keep the connection open."""
-        started = time.monotonic()
-        method, target, status, req_bytes = '-', '-', 500, 0
-        body_out = b''
-        keep = False
-        ip_text = peer_ip
+    async def read_body(self, request, conn):
+        """The request body within the request deadline and the size limit."""
+        length = request.content_length
+        if length is not None and length > self.cfg.max_body:
+            raise HttpError(413, 'body larger than %d bytes' % self.cfg.max_body, close=True)
         try:
-            method, target, version, headers = _parse_head(head)
-            keep = _keep_alive(version, headers)
-            ip, ip_text = self.client_ip(peer_ip, headers)
-            route = self.route(method, target, ip)
-            length, chunked = _body_framing(headers)
-            has_body = chunked or length > 0
-            if isinstance(route, HttpError):
-                if has_body:
-                    keep = False
-                raise route
-            if length > MAX_BODY:
-                raise HttpError(413, 'body larger than %d bytes' % MAX_BODY, close=True)
-            if has_body and headers.get('expect', '').lower() == '100-continue':
-                writer.write(b'HTTP/1.1 100 Continue\r\n\r\n')
-            if chunked:
-                body = await asyncio.wait_for(_read_chunked(reader), BODY_TIMEOUT)
-            elif length:
-                body = await asyncio.wait_for(reader.readexactly(length), BODY_TIMEOUT)
+            if request.content.is_eof():
+                body = await request.read()
             else:
-                body = b''
-            req_bytes = len(body)
-            status, body_out = await route(body, headers, target)
-        except HttpError as exc:
-            status, body_out = exc.status, _json_body({'error': exc.message})
-            if exc.close:
-                keep = False
+                conn.phase = BODY
+                remaining = conn.since + self.cfg.request_timeout - self.loop.time()
+                body = await asyncio.wait_for(request.read(), max(remaining, 0.001))
+                conn.phase = HANDLING
         except asyncio.TimeoutError:
-            status, body_out, keep = 408, _json_body({'error': 'timeout reading the body'}), False
-        except asyncio.IncompleteReadError:
-            self.log(method=method[:16], path=self.redact(target), status=0, bytes=0, req_bytes=0,
-                     ms=round((time.monotonic() - started) * 1000, 3), ip=ip_text, error='client closed')
-            return False
-        if self.stopping:
-            keep = False
-        self.respond(writer, status, body_out, keep)
-        self.log(method=method[:16], path=self.redact(target), status=status, bytes=len(body_out), req_bytes=req_bytes,
-                 ms=round((time.monotonic() - started) * 1000, 3), ip=ip_text)
-        if status == 413:
-            await _linger(reader, writer)
-        return keep
+            self.timeouts.hit(phase='body', request_timeout=self.cfg.request_timeout)
+            raise HttpError(408, 'request not received within %g s' % self.cfg.request_timeout, close=True)
+        except web.HTTPRequestEntityTooLarge:
+            raise HttpError(413, 'body larger than %d bytes' % self.cfg.max_body, close=True)
+        except (ConnectionError, aiohttp.ClientError, aiohttp.http_exceptions.HttpProcessingError):
+            raise HttpError(400, 'malformed or incomplete request body', close=True)
+        if len(body) > self.cfg.max_body:
+            raise HttpError(413, 'body larger than %d bytes' % self.cfg.max_body, close=True)
+        return body
 
-    def route(self, method, target, ip):
-        path = target.partition('?')[0]
-        if path.startswith(self.push_prefix):
-            if self.cfg.allow and (ip is None or not _in(ip, self.cfg.allow)):
-                return HttpError(403, 'source address not allowed')
-            if not hmac.compare_digest(path[len(self.push_prefix):].encode('utf-8', 'replace'), self.secret_b):
-                return HttpError(404, 'not found')
-            if method != 'POST':
-                return HttpError(405, 'use POST')
-            return self.do_push
-        if path == '/healthz':
-            if method != 'GET':
-                return HttpError(405, 'use GET')
-            return self.do_health
-        if path == '/reports' or path.startswith('/reports/'):
-            if method != 'GET':
-                return HttpError(405, 'use GET')
-            return self.do_reports
-        return HttpError(404, 'not found')
-
-    async def do_health(self, body, headers, target):
-        del body, headers, target
-        if not self.store.thread.is_alive() or self.stopping:
-            return 503, _json_body({'ok': False})
-        return 200, b'{"ok":true}'
-
-    async def do_push(self, body, headers, target):
-        del headers, target
+    async def do_push(self, request, method, path, ip, conn):
+        if self.cfg.allow and (ip is None or not _in(ip, self.cfg.allow)):
+            raise HttpError(403, 'source address not allowed')
+        if not hmac.compare_digest(path[len(self.push_prefix):].encode('utf-8', 'replace'), self.secret_b):
+            raise HttpError(404, 'not found')
+        if method != 'POST':
+            raise HttpError(405, 'use POST')
+        body = await self.read_body(request, conn)
         try:
             items = parse_push(body)
         except BadRequest as exc:
             raise HttpError(400, str(exc))
         if not items:
-            return 200, ACK_BODY
+            return 200, ACK_BODY, len(body)
         future = self.loop.create_future()
         self.store.submit(items, future, self.loop)
         try:
@@ -825,39 +1185,43 @@ class Receiver:
         except Exception as exc:  # pylint: disable=broad-except
             self.log(event='store_error', error=repr(exc)[:300])
             raise HttpError(503, 'report not stored, retry later')
-        return 200, ACK_BODY
+        return 200, ACK_BODY, len(body)
 
-    async def do_reports(self, body, headers, target):
-        del body
-        auth = headers.get('authorization', '')
-        scheme, _sep, given = auth.partition(' ')
+    def do_health(self, method):
+        if method not in ('GET', 'HEAD'):
+            raise HttpError(405, 'use GET')
+        if not self.store.thread.is_alive() or self.stopping:
+            return 503, _json_body({'ok': False})
+        return 200, HEALTHY_BODY
+
+    async def do_reports(self, request, method, path, query):
+        if method not in ('GET', 'HEAD'):
+            raise HttpError(405, 'use GET')
+        scheme, _sep, given = request.headers.get('Authorization', '').partition(' ')
         if scheme.lower() != 'bearer' or not hmac.compare_digest(given.strip().encode('utf-8', 'replace'), self.token_b):
             raise HttpError(401, 'missing or wrong bearer token')
-        path, _sep, query = target.partition('?')
         if path.startswith('/reports/'):
-            voice_id = _unquote(path[len('/reports/'):])
+            try:
+                voice_id = unquote(path[len('/reports/'):], errors='strict')
+            except UnicodeDecodeError:
+                raise HttpError(400, 'the voiceId in the path is not UTF-8 text')
             if not voice_id:
                 raise HttpError(404, 'not found')
             call = await self.loop.run_in_executor(self.store.read_pool, self.store.get, voice_id)
             if call is None:
                 raise HttpError(404, 'unknown voiceId')
             return 200, _json_body(call)
-        params = {}
         try:
-            pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=False, errors='strict')
+            pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=False, errors='strict', max_num_fields=64)
         except (ValueError, UnicodeDecodeError):
-            raise HttpError(400, 'bad query string')
-        for key, value in pairs:
-            params[key] = value
+            raise HttpError(400, 'bad query string (at most 64 fields of UTF-8 text)')
+        params = dict(pairs)
         try:
             since = parse_since(params['since']) if params.get('since') else None
+            limit = parse_unsigned(params['limit'], 'limit') if params.get('limit') else DEFAULT_LIMIT
+            after = parse_unsigned(params['after'], 'after') if params.get('after') else 0
         except BadRequest as exc:
             raise HttpError(400, str(exc))
-        try:
-            limit = int(params.get('limit') or DEFAULT_LIMIT)
-            after = int(params.get('after') or 0)
-        except ValueError:
-            raise HttpError(400, 'limit and after must be integers')
         if limit < 1:
             raise HttpError(400, 'limit must be >= 1')
         limit = min(limit, MAX_LIMIT)
@@ -865,10 +1229,6 @@ class Receiver:
         prefix = params.get('calledInfoPrefix') or None
         result = await self.loop.run_in_executor(self.store.read_pool, self.store.query, after, since, called, prefix, limit)
         return 200, _json_body(result)
-
-
-def _unquote(text):
-    return unquote(text, errors='strict')
 
 
 def _normalize_ip(text):
@@ -885,102 +1245,44 @@ def _in(ip, nets):
     return any(ip.version == net.version and ip in net for net in nets)
 
 
-def _parse_head(head):
-    head = head.lstrip(b'\r\n')
-    lines = head[:-4].split(b'\r\n') if head.endswith(b'\r\n\r\n') else head.split(b'\r\n')
+def listen(host, port):
+    """Bound, listening, non-blocking sockets for every address of ``host`` (all of them for an empty host)."""
+    infos = socket.getaddrinfo(host or None, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, socket.AI_PASSIVE)
+    sockets, seen = [], set()
     try:
-        request_line = lines[0].decode('ascii')
-    except UnicodeDecodeError:
-        raise HttpError(400, 'bad request line', close=True)
-    parts = request_line.split(' ')
-    if len(parts) != 3 or not parts[0].isalpha() or not parts[1].startswith('/'):
-        raise HttpError(400, 'bad request line', close=True)
-    method, target, version = parts
-    if version not in ('HTTP/1.1', 'HTTP/1.0'):
-        raise HttpError(505, 'only HTTP/1.0 and HTTP/1.1', close=True)
-    headers = {}
-    for line in lines[1:]:
-        if not line:
-            continue
-        if line[:1] in (b' ', b'\t'):
-            raise HttpError(400, 'obsolete header folding', close=True)
-        name, sep, value = line.partition(b':')
-        if not sep or not name or name != name.strip():
-            raise HttpError(400, 'bad header line', close=True)
-        key = name.decode('latin-1').lower()
-        value = value.strip().decode('latin-1')
-        if key in headers:
-            if key in ('content-length', 'transfer-encoding', 'authorization', 'host'):
-                if headers[key] != value:
-                    raise HttpError(400, 'conflicting %s headers' % key, close=True)
-            else:
-                value = headers[key] + ', ' + value
-        headers[key] = value
-    return method, target, version, headers
+        for family, kind, proto, _name, address in infos:
+            if (family, address) in seen:
+                continue
+            seen.add((family, address))
+            sock = socket.socket(family, kind, proto)
+            sockets.append(sock)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            if port == 0 and len(sockets) > 1:
+                address = (address[0], sockets[0].getsockname()[1]) + tuple(address[2:])
+            sock.bind(address)
+            sock.listen(LISTEN_BACKLOG)
+            sock.setblocking(False)
+    except OSError:
+        for sock in sockets:
+            sock.close()
+        raise
+    return sockets
 
 
-def _keep_alive(version, headers):
-    conn = headers.get('connection', '').lower()
-    if version == 'HTTP/1.0':
-        return 'keep-alive' in conn
-    return 'close' not in conn
-
-
-def _body_framing(headers):
-    te = headers.get('transfer-encoding')
-    cl = headers.get('content-length')
-    if te is not None:
-        if cl is not None:
-            raise HttpError(400, 'both Content-Length and Transfer-Encoding', close=True)
-        if te.strip().lower() != 'chunked':
-            raise HttpError(501, 'unsupported transfer encoding', close=True)
-        return 0, True
-    if cl is None:
-        return 0, False
-    cl = cl.strip()
-    if not cl.isdigit() or len(cl) > 18:
-        raise HttpError(400, 'bad Content-Length', close=True)
-    return int(cl), False
-
-
-async def _read_chunked(reader):
-    body = bytearray()
-    while True:
-        line = await reader.readuntil(b'\r\n')
-        size_text = line[:-2].split(b';', 1)[0].strip()
+def raise_open_files_limit():
+    """Raise this process's open-files soft limit to the hard limit; return the soft limit (None: unlimited)."""
+    if resource is None:
+        return None
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
         try:
-            size = int(size_text, 16)
-        except ValueError:
-            raise HttpError(400, 'bad chunk size', close=True)
-        if size < 0 or len(body) + size > MAX_BODY:
-            raise HttpError(413, 'body larger than %d bytes' % MAX_BODY, close=True)
-        if size == 0:
-            break
-        body += await reader.readexactly(size)
-        if await reader.readexactly(2) != b'\r\n':
-            raise HttpError(400, 'bad chunk terminator', close=True)
-    while True:  # trailers
-        line = await reader.readuntil(b'\r\n')
-        if line == b'\r\n':
-            return bytes(body)
-
-
-async def _linger(reader, writer, budget=4 * MAX_BODY, seconds=2.0):
-    """After an early error answer, discard (never store) what the client still sends, for a bounded
-    amount of bytes and time, so that it can read the answer instead of getting a connection reset."""
-    try:
-        await writer.drain()
-        deadline = time.monotonic() + seconds
-        while budget > 0:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            chunk = await asyncio.wait_for(reader.read(65536), remaining)
-            if not chunk:
-                break
-            budget -= len(chunk)
-    except (asyncio.TimeoutError, ConnectionError, OSError):
-        pass
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+        except (ValueError, OSError):
+            pass
+    return None if soft == resource.RLIM_INFINITY else soft
 
 
 def _write_atomic(path, text):
@@ -1107,8 +1409,8 @@ def serve(cfg):
 def arg_parser():
     parser = argparse.ArgumentParser(
         description='LAAFFIC voice status report receiver. Precedence: defaults < RECEIVER_* environment < --config file < flags.')
-    parser.add_argument('--config', help='JSON object or key=value file (keys: host, port, secret, token, db, allow, '
-                                         'trusted_proxies, port_file, pid_file, log_file)')
+    parser.add_argument('--config', help='JSON object or key=value file (keys: the long option names with _, e.g. '
+                                         'host, port, secret, token, db, allow, trusted_proxies, max_connections)')
     parser.add_argument('--host', help='listen address (RECEIVER_HOST, default 127.0.0.1)')
     parser.add_argument('--port', help='listen port, 0 = ephemeral (RECEIVER_PORT, default 8098)')
     parser.add_argument('--secret', help='push path secret (RECEIVER_SECRET); prefer the environment or config file')
@@ -1120,6 +1422,17 @@ def arg_parser():
     parser.add_argument('--port-file', dest='port_file', help='write the bound port here once listening (RECEIVER_PORT_FILE)')
     parser.add_argument('--pid-file', dest='pid_file', help='write the pid here once listening (RECEIVER_PID_FILE)')
     parser.add_argument('--log-file', dest='log_file', help='log file used with --daemon (RECEIVER_LOG_FILE)')
+    parser.add_argument('--max-connections', dest='max_connections',
+                        help='open connections at most, lowered to what the open-files limit allows (RECEIVER_MAX_CONNECTIONS, '
+                             'default 512)')
+    parser.add_argument('--request-timeout', dest='request_timeout',
+                        help="seconds for a request's headers and body from its first byte (RECEIVER_REQUEST_TIMEOUT, default 20)")
+    parser.add_argument('--idle-timeout', dest='idle_timeout',
+                        help='seconds an idle keep-alive connection stays open (RECEIVER_IDLE_TIMEOUT, default 75)')
+    parser.add_argument('--max-body', dest='max_body', help='largest request body in bytes (RECEIVER_MAX_BODY, default 1048576)')
+    parser.add_argument('--trust-x-real-ip', dest='trust_x_real_ip', metavar='{true,false}',
+                        help='take the client address from X-Real-IP instead of X-Forwarded-For, from trusted proxies only '
+                             '(RECEIVER_TRUST_X_REAL_IP, default false)')
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument('--check-config', action='store_true', help='validate the configuration and exit')
     mode.add_argument('--daemon', action='store_true', help='run in the background (needs a pid file)')
@@ -1145,6 +1458,8 @@ def main(argv=None):
         check_secrets(cfg)
         if args.daemon and not cfg.pid_file:
             raise ConfigError('--daemon needs a pid file')
+        if web is None:
+            raise ConfigError('aiohttp is not installed for %s (install aiohttp 3.8 or later)' % sys.executable)
     except ConfigError as exc:
         sys.stderr.write('laaffic_receiver: configuration error: %s\n' % exc)
         return 2
