@@ -17,7 +17,7 @@ export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
 export ANSIBLE_NOCOLOR := 1
 export ANSIBLE_PYTHON_INTERPRETER := $(PY)
 export PATH := $(BIN):$(PATH)
-export PYTHONPATH := $(COLLECTIONS):$(CURDIR)/servers:$(CURDIR)/tests
+export PYTHONPATH := $(CURDIR):$(COLLECTIONS):$(CURDIR)/servers:$(CURDIR)/tests
 
 # Each mk/*.mk fragment adds its own targets and appends to these lists.
 TEST_TARGETS := test-unit test-integration test-docs test-lint test-sanity

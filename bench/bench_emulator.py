@@ -21,10 +21,7 @@ import platform
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'tests'))
-
-from support.emulator import Emulator  # noqa: E402  pylint: disable=wrong-import-position
+from devtools.emulator import Emulator
 
 
 def machine():

@@ -21,12 +21,8 @@ import sqlite3
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'tests'))
-sys.path.insert(0, HERE)
-
-from bench_emulator import machine, percentile  # noqa: E402  pylint: disable=wrong-import-position
-from support.receiver import Receiver  # noqa: E402  pylint: disable=wrong-import-position
+from bench_emulator import machine, percentile
+from devtools.receiver import Receiver
 
 
 def make_report(voice_id, number):

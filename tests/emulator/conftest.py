@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from support.emulator import Emulator
+from devtools.emulator import Emulator
 
 
 @pytest.fixture(scope='module')

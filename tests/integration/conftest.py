@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from support.emulator import Emulator
+from devtools.emulator import Emulator
 
 from support.credentials import CREDENTIALS
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from support.emulator import Emulator
+from devtools.emulator import Emulator
 from support.playbook import run_playbook
 
 from support.credentials import CREDENTIALS

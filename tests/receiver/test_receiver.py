@@ -17,7 +17,7 @@ import uuid
 
 import pytest
 
-from support.receiver import RECEIVER_FILE, RECEIVER_PYTHON, Receiver
+from devtools.receiver import RECEIVER_FILE, RECEIVER_PYTHON, Receiver
 
 CALL_KEYS = {'voiceId', 'calledInfo', 'account', 'ringing', 'ringingTime', 'final', 'report', 'firstSeen', 'updated', 'seq'}
 

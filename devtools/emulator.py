@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Test/bench harness: run the LAAFFIC emulator as a subprocess on loopback and drive its control API.
 
-    from support.emulator import Emulator
+    from devtools.emulator import Emulator
     with Emulator('default') as emu:
         status, body = emu.api('POST', '/voice/sendSip', {...})   # signed request
         assert len(emu.calls()) == 1
@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SERVERS = os.path.join(ROOT, 'servers')
 
 DEFAULT_KEY = 'bDqJFiq9'
