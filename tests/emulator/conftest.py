@@ -1,19 +1,11 @@
-"""The emulator these tests share: one process per test module, reset before every test that uses it."""
+"""The emulator these tests share (tests/conftest.py starts one per pytest process), reset before every test."""
 
 from __future__ import annotations
 
 import pytest
 
-from devtools.emulator import Emulator
-
-
-@pytest.fixture(scope='module')
-def emu_process():
-    with Emulator('default') as emulator:
-        yield emulator
-
 
 @pytest.fixture
-def emu(emu_process):
-    emu_process.reset()
-    return emu_process
+def emu(emulator_process):
+    emulator_process.reset()
+    return emulator_process
