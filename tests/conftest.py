@@ -21,6 +21,8 @@ The two markers (declared in pytest.ini) are given here, by test name, so that t
 
 from __future__ import annotations
 
+import signal
+
 import pytest
 
 from devtools.emulator import Emulator
@@ -51,6 +53,18 @@ MARKED = {
             'test_record_reads_retried_through_faults'),
     },
 }
+
+
+def pytest_configure(config):  # pylint: disable=unused-argument
+    """Give the programs the tests start Ctrl-C as a terminal delivers it, however pytest was started.
+
+    A shell script that starts a command in the background (``make test &`` in a non-interactive shell) starts
+    it with SIGINT ignored, and every process it starts inherits that: demo/run_demo.py would then not stop on
+    the SIGINT that tests/integration/test_demo.py sends it. A handler (unlike "ignore") is not inherited
+    through exec, so the children start with SIGINT at its default again.
+    """
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_collection_modifyitems(config, items):
