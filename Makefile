@@ -101,7 +101,7 @@ include mk/stress.mk    # the timing-dependent tests and the demo, repeated unde
 
 demo: demo-smoke ## the main job: smoke-test the demo desk phones on the bundled emulator and receiver (no account, no network)
 
-test: $(TEST_TARGETS) ## every check: pytest, docs, lint, sanity, oldest/newest cores, release (about 6 minutes on 2 cores)
+test: $(TEST_TARGETS) ## every check: pytest, docs, lint, sanity, oldest/newest cores, release (about 7 minutes on a fresh clone, 2 cores)
 	@echo "make test: all of [$(TEST_TARGETS)] passed"
 
 bench: ## run every benchmark (BENCH_TARGETS, one after the other), then bench-plot
