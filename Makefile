@@ -1,11 +1,38 @@
-# laaffic.voice developer entry points. `make demo` and `make test` are all a new user needs:
-# each creates its own virtual environment (.venv) and installs what it needs.
+# laaffic.voice developer entry points. `make demo` and `make test` are all a new user needs: each creates
+# the virtual environments it uses and installs what they need. `make help` lists every public target.
+#
+# Read top to bottom:
+#   1. settings: the supported ansible-core versions and the main one
+#   2. one virtual environment per core, created once and reused; the collection link ansible loads the checkout through
+#   3. the fragments in mk/, one per area; each adds its targets and appends to TEST_TARGETS or BENCH_TARGETS
+#   4. demo, test, bench, help, clean
+#
+# Every public target has a one-line `## ` comment after its prerequisites; `make help` prints them.
+
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-PYTHON ?= python3.11
-ANSIBLE_CORE_SPEC ?= ansible-core>=2.19,<2.20
-VENV ?= .venv
+# 1. Settings ---------------------------------------------------------------------------------------------------
+
+# The supported ansible-core versions (galaxy.yml's requires_ansible is >= the first), each with the Python it
+# runs on as a controller here.
+CORES := 2.18 2.19 2.20 2.21
+CORE_PYTHON_2.18 := 3.11
+CORE_PYTHON_2.19 := 3.11
+CORE_PYTHON_2.20 := 3.12
+CORE_PYTHON_2.21 := 3.13
+# The main core: its virtual environment is .venv, and every check of `make test` runs on it.
+MAIN_CORE := 2.19
+OLDEST_CORE := $(firstword $(CORES))
+NEWEST_CORE := $(lastword $(CORES))
+
+# pytest-xdist workers for the test suites that mostly wait (rings, timeouts, servers starting); measured on
+# 2 cores, see docs/releasing.md.
+PYTEST_WORKERS ?= 4
+
+# 2. Virtual environments and the collection link ---------------------------------------------------------------
+
+VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
@@ -17,68 +44,72 @@ export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
 export ANSIBLE_NOCOLOR := 1
 export ANSIBLE_PYTHON_INTERPRETER := $(PY)
 export PATH := $(BIN):$(PATH)
-export PYTHONPATH := $(COLLECTIONS):$(CURDIR)/servers:$(CURDIR)/tests
+# For `make emulator` (python -m laaffic_emulator). devtools is found through the .pth file below.
+export PYTHONPATH := $(CURDIR)/servers
 
-# Each mk/*.mk fragment adds its own targets and appends to these lists.
-TEST_TARGETS := test-unit test-integration test-docs test-lint test-sanity
-BENCH_TARGETS := bench-call
+# The first pythonX.Y that runs: on PATH, else a pyenv installation (pyenv's shims refuse to run a version that
+# is not selected, hence the check).
+find_python = $(or $(firstword $(shell for p in $$(command -v python$(1) 2>/dev/null) \
+	$$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/$(1).*/bin/python$(1) 2>/dev/null | sort -V | tail -1); do \
+	"$$p" -c 'import sys' >/dev/null 2>&1 && echo "$$p" && break; done)),$(error python$(1) not found: install it (pyenv install $(1))))
 
-.PHONY: help venv collection demo test bench bench-call sanity test-unit test-integration test-docs test-lint test-sanity clean
-help:
-	@echo "make demo    - run the main job (see README)"
-	@echo "make test    - run the whole test suite"
-	@echo "make bench   - run the benchmarks and print measured numbers"
-	@echo "make emulator / make receiver - start the local LAAFFIC emulator / report receiver"
+# One virtual environment per core: .venv for the main core, .venv-<core> for the others. The stamp file
+# .installed marks it complete; it is made again only when tests/requirements.txt changes. Each gets a .pth file
+# naming this checkout (as `pip install -e` would), so its Python imports devtools/ from any directory.
+# Only the main core's gets ansible-lint (it would bring its own ansible-core). $(1) = core.
+define CORE_VENV
+VENV_$(1) := $(if $(filter $(1),$(MAIN_CORE)),$(VENV),.venv-$(1))
+BIN_$(1) = $$(CURDIR)/$$(VENV_$(1))/bin
+STAMP_$(1) = $$(VENV_$(1))/.installed
 
-$(STAMP): tests/requirements.txt
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet '$(ANSIBLE_CORE_SPEC)' -r tests/requirements.txt
-	@touch $@
+$$(VENV_$(1))/.installed: tests/requirements.txt
+	@test -x $$(VENV_$(1))/bin/python || $$(call find_python,$$(CORE_PYTHON_$(1))) -m venv $$(VENV_$(1))
+	$$(VENV_$(1))/bin/python -m pip install --quiet --upgrade pip
+	$$(VENV_$(1))/bin/python -m pip install --quiet 'ansible-core==$(1).*' \
+	  -r $(if $(filter $(1),$(MAIN_CORE)),tests/requirements.txt,<(grep -v '^ansible-lint' tests/requirements.txt))
+	@echo '$$(CURDIR)' > "$$$$($$(VENV_$(1))/bin/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/laaffic-voice-checkout.pth"
+	@touch $$@
+endef
+$(foreach c,$(CORES),$(eval $(call CORE_VENV,$(c))))
 
-venv: $(STAMP)
+.PHONY: venv collection
+venv: $(STAMP) ## create .venv (the main ansible-core) with everything `make test` and `make demo` need
 
 # The repository root is the collection root; ansible finds it through this link.
-collection: $(STAMP)
+collection: $(STAMP) ## link the checkout as ansible_collections/laaffic/voice under .build/collections
 	@mkdir -p $(dir $(COLLECTION_LINK))
 	@ln -sfn $(CURDIR) $(COLLECTION_LINK)
 
--include mk/*.mk
+# 3. The fragments ----------------------------------------------------------------------------------------------
 
-# The main job: the desk-phone smoke test on the bundled emulator and receiver (mk/demo.mk).
-demo: demo-smoke
+TEST_TARGETS :=
+BENCH_TARGETS :=
 
-test: $(TEST_TARGETS)
+include mk/tests.mk     # pytest suites, docs render, lint, sanity on the main core
+include mk/demo.mk      # the main job: the smoke test on the bundled emulator and receiver
+include mk/emulator.mk  # the LAAFFIC emulator in the foreground
+include mk/receiver.mk  # the report receiver in the foreground
+include mk/docs.mk      # documentation site, docs lint, changelog
+include mk/matrix.mk    # the other ansible-core versions
+include mk/release.mk   # release tarball, installed-copy check, execution environment
+include mk/bench.mk     # benchmarks (measured numbers, not pass/fail)
+include mk/stress.mk    # the timing-dependent tests and the demo, repeated under CPU load
+
+# 4. The aggregate targets --------------------------------------------------------------------------------------
+
+.PHONY: demo test bench help clean
+
+demo: demo-smoke ## the main job: smoke-test the demo desk phones on the bundled emulator and receiver (no account, no network)
+
+test: $(TEST_TARGETS) ## every check: pytest, docs, lint, sanity, oldest/newest cores, release (about 7 minutes on a fresh clone, 2 cores)
 	@echo "make test: all of [$(TEST_TARGETS)] passed"
 
-bench: $(BENCH_TARGETS)
+bench: ## run every benchmark (BENCH_TARGETS, one after the other), then bench-plot
+	@set -e; for t in $(BENCH_TARGETS) bench-plot; do $(MAKE) --no-print-directory $$t; done
 
-# laaffic_call against the ansible.builtin.uri way on the emulator's fleet (writes bench/results/scaling.json).
-bench-call: collection
-	$(PY) bench/bench_call.py $(BENCH_CALL_ARGS)
+# `target: prerequisites ## text` lines, in the order the files are read; $(1) in a template reads as <core>.
+help: ## this list
+	@awk -F':[^#]*## ' '/^[a-zA-Z0-9$$(). _-]+:[^=]*## / { gsub(/\$$\(1\)/, "<core>"); printf "  make %-26s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
-test-unit: collection
-	$(PY) -m pytest -q tests/unit
-
-# ansible-playbook runs of the modules and lookups against the emulator (started and stopped by the tests).
-test-integration: collection
-	$(PY) -m pytest -q tests/integration/test_laaffic_*.py
-
-# Every module and plugin's documentation must render (ansible-doc exits 0 even for a plugin it cannot load).
-test-docs: collection
-	@set -e; for f in plugins/modules/*.py plugins/lookup/*.py plugins/inventory/*.py; do n=$$(basename $$f .py); t=$$(basename $$(dirname $$f)); \
-	  [ $$t = modules ] && t=module; echo "ansible-doc -t $$t laaffic.voice.$$n"; \
-	  out=$$($(BIN)/ansible-doc -t $$t laaffic.voice.$$n 2>&1); \
-	  if echo "$$out" | grep -qE 'not found|Error loading|ERROR|WARNING'; then echo "$$out"; exit 1; fi; \
-	  echo "$$out" | grep -q "laaffic.voice.$$n"; done
-
-test-lint: collection
-	$(BIN)/ansible-lint --profile production --offline
-
-# ansible-test sanity on the main core; the recipe (a copy of the tree under ansible_collections/laaffic/voice,
-# the offline get-pip stand-in) is shared with the version matrix in mk/matrix.mk.
-test-sanity sanity: collection
-	$(MAKE) --no-print-directory sanity-core-2.19 MATRIX_SANITY_ARGS="$(SANITY_ARGS)"
-
-clean: clean-docs clean-matrix
+clean: clean-docs clean-matrix ## remove the virtual environments, build trees, test output, demo reports and built docs
 	rm -rf .build $(VENV) tests/output demo/smoke-test-reports

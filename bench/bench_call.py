@@ -28,13 +28,11 @@ import time
 
 import yaml
 
+from bench_emulator import build_requests, machine, run_round
+from devtools.emulator import Emulator
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-sys.path.insert(0, os.path.join(ROOT, 'tests'))
-sys.path.insert(0, HERE)
-
-from bench_emulator import build_requests, machine, run_round  # noqa: E402  pylint: disable=wrong-import-position
-from support.emulator import Emulator  # noqa: E402  pylint: disable=wrong-import-position
 
 RING_AFTER = 1.0
 CALLEE = '4930123456'

@@ -25,10 +25,9 @@ import time
 
 import aiohttp
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'tests'))
+from devtools.emulator import Emulator
 
-from support.emulator import Emulator  # noqa: E402  pylint: disable=wrong-import-position
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def load_average():

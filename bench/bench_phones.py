@@ -29,14 +29,11 @@ import sys
 import tempfile
 import time
 
+from bench_emulator import machine, percentile
+from devtools.emulator import Emulator
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-for _path in (os.path.join(ROOT, '.build', 'collections'), os.path.join(ROOT, 'tests'), HERE):
-    if _path not in sys.path:
-        sys.path.insert(0, _path)
-
-from bench_emulator import machine, percentile  # noqa: E402  pylint: disable=wrong-import-position
-from support.emulator import Emulator  # noqa: E402  pylint: disable=wrong-import-position
 
 PHONES = 1000
 PAGE_MS = re.compile(r'POST \S+/voice/sipQuery -> HTTP 200 status 0 \((\d+) ms\)')

@@ -22,18 +22,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sqlite3
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'tests'))
-sys.path.insert(0, HERE)
+from bench_emulator import machine, percentile
+import devtools.receiver
+from devtools.receiver import Receiver
 
-from bench_emulator import machine, percentile  # noqa: E402  pylint: disable=wrong-import-position
-import support.receiver  # noqa: E402  pylint: disable=wrong-import-position
-from support.receiver import Receiver  # noqa: E402  pylint: disable=wrong-import-position
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def make_report(voice_id, number):
@@ -171,8 +168,8 @@ def main(argv=None):
     parser.add_argument('--json', default=os.path.join(HERE, 'results', 'receiver.json'), help='results file ("" for none)')
     args = parser.parse_args(argv)
     if args.receiver_file:
-        support.receiver.RECEIVER_FILE = os.path.abspath(args.receiver_file)
-    version, aiohttp_version = receiver_versions(support.receiver.RECEIVER_FILE)
+        devtools.receiver.RECEIVER_FILE = os.path.abspath(args.receiver_file)
+    version, aiohttp_version = receiver_versions(devtools.receiver.RECEIVER_FILE)
 
     info = machine()
     info['sqlite'] = sqlite3.sqlite_version
@@ -181,7 +178,7 @@ def main(argv=None):
     print('machine: cpu=%r cpus=%s usable=%s python=%s sqlite=%s os=%s load=%s' % (
         info['cpu_model'], info['cpu_count'], info['nproc'], info['python'], info['sqlite'], info['platform'], info['loadavg_at_start']))
     print('receiver %s (%s), aiohttp %s; SQLite WAL synchronous=FULL, group commit, acknowledgement after commit, '
-          'access log to a file; client and receiver share this machine' % (version, support.receiver.RECEIVER_FILE, aiohttp_version))
+          'access log to a file; client and receiver share this machine' % (version, devtools.receiver.RECEIVER_FILE, aiohttp_version))
     rows = [measure(int(n), args) for n in args.connections.split(',') if n.strip()]
     info['loadavg_at_end'] = load_average()
     if args.json:

@@ -4,8 +4,8 @@
 
 1. start the report receiver (roles/report_receiver/files/laaffic_receiver.py) and the LAAFFIC emulator
    (servers/laaffic_emulator, scenario ``default``, pushing its reports to the receiver), both as
-   subprocesses on 127.0.0.1 with ephemeral ports, through the test harnesses tests/support/receiver.py
-   and tests/support/emulator.py;
+   subprocesses on 127.0.0.1 with ephemeral ports, through the development harness devtools/receiver.py
+   and devtools/emulator.py;
 2. run ``ansible-playbook -i demo/inventory.yml demo/smoke_test.yml`` with the emulator's URL and the
    receiver's URL and token as extra variables (a private temporary file, never the command line);
 3. print the summary (the playbook does) and the paths of the JUnit XML and HTML reports;
@@ -29,14 +29,11 @@ import subprocess
 import sys
 import tempfile
 
+from devtools.emulator import Emulator
+from devtools.receiver import Receiver
+
 DEMO_DIR = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(DEMO_DIR)
-for _path in (os.path.join(ROOT, 'tests'), os.path.join(ROOT, 'servers')):
-    if _path not in sys.path:
-        sys.path.insert(0, _path)
-
-from support.emulator import Emulator  # noqa: E402  pylint: disable=wrong-import-position
-from support.receiver import Receiver  # noqa: E402  pylint: disable=wrong-import-position
 
 INVENTORY = os.path.join(DEMO_DIR, 'inventory.yml')
 PLAYBOOK = os.path.join(DEMO_DIR, 'smoke_test.yml')

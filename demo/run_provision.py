@@ -23,14 +23,11 @@ import os
 import subprocess
 import sys
 
+from run_demo import find_ansible_playbook, interruptible, playbook_env
+from devtools.emulator import Emulator
+
 DEMO_DIR = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(DEMO_DIR)
-for _path in (DEMO_DIR, os.path.join(ROOT, 'tests'), os.path.join(ROOT, 'servers')):
-    if _path not in sys.path:
-        sys.path.insert(0, _path)
-
-from run_demo import find_ansible_playbook, interruptible, playbook_env  # noqa: E402  pylint: disable=wrong-import-position
-from support.emulator import Emulator  # noqa: E402  pylint: disable=wrong-import-position
 
 INVENTORY = os.path.join(DEMO_DIR, 'inventory', 'laaffic_phones.yml')
 PLAYBOOK = os.path.join(DEMO_DIR, 'provision.yml')

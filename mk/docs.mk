@@ -1,10 +1,6 @@
 # Documentation site (antsibull-docs + Sphinx) and documentation/changelog lint.
-# Included by the Makefile; uses its VENV, PY, BIN, STAMP and collection targets.
-#
-#   make docs              - HTML site in docs/build/build/html/ (plugin pages generated from the code,
-#                            guides from docs/docsite/rst/)
-#   make test-docs-lint    - antsibull-docs lint-collection-docs (plugin docs, refs, extra docs)
-#   make test-changelog    - antsibull-changelog lint of the fragments and of changelog.yaml
+# Included by the Makefile; uses its VENV, PY, BIN, STAMP and collection targets. The plugin pages of the
+# site are generated from the code, the guides come from docs/docsite/rst/.
 
 DOCS_STAMP := $(VENV)/.docs-installed
 DOCS_DEST := $(CURDIR)/docs/build
@@ -20,12 +16,12 @@ $(DOCS_STAMP): $(STAMP) mk/docs.mk
 	$(PY) -m pip install --quiet $(DOCS_TOOLS)
 	@touch $@
 
-docs-tools: $(DOCS_STAMP)
+docs-tools: $(DOCS_STAMP) ## install antsibull-docs, antsibull-changelog and ansible-builder into .venv
 
 # sphinx-init writes conf.py, build.sh and requirements.txt for the collection as found on
 # ANSIBLE_COLLECTIONS_PATH (the link made by `make collection`). Intersphinx is switched off so the
 # build reads nothing from the network.
-docs: collection $(DOCS_STAMP)
+docs: collection $(DOCS_STAMP) ## the HTML documentation site in docs/build/build/html/
 	@rm -rf $(DOCS_DEST) && mkdir -p $(DOCS_DEST) && chmod 700 $(DOCS_DEST)
 	$(BIN)/antsibull-docs sphinx-init --use-current --dest-dir $(DOCS_DEST) \
 	  --project 'laaffic.voice' --copyright 'laaffic.voice contributors' \
@@ -38,43 +34,23 @@ docs: collection $(DOCS_STAMP)
 	cd $(DOCS_DEST) && ./build.sh
 	@echo "make docs: open docs/build/build/html/index.html"
 
-test-docs-lint: collection $(DOCS_STAMP)
+test-docs-lint: collection $(DOCS_STAMP) ## antsibull-docs lint of plugin docs, collection references and extra docs
 	$(BIN)/antsibull-docs lint-collection-docs --plugin-docs \
 	  --validate-collection-refs self --check-extra-docs-refs .
 
-test-changelog: $(DOCS_STAMP)
+test-changelog: $(DOCS_STAMP) ## antsibull-changelog lint of the fragments and changelog.yaml
 	$(BIN)/antsibull-changelog lint
 	$(BIN)/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
 
 # Render docs/CHANGELOG.md and changelogs/CHANGELOG.rst from changelogs/changelog.yaml.
-changelog: collection $(DOCS_STAMP)
+changelog: collection $(DOCS_STAMP) ## render docs/CHANGELOG.md and changelogs/CHANGELOG.rst
 	$(BIN)/antsibull-changelog generate
-
-# Benchmarks made visible: bench/plot_results.py turns bench/results/*.json into docs/benchmarks.md
-# and docs/benchmarks.png. matplotlib is installed for this target only.
-BENCH_PLOT_STAMP := $(VENV)/.bench-plot-installed
-BENCH_TARGETS += bench-plot
-.PHONY: bench-plot
-
-$(BENCH_PLOT_STAMP): $(STAMP)
-	$(PY) -m pip install --quiet 'matplotlib>=3.7'
-	@touch $@
-
-bench-plot: $(BENCH_PLOT_STAMP)
-	$(PY) bench/plot_results.py
-
-# Under `make bench` the plot must come after every benchmark, whichever mk/*.mk fragment adds them
-# (fragments are read in name order): the list is expanded a second time, once all are read.
-ifneq ($(filter bench,$(MAKECMDGOALS)),)
-.SECONDEXPANSION:
-bench-plot: $$(filter-out bench-plot,$$(BENCH_TARGETS))
-endif
 
 # Record the release of galaxy.yml's version: moves changelogs/fragments/*.yml into changelog.yaml,
 # lists new modules, plugins and roles from their version_added, and renders the changelog files.
-changelog-release: collection $(DOCS_STAMP)
+changelog-release: collection $(DOCS_STAMP) ## record the release of galaxy.yml's version in the changelog
 	$(BIN)/antsibull-changelog release
 
 .PHONY: clean-docs
-clean-docs:
+clean-docs: ## remove the built documentation site
 	rm -rf docs/build

@@ -1,12 +1,9 @@
-# The LAAFFIC status report receiver (roles/report_receiver/files/laaffic_receiver.py), its tests and benchmark.
+# The LAAFFIC status report receiver (roles/report_receiver/files/laaffic_receiver.py) and its tests.
 # Included by the Makefile; uses its PY, venv and collection targets.
+# `make test` runs its tests within test-pytest (mk/tests.mk); its benchmark is in mk/bench.mk.
 #
-#   make receiver        - run the receiver in the foreground on RECEIVER_HOST:RECEIVER_PORT (127.0.0.1:8098)
-#                          with the database RECEIVER_DB; RECEIVER_SECRET / RECEIVER_TOKEN are generated and
-#                          printed once when not given (request logs never show them)
-#   make test-receiver   - pytest of the receiver and of the report_receiver role
-#   make bench-receiver  - acknowledged pushes/s and latency on loopback at 2 and 16 client connections; prints
-#                          the machine and its load, writes bench/results/receiver.json (BENCH_RECEIVER_ARGS)
+# `make receiver` listens on RECEIVER_HOST:RECEIVER_PORT (127.0.0.1:8098) with the database RECEIVER_DB;
+# RECEIVER_SECRET / RECEIVER_TOKEN are generated and printed once when not given (request logs never show them).
 
 RECEIVER_HOST ?= 127.0.0.1
 RECEIVER_PORT ?= 8098
@@ -16,12 +13,9 @@ RECEIVER_TOKEN ?=
 RECEIVER_ALLOW ?=
 RECEIVER_FILE := roles/report_receiver/files/laaffic_receiver.py
 
-TEST_TARGETS += test-receiver
-BENCH_TARGETS += bench-receiver
+.PHONY: receiver test-receiver
 
-.PHONY: receiver test-receiver bench-receiver
-
-receiver: venv
+receiver: venv ## run the report receiver in the foreground (RECEIVER_PORT, RECEIVER_DB, RECEIVER_SECRET, RECEIVER_TOKEN)
 	@mkdir -p $(dir $(RECEIVER_DB))
 	@secret='$(RECEIVER_SECRET)'; token='$(RECEIVER_TOKEN)'; \
 	if [ -z "$$secret" ]; then secret=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(24))'); \
@@ -32,8 +26,5 @@ receiver: venv
 	RECEIVER_SECRET="$$secret" RECEIVER_TOKEN="$$token" RECEIVER_HOST='$(RECEIVER_HOST)' RECEIVER_PORT='$(RECEIVER_PORT)' \
 	  RECEIVER_DB='$(RECEIVER_DB)' RECEIVER_ALLOW='$(RECEIVER_ALLOW)' exec $(PY) $(RECEIVER_FILE)
 
-test-receiver: collection
-	$(PY) -m pytest -q tests/receiver
-
-bench-receiver: venv
-	$(PY) bench/bench_receiver.py $(BENCH_RECEIVER_ARGS)
+test-receiver: collection ## tests of the receiver and of the report_receiver role (tests/receiver)
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) tests/receiver

@@ -1,10 +1,6 @@
 # Release checks: build the collection tarball, install it into a fresh collections path and use
 # that installed copy (and its bundled emulator) from a playbook; create an execution environment
 # build context that installs the tarball. Included by the Makefile.
-#
-#   make release-build   - .build/release/laaffic-voice-<version>.tar.gz
-#   make test-release    - tarball contents + installed collection against its own emulator
-#   make test-ee         - ansible-builder create + introspect for the tarball
 
 COLLECTION_VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 RELEASE_DIR := $(CURDIR)/.build/release
@@ -20,18 +16,18 @@ TEST_TARGETS += test-release test-ee
 
 # Built from the checkout as a maintainer would, so that galaxy.yml's build_ignore is what keeps
 # .venv, .build, test output and tarballs out (test-release checks the result).
-release-build: $(STAMP)
+release-build: $(STAMP) ## build .build/release/laaffic-voice-<version>.tar.gz from the checkout
 	@rm -rf $(RELEASE_DIR) && mkdir -p $(RELEASE_DIR)
 	$(BIN)/ansible-galaxy collection build --force --output-path $(RELEASE_DIR) .
 
-test-release: release-build
+test-release: release-build ## the tarball's contents, and the installed collection against its own emulator
 	@rm -rf $(RELEASE_COLLECTIONS) && mkdir -p $(RELEASE_COLLECTIONS)
 	env -u PYTHONPATH ANSIBLE_COLLECTIONS_PATH=$(RELEASE_COLLECTIONS) \
 	  $(BIN)/ansible-galaxy collection install --offline --force -p $(RELEASE_COLLECTIONS) $(RELEASE_TARBALL)
 	env -u PYTHONPATH $(PY) tests/release/run_release_check.py --tarball $(RELEASE_TARBALL) \
 	  --collections $(RELEASE_COLLECTIONS) --bindir $(BIN)
 
-test-ee: release-build $(DOCS_STAMP)
+test-ee: release-build $(DOCS_STAMP) ## ansible-builder create and introspect for the tarball
 	@rm -rf $(EE_DIR) && mkdir -p $(EE_DIR)/installed
 	cp tests/release/ee/execution-environment.yml tests/release/ee/requirements.yml $(EE_DIR)/
 	cp $(RELEASE_TARBALL) $(EE_DIR)/laaffic-voice.tar.gz

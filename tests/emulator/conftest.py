@@ -1,5 +1,5 @@
-"""The emulator these tests share (one process per test module, reset before every test that uses it),
-and a raw-socket client for input that an HTTP library would refuse to send."""
+"""The emulator these tests share (tests/conftest.py starts one per pytest process), reset before every test
+that uses it, and a raw-socket client for input that an HTTP library would refuse to send."""
 
 from __future__ import annotations
 
@@ -7,19 +7,11 @@ import socket
 
 import pytest
 
-from support.emulator import Emulator
-
-
-@pytest.fixture(scope='module')
-def emu_process():
-    with Emulator('default') as emulator:
-        yield emulator
-
 
 @pytest.fixture
-def emu(emu_process):
-    emu_process.reset()
-    return emu_process
+def emu(emulator_process):
+    emulator_process.reset()
+    return emulator_process
 
 
 def answered(data, expect_responses):

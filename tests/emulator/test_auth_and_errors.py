@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from support.emulator import sign
+from devtools.emulator import sign
 
 CALLEE = '919876543210'
 

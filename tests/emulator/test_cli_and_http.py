@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from support.emulator import SERVERS, Emulator
+from devtools.emulator import SERVERS, Emulator
 
 CALLEE = '919876543210'
 

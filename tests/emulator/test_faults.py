@@ -10,7 +10,7 @@ import socket
 
 import pytest
 
-from support.emulator import EmulatorError
+from devtools.emulator import EmulatorError
 
 CALLEE = '919876543210'
 

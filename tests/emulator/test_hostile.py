@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from support.emulator import Emulator
+from devtools.emulator import Emulator
 
 CALLEE = '919876543210'
 SECRET_PATH = 'pUsH-sEcReT-4f1c9a'

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from support.emulator import Emulator
+from devtools.emulator import Emulator
 
 REPORT_FIELDS = {'voiceId', 'type', 'callee', 'displayNum', 'submitTime', 'callTime', 'ringingTime', 'answerTime',
                  'hangupTime', 'callDuration', 'chargedDuration', 'billPeriod', 'code', 'rate', 'baseCost', 'cost',

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from support.emulator import Emulator
+from devtools.emulator import Emulator
 
 ACCOUNT = re.compile(r'[0-9A-Za-z]{10}_[0-9]{3}')
 PASSWORD = re.compile(r'[0-9A-Za-z]{8}')
@@ -118,8 +118,8 @@ def test_sip_reset_changes_what_sip_query_returns(emu):
     assert emu.send_sip(before['account'])['status'] == '0'
 
 
-def test_reset_restores_the_scenario(emu_process):
-    emu = emu_process
+def test_reset_restores_the_scenario(emulator_process):
+    emu = emulator_process
     emu.reset()
     original = {r['account']: r['password'] for r in all_phones(emu)[0]}
     assert add(emu)['status'] == '0'

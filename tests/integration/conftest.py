@@ -1,23 +1,17 @@
+"""The emulator these tests share (tests/conftest.py starts one per pytest process), and its credentials."""
+
 from __future__ import annotations
 
 import pytest
 
-from support.emulator import Emulator
-
 from support.credentials import CREDENTIALS
 
 
-@pytest.fixture(scope='module')
-def emulator():
-    with Emulator(quiet=True) as emu:
-        yield emu
-
-
 @pytest.fixture
-def emu(emulator):
-    emulator.reset()
-    yield emulator
-    emulator.clear_faults()
+def emu(emulator_process):
+    emulator_process.reset()
+    yield emulator_process
+    emulator_process.clear_faults()
 
 
 @pytest.fixture

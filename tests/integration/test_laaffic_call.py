@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from support.emulator import Emulator
+from devtools.emulator import Emulator
 from support.hostile import Hostile, answer, envelope, redirect
 from support.playbook import run_playbook
 

@@ -7,10 +7,10 @@ import datetime
 import pytest
 
 from support.credentials import CREDENTIALS
-from support.emulator import Emulator
+from devtools.emulator import Emulator
 from support.hostile import Hostile, answer, envelope, redirect
 from support.playbook import run_playbook
-from support.receiver import Receiver
+from devtools.receiver import Receiver
 
 CALLEE = '4930123456'
 

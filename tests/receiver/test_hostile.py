@@ -20,7 +20,7 @@ import uuid
 
 import pytest
 
-from support.receiver import RECEIVER_FILE, RECEIVER_PYTHON, Receiver, exchange
+from devtools.receiver import RECEIVER_FILE, RECEIVER_PYTHON, Receiver, exchange
 
 HOST = 'Host: 127.0.0.1\r\n'
 

@@ -17,7 +17,7 @@ import uuid
 
 import pytest
 
-from support.receiver import RECEIVER_FILE, RECEIVER_PYTHON, Receiver, raw_http, status_of
+from devtools.receiver import RECEIVER_FILE, RECEIVER_PYTHON, Receiver, raw_http, status_of
 
 CALL_KEYS = {'voiceId', 'calledInfo', 'account', 'ringing', 'ringingTime', 'final', 'report', 'firstSeen', 'updated', 'seq'}
 

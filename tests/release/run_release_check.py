@@ -11,7 +11,8 @@ Run by ``make test-release`` after it built the tarball and installed it into a 
    and the files a user needs (plugins, roles, the emulator, the EE metadata, the docs) are there.
 2. Checks that ansible, with ANSIBLE_COLLECTIONS_PATH set to the fresh path only, finds laaffic.voice there.
 3. Starts the emulator from the installed copy (``<fresh>/ansible_collections/laaffic/voice/servers``) on
-   127.0.0.1 with a free port, which proves the emulator ships in the tarball.
+   127.0.0.1 with a free port through the development harness (devtools/emulator.py), which proves the
+   emulator ships in the tarball.
 4. Runs tests/release/playbook.yml against it (laaffic_sign, laaffic_call expecting answered, the
    laaffic_record lookup) with a clean PYTHONPATH, then stops the emulator.
 """
@@ -26,7 +27,8 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import time
+
+from devtools.emulator import Emulator, EmulatorError
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PLAYBOOK = os.path.join(HERE, 'playbook.yml')
@@ -105,32 +107,6 @@ def check_installed(collections, env, bindir):
     print('release check: ansible finds laaffic.voice only in %s' % expected)
 
 
-def start_emulator(servers_dir, env, workdir):
-    """Start the installed emulator on a free loopback port; return (process, base URL)."""
-    port_file = os.path.join(workdir, 'emulator.port')
-    log = open(os.path.join(workdir, 'emulator.log'), 'w', encoding='utf-8')  # pylint: disable=consider-using-with
-    emu_env = dict(env)
-    emu_env['PYTHONPATH'] = servers_dir
-    proc = subprocess.Popen(  # pylint: disable=consider-using-with
-        [sys.executable, '-m', 'laaffic_emulator', '--host', '127.0.0.1', '--port', '0', '--port-file', port_file],
-        cwd=workdir, env=emu_env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            break
-        if os.path.exists(port_file):
-            text = open(port_file, encoding='utf-8').read().strip()  # pylint: disable=consider-using-with
-            if text.isdigit():
-                log.close()
-                return proc, 'http://127.0.0.1:%s' % text
-        time.sleep(0.05)
-    proc.kill()
-    proc.wait()
-    log.close()
-    with open(os.path.join(workdir, 'emulator.log'), encoding='utf-8') as handle:
-        raise SystemExit('release check: the installed emulator did not start:\n%s' % handle.read())
-
-
 def main(argv=None):
     """Command line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.split('\n', 1)[0])
@@ -146,23 +122,20 @@ def main(argv=None):
 
     installed = os.path.join(collections, 'ansible_collections', 'laaffic', 'voice')
     workdir = tempfile.mkdtemp(prefix='laaffic-release-')
-    proc, base = start_emulator(os.path.join(installed, 'servers'), env, workdir)
+    # The emulator from the installed copy, with the same clean environment (its PYTHONPATH is that copy's servers/ only).
+    emulator = Emulator('default', servers=os.path.join(installed, 'servers'), env=env, isolated=True)
     try:
-        print('release check: installed emulator listening on %s' % base)
+        emulator.start()
+    except EmulatorError as exc:
+        raise SystemExit('release check: the installed emulator did not start: %s' % exc) from exc
+    with emulator:
+        print('release check: installed emulator listening on %s' % emulator.base)
         cmd = [os.path.join(args.bindir, 'ansible-playbook'), '-i', 'localhost,', PLAYBOOK,
-               '-e', 'release_api_url=%s/v3' % base, '-e', 'release_collection_path=%s' % installed]
+               '-e', 'release_api_url=%s' % emulator.api_url, '-e', 'release_collection_path=%s' % installed]
         result = subprocess.run(cmd, env=env, cwd=workdir, check=False)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    if result.returncode:
-        with open(os.path.join(workdir, 'emulator.log'), encoding='utf-8') as handle:
-            sys.stderr.write('--- emulator log ---\n%s' % handle.read()[-4000:])
-        raise SystemExit('release check: the playbook failed (rc=%d)' % result.returncode)
+        if result.returncode:
+            sys.stderr.write('--- emulator log ---\n%s' % emulator.log()[-4000:])
+            raise SystemExit('release check: the playbook failed (rc=%d)' % result.returncode)
     print('release check: the installed collection works against its own emulator')
     return 0
 

@@ -12,6 +12,8 @@ import yaml
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.dirname(sys.executable)
 COLLECTIONS = os.path.join(ROOT, '.build', 'collections')
+# save_results: writes the registered results on the controller, without running a module.
+ACTION_PLUGINS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'action_plugins')
 
 
 def _registered(tasks):
@@ -41,9 +43,9 @@ def run_playbook(tmp_path, tasks, extra_vars=None, env=None, verbosity=0, check=
     registered = _registered(tasks)
     save = {
         'name': 'Save the registered results',
-        'ansible.builtin.copy': {
+        'save_results': {
             'content': '{{ {%s} | to_json }}' % ', '.join("'%s': (%s | default(None))" % (name, name) for name in registered),
-            'dest': results_path, 'mode': '0600'},
+            'dest': results_path},
         'check_mode': False,
     }
     play = [{
@@ -61,7 +63,7 @@ def run_playbook(tmp_path, tasks, extra_vars=None, env=None, verbosity=0, check=
     for key, value in (extra_vars or {}).items():
         command.extend(['-e', json.dumps({key: value})])
     run_env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections, ANSIBLE_NOCOLOR='1', ANSIBLE_COLLECTIONS_SCAN_SYS_PATH='false',
-                   ANSIBLE_LOCALHOST_WARNING='false', ANSIBLE_INVENTORY_UNPARSED_WARNING='false')
+                   ANSIBLE_LOCALHOST_WARNING='false', ANSIBLE_INVENTORY_UNPARSED_WARNING='false', ANSIBLE_ACTION_PLUGINS=ACTION_PLUGINS)
     run_env.update(env or {})
     proc = subprocess.run(command, capture_output=True, text=True, env=run_env, cwd=str(tmp_path), check=False)
     return PlaybookRun(proc, results_path)

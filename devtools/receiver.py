@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Run the LAAFFIC report receiver (roles/report_receiver/files/laaffic_receiver.py) for tests.
 
-    from support.receiver import Receiver
+    from devtools.receiver import Receiver
 
     with Receiver() as rcv:                  # random secret and token, temp DB, ephemeral port
         requests.post(rcv.push_url, json={'voiceId': '1', 'calledInfo': 'x'})
@@ -35,7 +35,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RECEIVER_FILE = os.path.join(ROOT, 'roles', 'report_receiver', 'files', 'laaffic_receiver.py')
 # Interpreter that runs the receiver (the role deploys it for any system python3 >= 3.9).
 RECEIVER_PYTHON = os.environ.get('LAAFFIC_RECEIVER_PYTHON') or sys.executable

@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Test/bench harness: run the LAAFFIC emulator as a subprocess on loopback and drive its control API.
 
-    from support.emulator import Emulator
+    from devtools.emulator import Emulator
     with Emulator('default') as emu:
         status, body = emu.api('POST', '/voice/sendSip', {...})   # signed request
         assert len(emu.calls()) == 1
@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SERVERS = os.path.join(ROOT, 'servers')
 
 DEFAULT_KEY = 'bDqJFiq9'
@@ -42,11 +42,16 @@ class EmulatorError(RuntimeError):
 class Emulator:
     """Context manager running ``python -m laaffic_emulator`` on 127.0.0.1 with an ephemeral port."""
 
-    def __init__(self, scenario='default', push_url=None, args=(), env=None, start_timeout=20.0, quiet=False):
+    def __init__(self, scenario='default', push_url=None, args=(), env=None, start_timeout=20.0, quiet=False, servers=SERVERS,
+                 isolated=False):
         self.scenario = scenario
         self.push_url = push_url
         self.args = list(args)
         self.env = env
+        # ``servers``: the directory holding the laaffic_emulator package (an installed collection's copy, say).
+        # ``isolated``: the child's environment is ``env`` alone, with PYTHONPATH set to ``servers`` only.
+        self.servers = servers
+        self.isolated = isolated
         self.start_timeout = start_timeout
         self.quiet = quiet
         self.proc = None
@@ -78,9 +83,10 @@ class Emulator:
         if self.quiet:
             cmd.append('--quiet')
         cmd += self.args
-        env = dict(os.environ)
+        env = {} if self.isolated else dict(os.environ)
         env.update(self.env or {})
-        env['PYTHONPATH'] = os.pathsep.join([SERVERS] + [p for p in env.get('PYTHONPATH', '').split(os.pathsep) if p])
+        inherited = [] if self.isolated else [p for p in env.get('PYTHONPATH', '').split(os.pathsep) if p]
+        env['PYTHONPATH'] = os.pathsep.join([self.servers] + inherited)
         self._log = open(os.path.join(self._tmp, 'stderr.log'), 'w+b')  # pylint: disable=consider-using-with
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log, env=env)  # pylint: disable=consider-using-with
         deadline = time.monotonic() + self.start_timeout

@@ -1,0 +1,33 @@
+# Benchmarks: scripts in bench/ that print measured numbers and the machine (never pass/fail), and the plot
+# that turns their bench/results/*.json into docs/benchmarks.md and docs/benchmarks.png. Included by the Makefile.
+# `make bench` runs BENCH_TARGETS one after the other (never in parallel: they measure), then bench-plot.
+
+BENCH_EMULATOR_ARGS ?=
+BENCH_RECEIVER_ARGS ?=
+BENCH_CALL_ARGS ?=
+BENCH_PHONES_ARGS ?=
+BENCH_PLOT_STAMP := $(VENV)/.bench-plot-installed
+
+BENCH_TARGETS += bench-emulator bench-receiver bench-call bench-phones
+
+.PHONY: bench-emulator bench-receiver bench-call bench-phones bench-plot
+
+bench-emulator: venv ## emulator sendSip throughput and latency on the fleet scenario (BENCH_EMULATOR_ARGS)
+	$(PY) bench/bench_emulator.py $(BENCH_EMULATOR_ARGS)
+
+bench-receiver: venv ## receiver pushes/s and acknowledgement latency on loopback (BENCH_RECEIVER_ARGS)
+	$(PY) bench/bench_receiver.py $(BENCH_RECEIVER_ARGS)
+
+bench-call: collection ## laaffic_call against the ansible.builtin.uri way, 50 to 1,000 phones (writes bench/results/scaling.json)
+	$(PY) bench/bench_call.py $(BENCH_CALL_ARGS)
+
+bench-phones: collection ## listing 1,000 phones (fleet scenario) through the inventory plugin and laaffic_phone_info, time per page
+	PYTHONPATH=$(COLLECTIONS):$$PYTHONPATH $(PY) bench/bench_phones.py $(BENCH_PHONES_ARGS)
+
+# matplotlib is installed for this target only.
+$(BENCH_PLOT_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet 'matplotlib>=3.7'
+	@touch $@
+
+bench-plot: $(BENCH_PLOT_STAMP) ## bench/results/*.json into docs/benchmarks.md and docs/benchmarks.png
+	$(PY) bench/plot_results.py
