@@ -59,6 +59,7 @@ class Receiver:
             time.sleep(0.03)
         raise AssertionError('receiver condition not met; got %r' % self.items)
 
+
     def clear(self):
         with self.lock:
             self.items = []
@@ -67,6 +68,19 @@ class Receiver:
     def close(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+def first_push(emu, predicate, timeout=10.0):
+    """The emulator's first push record once ``predicate`` holds for it: the emulator records an attempt only
+    after it has read the receiver's answer, a moment after the receiver has seen the request."""
+    deadline = time.time() + timeout
+    while True:
+        pushes = emu.pushes()
+        if pushes and predicate(pushes[0]):
+            return pushes[0]
+        if time.time() >= deadline:
+            raise AssertionError('push condition not met; got %r' % pushes)
+        time.sleep(0.03)
 
 
 @pytest.fixture(scope='module')
@@ -148,7 +162,7 @@ def test_retry_after_non_200(emu, receiver):
     items = receiver.wait(lambda items: len(items) == 3)
     assert [item['code'] for item in items] == [500, 503, 200]
     assert all(item['body']['voiceId'] == voice_id for item in items)
-    push = emu.pushes()[0]
+    push = first_push(emu, lambda push: push['done'])
     assert push['delivered'] and [a['http_status'] for a in push['attempts']] == [500, 503, 200]
 
 
@@ -157,19 +171,16 @@ def test_gives_up_after_three_attempts(emu, receiver):
     receiver.codes = [500, 500, 500, 500]
     emu.send_sip('p-reject')
     receiver.wait(lambda items: len(items) == 3)
-    time.sleep(0.5)
+    push = first_push(emu, lambda push: push['done'])
+    time.sleep(0.3)
     assert len(receiver.items) == 3
-    push = emu.pushes()[0]
-    assert push['done'] and not push['delivered'] and len(push['attempts']) == 3
+    assert not push['delivered'] and len(push['attempts']) == 3
 
 
 def test_unreachable_receiver_is_recorded(emu, receiver):
     emu.config(push_url='http://127.0.0.1:9/nowhere', push_retry_interval=0.05, push_ringing=False)
     emu.send_sip('p-reject')
-    deadline = time.time() + 10
-    while time.time() < deadline and not (emu.pushes() and emu.pushes()[0]['done']):
-        time.sleep(0.05)
-    push = emu.pushes()[0]
+    push = first_push(emu, lambda push: push['done'])
     assert not push['delivered'] and len(push['attempts']) == 3 and 'error' in push['attempts'][0]
     assert emu.api('GET', '/getBalance')[1]['status'] == '0'
 
