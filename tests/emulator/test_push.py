@@ -59,7 +59,6 @@ class Receiver:
             time.sleep(0.03)
         raise AssertionError('receiver condition not met; got %r' % self.items)
 
-
     def clear(self):
         with self.lock:
             self.items = []
