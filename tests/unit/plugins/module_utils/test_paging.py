@@ -57,3 +57,12 @@ def test_cursor_that_does_not_move_ends_the_walk():
                                              ('x', None), (None, None)])
 def test_whole_number(value, expected):
     assert whole_number(value) == expected
+
+
+def test_max_total_ends_the_walk_at_a_page_that_claims_more():
+    request_page, asked = pages_of([{'n': 1}] * 2, [{'n': 2}] * 2, [{'n': 3}] * 2, total=6)
+    records = numbered(request_page, size=2, max_total=5)
+    assert asked == [1] and records.truncated and records.total == 6 and len(records) == 2
+    request_page, asked = pages_of([{'n': 1}] * 2, [{'n': 2}] * 2, [{'n': 3}], total=5)
+    records = numbered(request_page, size=2, max_total=5)
+    assert asked == [1, 2, 3] and not records.truncated and records.total == 5
