@@ -293,7 +293,9 @@ class RecordPages(object):
 
     def read(self, waiting, deadline):
         """Set ``progress`` of the waiting calls found on the pages; return the calls they did not cover."""
-        wanted = dict((call.voice_id, call) for call in waiting)
+        wanted = {}
+        for call in waiting:
+            wanted.setdefault(call.voice_id, []).append(call)  # a platform may give two calls one voice ID: both get the record
         try:
             records = self.client.record_sip_query(self.start, self.end, self.group, page_size=PAGE_SIZE, deadline=deadline,
                                                    max_pages=self.max_pages, max_total=self.max_total, keep_partial=True)
@@ -308,7 +310,8 @@ class RecordPages(object):
             if voice_id in wanted:
                 found[voice_id] = record  # a record seen twice (the pages moved between reads): the later read wins
         for voice_id, record in found.items():
-            wanted[voice_id].progress = Progress(record)
+            for call in wanted[voice_id]:
+                call.progress = Progress(record)
         self.expected_pages = max(1, records.pages)
         if records.error is not None:
             self.failed = 'reading the records in bulk failed: %s' % records.error.message

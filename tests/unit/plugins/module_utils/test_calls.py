@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -373,6 +374,19 @@ def test_a_server_that_claims_little_but_never_stops_is_bounded():
     assert len(platform.pages) == runner.pages.max_pages == 3  # 3 * 3 + 100 records allowed: 2 pages and one more
     assert per_call_reads(session) == ['v0001', 'v0002', 'v0003']
     assert 'busy application' in runner.pages.given_up
+
+
+def test_calls_given_one_voice_id_both_get_the_record():
+    platform = Platform(others=2)
+    client, session = real_client(platform)
+    calls = calls_for(('desk-1', 'ringing'), ('desk-2', 'ringing'), ('desk-3', 'ringing'))
+    platform.records['v0001'] = dict(RING, voiceId='v0001')
+    for call in calls[:2]:
+        call.voice_id = 'v0001'
+    calls[2].voice_id = 'v0404'
+    pages = RecordPages(client, (time.time(), time.time()), 3)
+    assert pages.read(calls, None) == [calls[2]]
+    assert calls[0].progress.rang and calls[1].progress.rang and calls[0].progress is not calls[1].progress
 
 
 def test_a_single_call_reads_its_own_record():
