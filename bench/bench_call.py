@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import cProfile
 import io
 import json
 import os
@@ -298,6 +297,39 @@ class Bench(object):
         self.phases = []
         self.loads = {}
 
+    def merge(self, path):
+        """Keep what an earlier scaling.json measured and this run will not: its columns, and the sentences of the
+        sections this run skips, each marked with when and under which load it was measured."""
+        try:
+            with open(path, encoding='utf-8') as handle:
+                earlier = json.load(handle)
+        except (OSError, ValueError) as exc:
+            say('--merge: nothing to keep (%s)' % exc)
+            return
+        measured = set()
+        if self.args.headline or counts(self.args.scaling):
+            measured.update(('collection_s', 'collection_verify') + (('per_call_s', 'per_call_verify') if self.baseline else ()))
+        if self.args.phones or counts(self.args.uri_scaling):
+            measured.update(('uri_s', 'uri_verify'))
+        origin = '%s, load %s' % (earlier.get('generated_at'), (earlier.get('machine') or {}).get('load_during_run'))
+        kept = set()
+        for row in earlier.get('rows', []):
+            for key, value in row.items():
+                if key != 'phones' and key not in measured and value is not None:
+                    self.rows.setdefault(row['phones'], {})[key] = value
+                    kept.add(key)
+        if kept:
+            self.facts['kept'] = 'The columns %s come from an earlier run (%s).' % (', '.join(sorted(kept)), origin)
+        skipped = [name for name, wanted in (('headline', self.args.headline), ('uri', self.args.phones), ('single', self.args.single_runs))
+                   if not wanted]
+        for name in skipped:
+            sentence = (earlier.get('facts') or {}).get(name)
+            if sentence:
+                self.facts[name] = sentence if sentence.startswith('(earlier run') else '(earlier run: %s) %s' % (origin, sentence)
+        if 'headline' in skipped and 'task' in (earlier.get('facts') or {}):
+            self.facts['task'] = earlier['facts']['task']
+        say('--merge: kept columns %s and sentences %s from %s' % (sorted(kept), [n for n in skipped if n in self.facts], path))
+
     def play(self, name, tasks, count, collections=CURRENT, placed=None):
         return run_play(self.workdir, name, timed_play(tasks), self.emu, count, collections, placed)
 
@@ -436,18 +468,23 @@ def main(argv=None):
     parser.add_argument('--memory', default='1000,5000', help='call counts of the module-alone runs (peak RSS)')
     parser.add_argument('--baseline-ref', default=BASELINE_REF, help='git ref of per-call polling ("today"); "none" to skip')
     parser.add_argument('--results', default=os.path.join(HERE, 'results'))
+    parser.add_argument('--merge', action='store_true',
+                        help='keep the scaling columns this run does not measure (e.g. the slow uri way) from the results file there, '
+                             'saying when and under which load they were measured')
     args = parser.parse_args(argv)
 
     info = machine()
     info['ansible_core'] = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible'), '--version'], capture_output=True,
                                           text=True, check=False).stdout.split('\n', 1)[0]
-    say('machine: %s; cpus %s (usable %s); python %s; %s' % (info['cpu_model'], info['cpu_count'], info['nproc'], info['python'],
-                                                              info['ansible_core']))
+    say('machine: %s; cpus %s (usable %s); python %s; %s' % (
+        info['cpu_model'], info['cpu_count'], info['nproc'], info['python'], info['ansible_core']))
     say('load (1, 5, 15 min) at start: %s' % load())
     workdir = tempfile.mkdtemp(prefix='bench-call-')
     baseline = None if args.baseline_ref == 'none' else export_baseline(args.baseline_ref, workdir)
     with Emulator('fleet') as emu:
         bench = Bench(args, emu, workdir, baseline)
+        if args.merge:
+            bench.merge(os.path.join(args.results, 'scaling.json'))
         bench.loads['start'] = load()
         bench.facts['rate'] = emulator_rate(emu)
         say('emulator sendSip rate: %.0f requests/s' % bench.facts['rate'])
@@ -458,10 +495,10 @@ def main(argv=None):
             if wanted:
                 section()
                 bench.loads[name] = load()
+                info['load_during_run'] = '; '.join('after %s: %s' % item for item in bench.loads.items())
+                write_results(args.results, info, bench)  # after every section: an interrupted run keeps what it measured
     shutil.rmtree(workdir, ignore_errors=True)
     say('\nload (1, 5, 15 min) at the end: %s' % load())
-    info['load_during_run'] = '; '.join('after %s: %s' % item for item in bench.loads.items())
-    write_results(args.results, info, bench)
 
 
 def write_results(folder, info, bench):
@@ -470,7 +507,7 @@ def write_results(folder, info, bench):
         path = os.path.join(folder, name + '.json')
         with open(path, 'w', encoding='utf-8') as handle:
             json.dump(dict(data, benchmark=name, generated_at=stamp, machine=info), handle, indent=2)
-        say('wrote %s' % path)
+        say('  (wrote %s)' % path)
 
     os.makedirs(folder, exist_ok=True)
     stamp = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
@@ -487,8 +524,9 @@ def write_results(folder, info, bench):
                        'verify that each rang, and the verification requests the emulator served (recordSip and recordSipQuery). '
                        '"bulk" is laaffic_call now; "per-call" is laaffic_call before bulk verification (one recordSip per waiting '
                        'call and round); "uri" is ansible.builtin.uri in a loop. Emulator sendSip rate: %.0f requests/s. %s' % (
-                           facts['rate'], ' '.join(facts[key] for key in ('headline', 'uri', 'single') if key in facts)))
+                           facts['rate'], ' '.join(facts[key] for key in ('headline', 'uri', 'single', 'kept') if key in facts)))
         dump('scaling', {'title': 'Desk-phone smoke test: bulk verification, per-call polling and the uri way', 'description': description,
+                         'facts': dict((key, value) for key, value in facts.items() if key in ('headline', 'uri', 'single', 'task')),
                          'columns': {'collection_s': 'bulk (s)', 'per_call_s': 'per-call (s)', 'uri_s': 'uri loop (s)',
                                      'collection_verify': 'bulk requests', 'per_call_verify': 'per-call requests', 'uri_verify': 'uri requests'},
                          'rows': table})
