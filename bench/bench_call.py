@@ -311,7 +311,8 @@ class Bench(object):
             measured.update(('collection_s', 'collection_verify') + (('per_call_s', 'per_call_verify') if self.baseline else ()))
         if self.args.phones or counts(self.args.uri_scaling):
             measured.update(('uri_s', 'uri_verify'))
-        origin = '%s, load %s' % (earlier.get('generated_at'), (earlier.get('machine') or {}).get('load_during_run'))
+        loads = [float(value) for value in re.findall(r'(\d+\.\d+) \d+\.\d+ \d+\.\d+', str((earlier.get('machine') or {}).get('load_during_run')))]
+        origin = '%s%s' % (earlier.get('generated_at'), ', 1-minute load %.1f to %.1f' % (min(loads), max(loads)) if loads else '')
         kept = set()
         for row in earlier.get('rows', []):
             for key, value in row.items():
@@ -322,12 +323,17 @@ class Bench(object):
             self.facts['kept'] = 'The columns %s come from an earlier run (%s).' % (', '.join(sorted(kept)), origin)
         skipped = [name for name, wanted in (('headline', self.args.headline), ('uri', self.args.phones), ('single', self.args.single_runs))
                    if not wanted]
+        facts = earlier.get('facts') or {}
+        if 'facts' not in earlier:  # a results file from before the facts were kept: its uri sentence is in the description
+            found = re.findall(r'\d+ phones: laaffic_call [^.]*\.\d+ s, uri loop [^.]*\.\d+ s, \d+x \(target >= 100x\)\.',
+                               earlier.get('description', ''))
+            facts = {'uri': found[-1]} if found else {}
         for name in skipped:
-            sentence = (earlier.get('facts') or {}).get(name)
+            sentence = facts.get(name)
             if sentence:
                 self.facts[name] = sentence if sentence.startswith('(earlier run') else '(earlier run: %s) %s' % (origin, sentence)
-        if 'headline' in skipped and 'task' in (earlier.get('facts') or {}):
-            self.facts['task'] = earlier['facts']['task']
+        if 'headline' in skipped and 'task' in facts:
+            self.facts['task'] = facts['task']
         say('--merge: kept columns %s and sentences %s from %s' % (sorted(kept), [n for n in skipped if n in self.facts], path))
 
     def play(self, name, tasks, count, collections=CURRENT, placed=None):

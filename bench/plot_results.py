@@ -200,7 +200,7 @@ def scaling_points(data, key):
 
 def plot_scaling(data, path):
     """Write the chart (wall time and verification requests against phones, log axes); return False if there is nothing to draw."""
-    panels = [('seconds', 2), ('requests', 3)]
+    panels = [('seconds', 2), ('recordSip + recordSipQuery requests', 3)]
     drawn = [[(series[0], series[1], scaling_points(data, series[index])) for series in SCALING_SERIES] for dummy, index in panels]
     if not any(points for panel in drawn for dummy, dummy2, points in panel):
         return False
@@ -225,7 +225,7 @@ def plot_scaling(data, path):
         axis.set_ylabel(ylabel + ', log scale')
         axis.grid(True, which='major', alpha=0.3)
     axes[0].set_title('Wall time of the playbook')
-    axes[1].set_title('Verification requests the emulator served (recordSip, recordSipQuery)')
+    axes[1].set_title('Verification requests the emulator served')
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc='lower center', ncol=len(labels), fontsize=8, frameon=False)
     machine = data.get('machine') or {}
