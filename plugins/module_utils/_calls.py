@@ -51,7 +51,9 @@ RECORDS_PER_CALL = 3
 of the run, plus one page (a busy application: other runs' and other users' calls); then each call's record is
 read. It never reads more than ``MAX_PAGES`` pages in one round either."""
 FRUITLESS_READS = 2
-"""Bulk reading is given up after this many reads in a row that found none of the waiting calls."""
+"""Bulk reading is given up after this many reads in a row that saved no request: their pages and the calls they
+did not show (each read alone) were at least as many requests as the calls waiting (a platform whose query
+does not list calls in progress, or a clock further off than the margin)."""
 PLATFORM_ZONE = timezone(timedelta(hours=8))
 """[INFERRED] Every documented example of recordSipQuery's strTime/endTime carries +08:00 (the platform's zone):
 the window is sent in that offset, right whether the platform reads the offset or assumes its own zone."""
@@ -270,7 +272,7 @@ class RecordPages(object):
     the last read took) are fewer than the calls still waiting. It is given up for the rest of the run, and
     ``given_up`` says why, when the window holds more than ``RECORDS_PER_CALL`` records per call of the run
     plus one page (or more than the pager's bound), when a read fails, or after ``FRUITLESS_READS`` reads in
-    a row that found none of the waiting calls."""
+    a row that saved no request."""
 
     def __init__(self, client, window, calls, group=None, redact=None):
         self.client = client
@@ -320,13 +322,16 @@ class RecordPages(object):
             self._give_up('the window %s to %s holds more records (%s) than %d, %d per call of the run and a page: a busy application'
                           % (self.start, self.end, records.total if records.total is not None else 'more than %d' % len(records),
                              self.max_total, RECORDS_PER_CALL))
-        elif not found:
-            self._fruitless += 1
-            if self._fruitless >= FRUITLESS_READS:
-                self._give_up('%d reads of the window %s to %s found none of the waiting calls' % (self._fruitless, self.start, self.end))
-        else:
-            self._fruitless = 0
-        return [call for call in waiting if call.voice_id not in found]
+        missed = [call for call in waiting if call.voice_id not in found]
+        if records.error is None and not records.truncated:
+            if records.pages + len(missed) >= len(waiting):
+                self._fruitless += 1
+                if self._fruitless >= FRUITLESS_READS:
+                    self._give_up('%d reads in a row of the window %s to %s saved no request (the last showed %d of %d waiting calls)'
+                                  % (self._fruitless, self.start, self.end, len(waiting) - len(missed), len(waiting)))
+            else:
+                self._fruitless = 0
+        return missed
 
 
 class CallRunner(object):

@@ -24,8 +24,8 @@ description:
     O(preflight=true), when every phone belongs to one SIP group, the query is narrowed to that group. A call's own
     record (C(GET voice/recordSip/{voiceId})) is read only for a single call, for calls the pages did not show, and,
     for the rest of the run, when the window holds more than three records per call of the run plus one page (a busy
-    application, whose history is never paged through), when the bulk read fails, or after two bulk reads that found
-    none of the waiting calls. Verifying 1,000 calls to V(ringing) then takes about ten requests a round instead of
+    application, whose history is never paged through), when the bulk read fails, or after two bulk reads in a row
+    that saved no request. Verifying 1,000 calls to V(ringing) then takes about ten requests a round instead of
     1,000. RV(summary.requests) tells how many requests the run made.
   - B(No duplicate calls.) A call request is sent again only when it provably never reached the platform (connection
     refused, name resolution failure, connect timeout) or when the platform answered HTTP 429 or 503 with a

@@ -433,7 +433,18 @@ def test_fruitless_bulk_reads_are_given_up():
     platform = Platform(record=PENDING)
     platform.hidden = set('v%04d' % n for n in range(1, 6))  # the query never shows this run's calls (clocks far apart)
     calls, client, session, runner = bulk(5, platform, wait=0.3)
-    assert len(platform.pages) == 2 and 'found none of the waiting calls' in runner.pages.given_up
+    assert len(platform.pages) == 2 and 'saved no request (the last showed 0 of 5 waiting calls)' in runner.pages.given_up
+
+
+def test_bulk_reads_that_show_too_few_calls_are_given_up_and_those_that_pay_are_not():
+    platform = Platform(record=PENDING)
+    platform.hidden = set('v%04d' % n for n in range(1, 5))  # 1 page shows 1 of 5: 1 + 4 requests, no saving
+    calls, client, session, runner = bulk(5, platform, wait=0.3)
+    assert len(platform.pages) == 2 and 'the last showed 1 of 5 waiting calls' in runner.pages.given_up
+    platform = Platform(record=PENDING)
+    platform.hidden = set('v%04d' % n for n in range(1, 4))  # 1 page shows 2 of 5: 1 + 3 requests instead of 5
+    calls, client, session, runner = bulk(5, platform, wait=0.3)
+    assert runner.pages.given_up is None and len(platform.pages) > 2
 
 
 def test_verify_rate_limit_paces_every_verification_attempt():
