@@ -293,14 +293,16 @@ class RecordPages(object):
     def _give_up(self, reason):
         self.given_up = reason
 
-    def read(self, waiting, deadline):
-        """Set ``progress`` of the waiting calls found on the pages; return the calls they did not cover."""
+    def read(self, waiting, deadline, prefetch=None):
+        """Set ``progress`` of the waiting calls found on the pages; return the calls they did not cover.
+        ``prefetch`` (a thread pool's map) reads the pages after the first at once."""
         wanted = {}
         for call in waiting:
             wanted.setdefault(call.voice_id, []).append(call)  # a platform may give two calls one voice ID: both get the record
         try:
             records = self.client.record_sip_query(self.start, self.end, self.group, page_size=PAGE_SIZE, deadline=deadline,
-                                                   max_pages=self.max_pages, max_total=self.max_total, keep_partial=True)
+                                                   max_pages=self.max_pages, max_total=self.max_total, keep_partial=True,
+                                                   prefetch=prefetch)
         except Exception as exc:  # pylint: disable=broad-except  # a broken bulk read leaves each call's own record
             message = exc.message if isinstance(exc, LaafficError) else 'unexpected %s: %s' % (type(exc).__name__, self.redact(str(exc)))
             self.failed = 'reading the records in bulk failed: %s' % message
@@ -429,7 +431,7 @@ class CallRunner(object):
         if self.receiver is None:
             rest = waiting
             if self.pages is not None and self.pages.worth_it(waiting):
-                rest = self.pages.read(waiting, deadline)
+                rest = self.pages.read(waiting, deadline, pool.map)
             list(pool.map(lambda call: self._observe_record(call, deadline), rest))
             return
         if any(call.default_tag for call in waiting):

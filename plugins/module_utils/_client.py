@@ -136,16 +136,17 @@ class LaafficClient(object):
         return data if isinstance(data, dict) and data else None
 
     def record_sip_query(self, start_time, end_time, sip_group_name=None, phone_name=None, page_size=100, deadline=None,
-                         max_pages=MAX_PAGES, max_total=None, keep_partial=False):
+                         max_pages=MAX_PAGES, max_total=None, keep_partial=False, prefetch=None):
         """POST voice/recordSipQuery over the pages (bounded, see _paging; ``max_total`` ends the walk at a
-        first page that claims more records); returns ``Records``. With ``keep_partial`` an error on a page
-        ends the walk instead of raising: the records read so far come back, with ``Records.error``."""
+        first page that claims more records; ``prefetch``, a map function, asks for the pages after the first
+        at once); returns ``Records``. With ``keep_partial`` an error on a page ends the walk instead of
+        raising: the records read so far come back, with ``Records.error``."""
         params = {'strTime': start_time, 'endTime': end_time}
         if sip_group_name:
             params['sipGroupName'] = sip_group_name
         if phone_name:
             params['phoneName'] = phone_name
-        return self._paged('voice/recordSipQuery', params, page_size, deadline, max_pages, 'verify', max_total, keep_partial)
+        return self._paged('voice/recordSipQuery', params, page_size, deadline, max_pages, 'verify', max_total, keep_partial, prefetch)
 
     def sip_query(self, app_id, page_size=100, deadline=None, max_pages=MAX_PAGES):
         """POST voice/sipQuery over the pages (bounded, see _paging): the SIP accounts of the application,
@@ -154,7 +155,7 @@ class LaafficClient(object):
         The records carry the SIP passwords: callers keep only what they need and never return them."""
         return self._paged('voice/sipQuery', {'appId': app_id}, page_size, deadline, max_pages, 'preflight')
 
-    def _paged(self, path, params, page_size, deadline, max_pages, kind, max_total=None, keep_partial=False):
+    def _paged(self, path, params, page_size, deadline, max_pages, kind, max_total=None, keep_partial=False, prefetch=None):
         errors = []
 
         def request_page(current, size):
@@ -166,6 +167,6 @@ class LaafficClient(object):
                     raise
                 errors.append(exc)
                 return None  # an empty page: the walk ends here
-        records = numbered(request_page, page_size, max_pages, max_total)
+        records = numbered(request_page, page_size, max_pages, max_total, prefetch)
         records.error = errors[0] if errors else None
         return records

@@ -68,19 +68,30 @@ def walk(fetch, first, max_pages=MAX_PAGES):
         state = following
 
 
-def numbered(request_page, size=100, max_pages=MAX_PAGES, max_total=None):
+def numbered(request_page, size=100, max_pages=MAX_PAGES, max_total=None, prefetch=None):
     """Walk a page-numbered query (``current`` from 1, ``size`` per page) whose answer's data is
     ``{total, pages, current, records}``: ``request_page(current, size)`` returns that data.
 
     The next page is asked for only when this one was full and the records so far are fewer than the
     claimed total (when one is given); ``pages`` is never followed past what the records bear out.
     With ``max_total``, a page claiming a total above it is the last one read, and the result is
-    truncated (a claim that lies only ends the walk sooner)."""
+    truncated (a claim that lies only ends the walk sooner).
+
+    With ``prefetch`` (a map function such as a thread pool's), the pages that the first page's total
+    calls for (never more than ``max_pages``, never when the total is above ``max_total``) are asked for
+    at once after it; the walk then takes them in order by the same rules, and a page it does not get
+    to is dropped."""
     count = [0]
     state = {'total': None, 'over': False}
+    ahead = {}
+
+    def get(current):
+        if current in ahead:
+            return ahead.pop(current)
+        return request_page(current, size)
 
     def fetch(current):
-        page = request_page(current, size)
+        page = get(current)
         page = page if isinstance(page, dict) else {}
         batch = page.get('records')
         batch = batch[:size] if isinstance(batch, list) else []
@@ -92,6 +103,9 @@ def numbered(request_page, size=100, max_pages=MAX_PAGES, max_total=None):
                     or (pages is not None and current >= pages))
         if not finished and max_total is not None and total is not None and total > max_total:
             state['over'] = finished = True
+        if not finished and prefetch is not None and current == 1 and total is not None:
+            wanted = list(range(2, min(-(-total // size), max(1, int(max_pages))) + 1))
+            ahead.update(zip(wanted, prefetch(lambda number: request_page(number, size), wanted)))
         return batch, None if finished else current + 1
     records = walk(fetch, 1, max_pages)
     records.total = state['total']

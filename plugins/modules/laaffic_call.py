@@ -20,7 +20,8 @@ description:
     receiver (see the R(report_receiver role,ansible_collections.laaffic.voice.report_receiver_role)).
   - B(Records are read in bulk.) While several calls wait, their records are read a page of 100 at a time
     (C(POST voice/recordSipQuery)) over the run's time window, from a minute before the first call was placed to a
-    minute after the last (the minute covers clocks that differ), and matched to the calls by voice ID; with
+    minute after the last (the minute covers clocks that differ), and matched to the calls by voice ID (the pages after
+    the first are asked for at once, within O(concurrency) and O(verify_rate_limit)); with
     O(preflight=true), when every phone belongs to one SIP group, the query is narrowed to that group. A call's own
     record (C(GET voice/recordSip/{voiceId})) is read only for a single call, for calls the pages did not show, and,
     for the rest of the run, when the window holds more than three records per call of the run plus one page (a busy
