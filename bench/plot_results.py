@@ -25,17 +25,20 @@ Every benchmark writes one file ``bench/results/<name>.json`` holding one JSON o
     }
 
 ``bench/results/scaling.json`` is the laaffic_call scaling benchmark (``bench/bench_call.py``). Its rows
-carry ``phones`` (number of desk phones called in one run), ``collection_s`` (wall time in seconds of
-the playbook that uses ``laaffic.voice.laaffic_call`` with a ``calls`` list) and ``uri_s`` (wall time of
-the same calls made the ``ansible.builtin.uri`` way: a loop that places each call, then a loop that polls
-each call's record until it rang).
+carry ``phones`` (number of desk phones called in one run) and, per way of calling, the playbook's wall
+time in seconds and the verification requests the emulator served (recordSip and recordSipQuery):
+``collection_s``/``collection_verify`` for ``laaffic.voice.laaffic_call`` with a ``calls`` list (bulk
+verification), ``per_call_s``/``per_call_verify`` for laaffic_call before bulk verification (one recordSip
+per waiting call and round), ``uri_s``/``uri_verify`` for the ``ansible.builtin.uri`` way (a loop that
+places each call, then a loop that polls each call's record until it rang). Any of them may be missing.
 ``speedup`` (``uri_s / collection_s``) is optional: when the rows lack it, the table computes it.
 Extra keys are shown in the table too. Rows may set a value to null when a run was skipped.
 The machine's core count is read from ``cores``, ``nproc`` or ``cpu_count`` (first found).
 
 Every results file becomes a Markdown table in docs/benchmarks.md (a file in another format is left out
 with a warning; a malformed scaling.json is an error). The scaling file also becomes
-docs/benchmarks.png: wall time against the number of phones, one line per way of calling.
+docs/benchmarks.png: two panels against the number of phones, wall time and verification requests, one
+line per way of calling, both on logarithmic axes so that lines a hundredfold apart can all be read.
 Nothing here measures anything: the numbers are copied from the results files as they are.
 """
 
@@ -51,15 +54,20 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 SCALING = 'scaling'
-# Known row keys of the scaling benchmark -> (legend/header text, line style)
+# Ways of calling in the scaling benchmark -> (legend text, line style, time key, requests key)
 SCALING_SERIES = (
-    ('collection_s', 'laaffic.voice.laaffic_call (one task, calls list)', '-o'),
-    ('uri_s', 'ansible.builtin.uri loops (place each call, then poll each record)', '--s'),
+    ('laaffic_call, bulk verification (one task, calls list)', '-o', 'collection_s', 'collection_verify'),
+    ('laaffic_call, per-call polling (before bulk verification)', '-^', 'per_call_s', 'per_call_verify'),
+    ('ansible.builtin.uri loops (place each call, then poll each record)', '--s', 'uri_s', 'uri_verify'),
 )
 DEFAULT_HEADERS = {
     'phones': 'Phones',
     'collection_s': 'laaffic_call (s)',
+    'per_call_s': 'per-call (s)',
     'uri_s': 'uri loop (s)',
+    'collection_verify': 'bulk requests',
+    'per_call_verify': 'per-call requests',
+    'uri_verify': 'uri requests',
     'speedup': 'uri / collection',
 }
 
@@ -171,7 +179,7 @@ def render_markdown(results, image_name):
         if data.get('generated_at'):
             out.append('Measured at %s.\n' % data['generated_at'])
         if name == SCALING and image_name:
-            out.append('![Wall time against the number of phones](%s)\n' % image_name)
+            out.append('![Wall time and verification requests against the number of phones](%s)\n' % image_name)
         out.append(markdown_table(data))
         if any(value is None for row in data['rows'] for value in row.values()):
             out.append('A dash marks a value this run did not measure.\n')
@@ -181,39 +189,52 @@ def render_markdown(results, image_name):
 
 
 def scaling_points(data, key):
-    """``(phones, seconds)`` pairs of one series, skipping rows without a number."""
+    """``(phones, value)`` pairs of one series, skipping rows without a positive number (a log axis cannot show the rest)."""
     points = []
     for row in data['rows']:
-        phones, seconds = row.get('phones'), row.get(key)
-        if isinstance(phones, (int, float)) and isinstance(seconds, (int, float)):
-            points.append((phones, seconds))
+        phones, value = row.get('phones'), row.get(key)
+        if isinstance(phones, (int, float)) and isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+            points.append((phones, value))
     return sorted(points)
 
 
 def plot_scaling(data, path):
-    """Write the wall time vs phones chart; return False if there is nothing to draw."""
-    series = [(label, style, scaling_points(data, key)) for key, label, style in SCALING_SERIES]
-    series = [item for item in series if item[2]]
-    if not series:
+    """Write the chart (wall time and verification requests against phones, log axes); return False if there is nothing to draw."""
+    panels = [('seconds', 2), ('recordSip + recordSipQuery requests', 3)]
+    drawn = [[(series[0], series[1], scaling_points(data, series[index])) for series in SCALING_SERIES] for dummy, index in panels]
+    if not any(points for panel in drawn for dummy, dummy2, points in panel):
         return False
     import matplotlib  # pylint: disable=import-outside-toplevel
     matplotlib.use('Agg')
     from matplotlib import pyplot  # pylint: disable=import-outside-toplevel
+    from matplotlib.ticker import ScalarFormatter  # pylint: disable=import-outside-toplevel
 
-    fig, axis = pyplot.subplots(figsize=(8, 4.8), dpi=100)
-    for label, style, points in series:
-        axis.plot([p[0] for p in points], [p[1] for p in points], style, label=label)
-    axis.set_xlabel('desk phones called in one run')
-    axis.set_ylabel('wall time (s)')
-    axis.set_title(data.get('title') or 'Test calls against the emulator: wall time vs phones')
-    axis.grid(True, alpha=0.3)
-    axis.set_ylim(bottom=0)
-    axis.legend()
+    fig, axes = pyplot.subplots(1, 2, figsize=(12, 5), dpi=100)
+    phones = sorted(set(p for panel in drawn for dummy, dummy2, points in panel for p, dummy3 in points))
+    for axis, (ylabel, dummy), series in zip(axes, panels, drawn):
+        for label, style, points in series:
+            if points:
+                axis.plot([p[0] for p in points], [p[1] for p in points], style, label=label)
+                axis.annotate(format_value(points[-1][1]), points[-1], textcoords='offset points', xytext=(4, 0), fontsize=8, va='center')
+        axis.set_xscale('log')
+        axis.set_yscale('log')
+        axis.set_xticks(phones)
+        axis.get_xaxis().set_major_formatter(ScalarFormatter())
+        axis.minorticks_off()
+        axis.set_xlabel('desk phones called in one run')
+        axis.set_ylabel(ylabel + ', log scale')
+        axis.grid(True, which='major', alpha=0.3)
+    axes[0].set_title('Wall time of the playbook')
+    axes[1].set_title('Verification requests the emulator served')
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc='lower center', ncol=len(labels), fontsize=8, frameon=False)
     machine = data.get('machine') or {}
     cores = machine.get('cores') or machine.get('nproc') or machine.get('cpu_count')
-    if cores:
-        axis.text(0.01, 0.98, '%s cores' % cores, transform=axis.transAxes, ha='left', va='top', fontsize=8, alpha=0.6)
-    fig.tight_layout()
+    facts = ', '.join(str(value) for value in (machine.get('cpu_model'), '%s cores' % cores if cores else None,
+                                               machine.get('python') and 'Python %s' % machine['python'], machine.get('ansible_core'))
+                      if value)
+    fig.suptitle('%s%s' % (data.get('title') or 'Test calls against the emulator', ('\n' + facts) if facts else ''), fontsize=10)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
     fig.savefig(path, metadata={'Software': None})
     pyplot.close(fig)
     return True

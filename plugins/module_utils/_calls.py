@@ -5,17 +5,26 @@
 #
 # FOR INTERNAL COLLECTION USE ONLY. This module may change without notice.
 
-"""Test calls through SIP desk phones: validate, place concurrently, verify, give a verdict per call."""
+"""Test calls through SIP desk phones: validate, place concurrently, verify, give a verdict per call.
+
+Verification reads the platform's records, or the report receiver's. From the records it reads in bulk
+while that costs fewer requests than reading each waiting call's record (``RecordPages``): the run's
+window of ``voice/recordSipQuery``, 100 records a request, matched to the waiting calls by voice ID;
+``voice/recordSip/{voiceId}`` only for the calls the pages did not cover, for a single call, and for the
+rest of a run whose window holds far more records than the run placed calls (a busy application).
+"""
 
 from __future__ import annotations
 
+import math
 import re
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from ansible_collections.laaffic.voice.plugins.module_utils._errors import ApiStatusError, HttpError, LaafficError, may_have_reached
+from ansible_collections.laaffic.voice.plugins.module_utils._paging import MAX_PAGES
 from ansible_collections.laaffic.voice.plugins.module_utils._polling import Deadline, RateLimiter, backoff
 from ansible_collections.laaffic.voice.plugins.module_utils._records import Progress
 
@@ -31,6 +40,23 @@ _VOICE_ID = re.compile(r'[\x21-\x7e]{1,64}\Z')
 MAX_CALLED_INFO = 1000
 TAG_PREFIX = 'laaffic-voice'
 LOOK_BEFORE_CALLING_AGAIN = 'Look for the call with the laaffic_record lookup or in the LAAFFIC console before calling again.'
+
+PAGE_SIZE = 100
+"""Records per recordSipQuery request (the documented maximum)."""
+WINDOW_MARGIN = 60
+"""Seconds added before the first call was placed and after the last, so that clocks up to a minute apart
+still put the run's records in the window (submitTime is on the platform's clock, the window on ours)."""
+RECORDS_PER_CALL = 3
+"""A bulk read gives up, for the rest of the run, on a window that holds more than this many records per call
+of the run, plus one page (a busy application: other runs' and other users' calls); then each call's record is
+read. It never reads more than ``MAX_PAGES`` pages in one round either."""
+FRUITLESS_READS = 2
+"""Bulk reading is given up after this many reads in a row that saved no request: their pages and the calls they
+did not show (each read alone) were at least as many requests as the calls waiting (a platform whose query
+does not list calls in progress, or a clock further off than the margin)."""
+PLATFORM_ZONE = timezone(timedelta(hours=8))
+"""[INFERRED] Every documented example of recordSipQuery's strTime/endTime carries +08:00 (the platform's zone):
+the window is sent in that offset, right whether the platform reads the offset or assumes its own zone."""
 
 
 def meets(verdict, expect):
@@ -50,6 +76,11 @@ def normalize_number(value):
 def new_run_id():
     """A short tag unique to one run: UTC time plus random hex."""
     return '%s-%s' % (datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ'), uuid.uuid4().hex[:8])
+
+
+def platform_time(epoch):
+    """ISO-8601 with the platform's offset, whole seconds: 1764208800 -> '2025-11-27T10:00:00+08:00'."""
+    return datetime.fromtimestamp(int(epoch), PLATFORM_ZONE).isoformat(timespec='seconds')
 
 
 def run_tag_prefix(run_id):
@@ -191,14 +222,16 @@ def build_calls(params, run_id):
     return calls, errors
 
 
-def summarize(calls, check_mode=False):
-    """Verdict counts; in check mode a call without a (predicted) verdict is not counted as short."""
+def summarize(calls, check_mode=False, requests=None):
+    """Verdict counts; in check mode a call without a (predicted) verdict is not counted as short. ``requests``
+    is the client's count of API requests by kind (place, verify, preflight)."""
     summary = dict((verdict, 0) for verdict in VERDICTS)
     for call in calls:
         if call.verdict in summary:
             summary[call.verdict] += 1
     short = sum(1 for call in calls if not call.ok and not (check_mode and call.verdict is None))
-    summary.update(total=len(calls), ok=sum(1 for call in calls if call.ok), short=short)
+    summary.update(total=len(calls), ok=sum(1 for call in calls if call.ok), short=short,
+                   requests=dict(dict(place=0, verify=0, preflight=0), **(requests or {})))
     return summary
 
 
@@ -220,11 +253,94 @@ def predict(calls, accounts, app_id):
                              'Check the account name and app_id against Voice application management in the LAAFFIC console.')
 
 
+def common_group(calls, groups):
+    """The one SIP group of every call's account when ``groups`` (account -> group, from sipQuery) knows them
+    all and they agree; else None."""
+    found = set(groups.get(call.account) for call in calls) if groups else set([None])
+    return found.pop() if len(found) == 1 and None not in found else None
+
+
+class RecordPages(object):
+    """Reads a run's call records a page at a time (POST voice/recordSipQuery, ``PAGE_SIZE`` a request) and
+    matches them to the waiting calls by voice ID.
+
+    ``window`` is ``(first, last)``: epoch seconds when the first call was sent and the last one answered.
+    The query asks for ``WINDOW_MARGIN`` seconds more on both sides, in the platform's offset, narrowed to
+    ``group`` when one is given. ``calls`` is how many calls of the run may exist (all are in the window).
+
+    A read is worth it while the pages it is expected to take (the calls of the run at first, then the pages
+    the last read took) are fewer than the calls still waiting. It is given up for the rest of the run, and
+    ``given_up`` says why, when the window holds more than ``RECORDS_PER_CALL`` records per call of the run
+    plus one page (or more than the pager's bound), when a read fails, or after ``FRUITLESS_READS`` reads in
+    a row that saved no request."""
+
+    def __init__(self, client, window, calls, group=None, redact=None):
+        self.client = client
+        self.redact = redact or (lambda text: text)
+        self.start = platform_time(math.floor(window[0]) - WINDOW_MARGIN)
+        self.end = platform_time(math.ceil(window[1]) + WINDOW_MARGIN)
+        self.group = group
+        self.max_total = min(RECORDS_PER_CALL * max(1, calls) + PAGE_SIZE, MAX_PAGES * PAGE_SIZE)
+        self.max_pages = min(MAX_PAGES, -(-self.max_total // PAGE_SIZE) + 1)
+        self.expected_pages = max(1, -(-calls // PAGE_SIZE))
+        self.given_up = None
+        self.failed = None
+        self._fruitless = 0
+
+    def worth_it(self, waiting):
+        return self.given_up is None and self.expected_pages < len(waiting)
+
+    def _give_up(self, reason):
+        self.given_up = reason
+
+    def read(self, waiting, deadline, prefetch=None):
+        """Set ``progress`` of the waiting calls found on the pages; return the calls they did not cover.
+        ``prefetch`` (a thread pool's map) reads the pages after the first at once."""
+        wanted = {}
+        for call in waiting:
+            wanted.setdefault(call.voice_id, []).append(call)  # a platform may give two calls one voice ID: both get the record
+        try:
+            records = self.client.record_sip_query(self.start, self.end, self.group, page_size=PAGE_SIZE, deadline=deadline,
+                                                   max_pages=self.max_pages, max_total=self.max_total, keep_partial=True,
+                                                   prefetch=prefetch)
+        except Exception as exc:  # pylint: disable=broad-except  # a broken bulk read leaves each call's own record
+            message = exc.message if isinstance(exc, LaafficError) else 'unexpected %s: %s' % (type(exc).__name__, self.redact(str(exc)))
+            self.failed = 'reading the records in bulk failed: %s' % message
+            self._give_up(self.failed)
+            return list(waiting)
+        found = {}
+        for record in records:
+            voice_id = voice_id_text(record.get('voiceId'))
+            if voice_id in wanted:
+                found[voice_id] = record  # a record seen twice (the pages moved between reads): the later read wins
+        for voice_id, record in found.items():
+            for call in wanted[voice_id]:
+                call.progress = Progress(record)
+        self.expected_pages = max(1, records.pages)
+        if records.error is not None:
+            self.failed = 'reading the records in bulk failed: %s' % records.error.message
+            self._give_up(self.failed)
+        elif records.truncated:
+            self._give_up('the window %s to %s holds more records (%s) than %d, %d per call of the run and a page: a busy application'
+                          % (self.start, self.end, records.total if records.total is not None else 'more than %d' % len(records),
+                             self.max_total, RECORDS_PER_CALL))
+        missed = [call for call in waiting if call.voice_id not in found]
+        if records.error is None and not records.truncated:
+            if records.pages + len(missed) >= len(waiting):
+                self._fruitless += 1
+                if self._fruitless >= FRUITLESS_READS:
+                    self._give_up('%d reads in a row of the window %s to %s saved no request (the last showed %d of %d waiting calls)'
+                                  % (self._fruitless, self.start, self.end, len(waiting) - len(missed), len(waiting)))
+            else:
+                self._fruitless = 0
+        return missed
+
+
 class CallRunner(object):
     """Places calls over one client (one pooled session) with bounded concurrency, then verifies them."""
 
     def __init__(self, client, app_id, concurrency=10, rate_limit=None, poll_interval=1.0, receiver=None, run_id=None,
-                 sleep=time.sleep):
+                 sleep=time.sleep, verify_rate_limit=None, groups=None):
         self.client = client
         self.app_id = app_id
         self.concurrency = max(1, int(concurrency))
@@ -232,14 +348,22 @@ class CallRunner(object):
         self.poll_interval = max(0.05, float(poll_interval))
         self.receiver = receiver
         self.run_id = run_id
+        self.groups = groups
+        self.pages = None
         self._sleep = sleep
         self._cursor = None
         self._seen = {}
         self._fatal = None
+        self._window = None
+        if verify_rate_limit:
+            # at most verify_rate_limit requests in any second (at most one per 1 / rate seconds below 1 per second)
+            client.pace['verify'] = RateLimiter(verify_rate_limit, burst=max(1, int(verify_rate_limit)))
 
     def run(self, calls, wait_timeout):
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+            first = time.time()
             list(pool.map(self._place, calls))
+            self._window = (first, time.time())
             self._verify(pool, calls, wait_timeout)
         return calls
 
@@ -280,8 +404,15 @@ class CallRunner(object):
         waiting = [call for call in calls if call.voice_id and call.expect != 'accepted']
         deadline = Deadline(wait_timeout)
         delays = backoff(self.poll_interval, factor=1.3, maximum=max(self.poll_interval, 5.0))
+        if waiting and self.receiver is None:
+            self.pages = RecordPages(self.client, self._window or (time.time(), time.time()),
+                                     sum(1 for call in calls if call.may_exist), common_group(waiting, self.groups), self.redact)
+        first = True
         while waiting and not deadline.expired() and self._fatal is None:
-            self._sleep(deadline.clamp(next(delays)))
+            # the first look comes no sooner than poll_interval after the last call was placed (jitter only later)
+            delay = next(delays)
+            self._sleep(deadline.clamp(max(delay, self.poll_interval) if first else delay))
+            first = False
             self._observe(pool, waiting, deadline)
             waiting = [call for call in waiting if not call.settle(final=False)]
         for call in waiting:
@@ -298,7 +429,10 @@ class CallRunner(object):
     def _observe(self, pool, waiting, deadline):
         """Update ``call.progress`` of the waiting calls from the records or the receiver."""
         if self.receiver is None:
-            list(pool.map(lambda call: self._observe_record(call, deadline), waiting))
+            rest = waiting
+            if self.pages is not None and self.pages.worth_it(waiting):
+                rest = self.pages.read(waiting, deadline, pool.map)
+            list(pool.map(lambda call: self._observe_record(call, deadline), rest))
             return
         if any(call.default_tag for call in waiting):
             try:

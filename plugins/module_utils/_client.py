@@ -16,15 +16,20 @@ modules:
   refused, name resolution or connect timeout) or when the platform answered HTTP 429 or 503 with a
   Retry-After header. A read timeout or a reset after sending is never retried: the call may exist;
 - redirects are never followed; TLS failures and invalid URLs are not retried.
+
+Every attempt that goes on the wire is counted by kind (``requests``: ``place`` for sendSip, ``verify``
+for the record reads, ``preflight`` for sipQuery and getBalance), and a kind can be paced (``pace``:
+a ``RateLimiter`` whose slot every attempt of that kind waits for, retries included).
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import datetime, timezone
 from urllib.parse import quote
 
-from ansible_collections.laaffic.voice.plugins.module_utils._errors import ApiStatusError
+from ansible_collections.laaffic.voice.plugins.module_utils._errors import ApiStatusError, LaafficError, TransportError
 from ansible_collections.laaffic.voice.plugins.module_utils._paging import MAX_PAGES, numbered
 from ansible_collections.laaffic.voice.plugins.module_utils._signing import signed_headers
 from ansible_collections.laaffic.voice.plugins.module_utils._transport import HAS_REQUESTS, Redactor, Transport, new_session, verify_setting
@@ -33,6 +38,25 @@ from ansible_collections.laaffic.voice.plugins.module_utils._transport import HA
 def utc_iso(epoch_seconds):
     """ISO-8601 UTC text for an epoch time (used to show which time a request was signed with)."""
     return datetime.fromtimestamp(int(epoch_seconds), tz=timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
+REQUEST_KINDS = ('place', 'verify', 'preflight')
+
+
+class RequestCount(object):
+    """How many requests of each kind went on the wire (thread-safe)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._counts = dict((kind, 0) for kind in REQUEST_KINDS)
+
+    def add(self, kind):
+        with self._lock:
+            self._counts[kind] = self._counts.get(kind, 0) + 1
+
+    def as_dict(self):
+        with self._lock:
+            return dict(self._counts)
 
 
 class LaafficClient(object):
@@ -49,6 +73,8 @@ class LaafficClient(object):
         self.session = session or new_session(pool_size)
         self.verify = verify_setting(options.validate_certs, options.ca_path)
         self.redactor = Redactor(options.api_secret)
+        self.requests = RequestCount()
+        self.pace = {}
         self.transport = Transport(self.session, options.timeout, self.verify, self.redactor, log, read_attempts, retry_delay, sleep,
                                    url_option='api_url')
 
@@ -58,16 +84,23 @@ class LaafficClient(object):
     def close(self):
         self.session.close()
 
-    def request(self, method, path, body=None, places_call=False, deadline=None):
+    def request(self, method, path, body=None, places_call=False, deadline=None, kind='verify'):
         """Send a signed request and return the response envelope (a dict, redacted) when its status is 0.
 
-        ``places_call`` means: never send it again once it may have reached the platform.
+        ``places_call`` means: never send it again once it may have reached the platform. ``kind`` is what
+        the request is counted as, and paced by (``self.pace[kind]``, a RateLimiter): an attempt whose slot
+        would come after ``deadline`` is not sent (a permanent TransportError that says so).
         Raises ApiStatusError for a non-zero status, HttpError (RedirectError) or TransportError when retries are spent.
         """
         url = self.url(path)
         signed = {}
+        limiter = self.pace.get(kind)
 
         def headers():
+            if limiter is not None and not limiter.acquire(deadline):
+                raise TransportError(method, url, 'the %s request rate limit leaves no time for it before the deadline' % kind,
+                                     sent=False, permanent=True)
+            self.requests.add(kind)
             timestamp = int(time.time())
             result = signed_headers(self.options.api_key, self.options.api_secret, timestamp)
             self.redactor.add_sign(result['Sign'])
@@ -83,7 +116,7 @@ class LaafficClient(object):
     # The documented endpoints.
     def get_balance(self, deadline=None):
         """GET getBalance: balance, gift and credit come at the top level of the envelope."""
-        payload = self.request('GET', 'getBalance', deadline=deadline)
+        payload = self.request('GET', 'getBalance', deadline=deadline, kind='preflight')
         return dict((key, payload.get(key)) for key in ('balance', 'gift', 'credit'))
 
     def send_sip(self, account, callee, app_id, display_num=None, called_info=None, deadline=None):
@@ -93,7 +126,7 @@ class LaafficClient(object):
             body['displayNum'] = display_num
         if called_info is not None:
             body['calledInfo'] = called_info
-        payload = self.request('POST', 'voice/sendSip', body, places_call=True, deadline=deadline)
+        payload = self.request('POST', 'voice/sendSip', body, places_call=True, deadline=deadline, kind='place')
         return payload.get('data')
 
     def record_sip(self, voice_id, deadline=None):
@@ -103,23 +136,37 @@ class LaafficClient(object):
         return data if isinstance(data, dict) and data else None
 
     def record_sip_query(self, start_time, end_time, sip_group_name=None, phone_name=None, page_size=100, deadline=None,
-                         max_pages=MAX_PAGES):
-        """POST voice/recordSipQuery over the pages (bounded, see _paging); returns ``Records``."""
+                         max_pages=MAX_PAGES, max_total=None, keep_partial=False, prefetch=None):
+        """POST voice/recordSipQuery over the pages (bounded, see _paging; ``max_total`` ends the walk at a
+        first page that claims more records; ``prefetch``, a map function, asks for the pages after the first
+        at once); returns ``Records``. With ``keep_partial`` an error on a page ends the walk instead of
+        raising: the records read so far come back, with ``Records.error``."""
         params = {'strTime': start_time, 'endTime': end_time}
         if sip_group_name:
             params['sipGroupName'] = sip_group_name
         if phone_name:
             params['phoneName'] = phone_name
-        return self._paged('voice/recordSipQuery', params, page_size, deadline, max_pages)
+        return self._paged('voice/recordSipQuery', params, page_size, deadline, max_pages, 'verify', max_total, keep_partial, prefetch)
 
     def sip_query(self, app_id, page_size=100, deadline=None, max_pages=MAX_PAGES):
         """POST voice/sipQuery over the pages (bounded, see _paging): the SIP accounts of the application,
         ``Records`` of ``{groupName, phoneName, account, password, displayNum}``.
 
         The records carry the SIP passwords: callers keep only what they need and never return them."""
-        return self._paged('voice/sipQuery', {'appId': app_id}, page_size, deadline, max_pages)
+        return self._paged('voice/sipQuery', {'appId': app_id}, page_size, deadline, max_pages, 'preflight')
 
-    def _paged(self, path, params, page_size, deadline, max_pages):
+    def _paged(self, path, params, page_size, deadline, max_pages, kind, max_total=None, keep_partial=False, prefetch=None):
+        errors = []
+
         def request_page(current, size):
-            return self.request('POST', path, {'current': current, 'size': size, 'params': params}, deadline=deadline).get('data')
-        return numbered(request_page, page_size, max_pages)
+            try:
+                return self.request('POST', path, {'current': current, 'size': size, 'params': params}, deadline=deadline,
+                                    kind=kind).get('data')
+            except LaafficError as exc:
+                if not keep_partial:
+                    raise
+                errors.append(exc)
+                return None  # an empty page: the walk ends here
+        records = numbered(request_page, page_size, max_pages, max_total, prefetch)
+        records.error = errors[0] if errors else None
+        return records

@@ -36,7 +36,7 @@ STATUS_CODES = {
     '-12': ('Platform reason, submit fail', 'A platform-side failure: retry later or contact LAAFFIC support.'),
     '-13': ('User locked', 'The LAAFFIC account is locked: contact LAAFFIC support or your account manager.'),
     '-14': ('Field is empty or query ID is abnormal', 'Check the identifiers passed to the query.'),
-    '-15': ('Frequent query', 'Query less often: raise poll_interval or lower concurrency.'),
+    '-15': ('Frequent query', 'Query less often: lower verify_rate_limit or raise poll_interval (see summary.requests).'),
     '-16': ('Timestamp expires',
             "The controller's clock differs from the platform's: synchronise it with NTP "
             '(the request was signed with the local UTC time shown in this message).'),

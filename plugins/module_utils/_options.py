@@ -41,6 +41,7 @@ BOUNDS = {
     'wait_timeout': (0.0, 86400.0, False, 'seconds'),
     'poll_interval': (0.05, 300.0, False, 'seconds'),
     'rate_limit': (0.01, 1000.0, True, 'calls per second'),
+    'verify_rate_limit': (0.01, 1000.0, True, 'requests per second'),
 }
 
 

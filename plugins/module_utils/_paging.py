@@ -11,7 +11,9 @@ report list) walks its pages through ``walk``.
 A walk never trusts what a server claims about how many pages there are. It stops at the first empty
 or short page, when the records returned reach the claimed total, when the cursor stops moving, or
 after ``max_pages`` pages, whichever comes first. Only the last case stops early, and the result then
-says so (``Records.truncated``) so that callers can warn.
+says so (``Records.truncated``) so that callers can warn. A numbered walk can also be told the most
+records its caller is willing to read (``max_total``): a first page claiming more ends the walk there,
+truncated, so that a caller never pages through a history it does not want.
 """
 
 from __future__ import annotations
@@ -21,13 +23,17 @@ MAX_PAGES = 100
 
 
 class Records(list):
-    """A list of records; ``truncated`` is True when the walk stopped at its page bound while the
-    server still had more to give, and ``pages`` is how many pages were read."""
+    """A list of records; ``truncated`` is True when the walk stopped at its page bound (or at
+    ``max_total``) while the server still had more to give, ``pages`` is how many pages were read,
+    ``total`` the total the last page claimed (None when it claimed none that is a number) and
+    ``error`` the error that ended a walk that keeps what it read (see ``LaafficClient._paged``)."""
 
     def __init__(self, items=(), truncated=False, pages=0):
         super(Records, self).__init__(items)
         self.truncated = truncated
         self.pages = pages
+        self.total = None
+        self.error = None
 
 
 def whole_number(value):
@@ -62,23 +68,46 @@ def walk(fetch, first, max_pages=MAX_PAGES):
         state = following
 
 
-def numbered(request_page, size=100, max_pages=MAX_PAGES):
+def numbered(request_page, size=100, max_pages=MAX_PAGES, max_total=None, prefetch=None):
     """Walk a page-numbered query (``current`` from 1, ``size`` per page) whose answer's data is
     ``{total, pages, current, records}``: ``request_page(current, size)`` returns that data.
 
     The next page is asked for only when this one was full and the records so far are fewer than the
-    claimed total (when one is given); ``pages`` is never followed past what the records bear out."""
+    claimed total (when one is given); ``pages`` is never followed past what the records bear out.
+    With ``max_total``, a page claiming a total above it is the last one read, and the result is
+    truncated (a claim that lies only ends the walk sooner).
+
+    With ``prefetch`` (a map function such as a thread pool's), the pages that the first page's total
+    calls for (never more than ``max_pages``, never when the total is above ``max_total``) are asked for
+    at once after it; the walk then takes them in order by the same rules, and a page it does not get
+    to is dropped."""
     count = [0]
+    state = {'total': None, 'over': False}
+    ahead = {}
+
+    def get(current):
+        if current in ahead:
+            return ahead.pop(current)
+        return request_page(current, size)
 
     def fetch(current):
-        page = request_page(current, size)
+        page = get(current)
         page = page if isinstance(page, dict) else {}
         batch = page.get('records')
         batch = batch[:size] if isinstance(batch, list) else []
         count[0] += len(batch)
         total = whole_number(page.get('total'))
         pages = whole_number(page.get('pages'))
+        state['total'] = total
         finished = (len(batch) < size or (total is not None and count[0] >= total)
                     or (pages is not None and current >= pages))
+        if not finished and max_total is not None and total is not None and total > max_total:
+            state['over'] = finished = True
+        if not finished and prefetch is not None and current == 1 and total is not None:
+            wanted = list(range(2, min(-(-total // size), max(1, int(max_pages))) + 1))
+            ahead.update(zip(wanted, prefetch(lambda number: request_page(number, size), wanted)))
         return batch, None if finished else current + 1
-    return walk(fetch, 1, max_pages)
+    records = walk(fetch, 1, max_pages)
+    records.total = state['total']
+    records.truncated = records.truncated or state['over']
+    return records

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import collections
 import random
 import threading
 import time
@@ -55,22 +56,37 @@ def parse_retry_after(value, default=None, maximum=60.0):
 
 
 class RateLimiter(object):
-    """Spaces events at least ``1 / rate`` seconds apart across threads; a rate of 0 or None means no limit."""
+    """Paces events across threads; a rate of 0 or None means no limit.
 
-    def __init__(self, rate, clock=time.monotonic, sleep=time.sleep):
+    With ``burst=1`` (the default) events are spaced at least ``1 / rate`` seconds apart. With a larger
+    ``burst`` at most ``burst`` events happen within any ``burst / rate`` seconds (a sliding window):
+    ``RateLimiter(20, burst=20)`` lets 20 events go at once and never more than 20 in any second."""
+
+    def __init__(self, rate, clock=time.monotonic, sleep=time.sleep, burst=1):
         self.interval = 1.0 / float(rate) if rate else 0.0
+        self.burst = max(1, int(burst))
+        self.window = self.interval * self.burst
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
-        self._next = None
+        self._slots = collections.deque()
 
-    def acquire(self):
+    def acquire(self, deadline=None):
+        """Wait for this event's slot and return True; with a ``Deadline`` whose time would pass before
+        the slot, take no slot, do not wait, and return False."""
         if not self.interval:
-            return
+            return True
         with self._lock:
             now = self._clock()
-            slot = now if self._next is None or self._next <= now else self._next
-            self._next = slot + self.interval
+            slot = now
+            if len(self._slots) >= self.burst:
+                slot = max(now, self._slots[-self.burst] + self.window)
+            if deadline is not None and slot - now > deadline.remaining():
+                return False
+            self._slots.append(slot)
+            while len(self._slots) > self.burst:
+                self._slots.popleft()
         wait = slot - self._clock()
         if wait > 0:
             self._sleep(wait)
+        return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import socket
 import time
 
@@ -54,8 +55,10 @@ def test_every_verdict(tmp_path, emu, auth):
     assert calls['desk-offline-01']['api_status'] == '-68' and 'registered' in calls['desk-offline-01']['remedy']
     assert calls['desk-slowapi-01']['voice_id'] is None and 'not sent again' in calls['desk-slowapi-01']['reason']
     assert calls['desk-answer-02']['ringing_time'] is None
+    requests = result['summary'].pop('requests')
     assert result['summary'] == {'total': 8, 'ok': 2, 'short': 6, 'accepted': 1, 'rang': 1, 'answered': 1, 'failed': 2,
                                  'rejected': 1, 'timeout': 1, 'unknown': 1}
+    assert requests['place'] == 8 and requests['verify'] >= 1 and requests['preflight'] == 0
     assert result['changed'] is True
     placed = [c['account'] for c in emu.calls()]
     assert sorted(placed) == sorted(a for a in expectations if a != 'desk-offline-01')
@@ -144,16 +147,71 @@ def test_credentials_from_environment_and_module_defaults(tmp_path, emu):
     assert len(emu.calls()) == 2
 
 
-def test_batch_of_200_phones(tmp_path):
-    with Emulator(scenario='fleet', quiet=True) as fleet:
-        calls = [{'account': 'fleet-%04d' % n} for n in range(1, 201)]
-        run = run_playbook(tmp_path, [call_task(dict(CREDENTIALS, api_url=fleet.api_url), calls=calls, expect='ringing', concurrency=20)])
-        assert run.rc == 0, run.output
-        result = run.results['r']
-        assert result['summary']['rang'] == 200 and result['summary']['ok'] == 200
-        assert [c['account'] for c in result['calls']] == [c['account'] for c in calls]
-        placed = fleet.calls()
-        assert len(placed) == 200 and len(set(c['account'] for c in placed)) == 200
+@pytest.fixture(scope='module')
+def fleet_emulator():
+    with Emulator(scenario='fleet') as fleet:  # not quiet: its log lists every request, to count them
+        yield fleet
+
+
+@pytest.fixture
+def fleet(fleet_emulator):
+    fleet_emulator.reset()
+    fleet_emulator.log_mark = len(fleet_emulator.log().splitlines())
+    yield fleet_emulator
+    fleet_emulator.clear_faults()
+
+
+def requests_since_mark(fleet):
+    """API requests the emulator served since the test began, by endpoint (sendSip, recordSip, recordSipQuery...)."""
+    counts = {}
+    for line in fleet.log().splitlines()[fleet.log_mark:]:
+        match = re.match(r'(?:GET|POST) /(?:v3/)?(?:voice/)?(\w+)', line)
+        if match:
+            counts[match.group(1)] = counts.get(match.group(1), 0) + 1
+    return counts
+
+
+FLEET_200 = [{'account': 'fleet-%04d' % n} for n in range(1, 201)]
+
+
+def run_fleet_200(tmp_path, fleet, **options):
+    run = run_playbook(tmp_path, [call_task(dict(CREDENTIALS, api_url=fleet.api_url), calls=FLEET_200, expect='ringing',
+                                            concurrency=20, **options)])
+    assert run.rc == 0, run.output
+    result = run.results['r']
+    assert result['summary']['rang'] == 200 and result['summary']['ok'] == 200
+    assert [c['account'] for c in result['calls']] == [c['account'] for c in FLEET_200]
+    assert all(c['ringing_time'] and c['voice_id'] for c in result['calls'])
+    placed = [c for c in fleet.calls() if (c['calledInfo'] or '').startswith('laaffic-voice:%s:' % result['run_id'])]
+    assert len(placed) == 200 and len(set(c['account'] for c in placed)) == 200
+    return run, result, requests_since_mark(fleet)
+
+
+def test_batch_of_200_phones_verified_in_bulk(tmp_path, fleet):
+    run, result, served = run_fleet_200(tmp_path, fleet)
+    assert 'recordSip' not in served  # no call was read alone: the pages showed them all
+    assert served['recordSipQuery'] == result['summary']['requests']['verify'] >= 2  # 200 records: 2 pages a round
+    assert result['summary']['requests'] == {'place': 200, 'verify': served['recordSipQuery'], 'preflight': 0}
+    assert served['sendSip'] == 200
+
+
+def test_batch_of_200_phones_in_a_busy_application_reads_each_record(tmp_path, fleet):
+    others = ['fleet-%04d' % n for n in range(201, 1001)]  # 800 calls of "another run" just before: the window holds 1,000
+    for account in others:
+        assert fleet.send_sip(account, '4930123456')['status'] == '0'
+    fleet.log_mark = len(fleet.log().splitlines())
+    run, result, served = run_fleet_200(tmp_path, fleet)
+    assert served['recordSipQuery'] == 1  # the first page claimed 1,000 records (> 3 x 200 + 100): no other page, no other bulk read
+    assert served['recordSip'] >= 100  # newest first, that page showed the run's last 100 calls; the others were read alone
+    assert result['summary']['requests'] == {'place': 200, 'verify': 1 + served['recordSip'], 'preflight': 0}
+
+
+def test_batch_of_200_phones_when_the_bulk_read_fails(tmp_path, fleet):
+    fleet.fault(endpoint='recordSipQuery', kind='status_-18', count=1)
+    run, result, served = run_fleet_200(tmp_path, fleet)
+    assert 'reading the records in bulk failed' in run.output and 'status -18' in run.output
+    assert served['recordSipQuery'] == 1 and served['recordSip'] >= 200
+    assert result['summary']['requests']['verify'] == 1 + served['recordSip']
 
 
 def test_concurrency_limit_visible_in_arrivals(tmp_path, emu, auth):

@@ -1,11 +1,18 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
-from ansible_collections.laaffic.voice.plugins.module_utils._calls import CallRunner, build_calls, meets, normalize_number, predict, summarize
+from ansible_collections.laaffic.voice.plugins.module_utils._calls import (CallRunner, RecordPages, build_calls, meets, normalize_number, predict,
+                                                                           summarize)
+from ansible_collections.laaffic.voice.plugins.module_utils._client import LaafficClient
 from ansible_collections.laaffic.voice.plugins.module_utils._errors import ApiStatusError, HttpError, TransportError
+from ansible_collections.laaffic.voice.plugins.module_utils._options import ConnectionOptions
+from ansible_collections.laaffic.voice.plugins.module_utils._paging import Records
+from ansible_collections.laaffic.voice.plugins.module_utils._polling import Deadline, RateLimiter
+from support.fake_http import FakeResponse, FakeSession, ok, status
 
 RING = {'submitTime': '2026-11-26T10:00:00+08:00', 'ringingTime': '2026-11-26T10:00:01+08:00'}
 ANSWERED = dict(RING, answerTime='2026-11-26T10:00:02+08:00')
@@ -17,7 +24,8 @@ PENDING = {'submitTime': '2026-11-26T10:00:00+08:00'}
 
 
 class FakeClient(object):
-    """send_sip answers from ``placing[account]`` (an exception or a voice ID); record_sip walks ``records[voice_id]``."""
+    """send_sip answers from ``placing[account]`` (an exception or a voice ID); record_sip walks ``records[voice_id]``;
+    record_sip_query finds nothing (a platform whose query does not list the calls: each call's record is read)."""
 
     def __init__(self, placing=None, records=None):
         self.placing = placing or {}
@@ -33,6 +41,11 @@ class FakeClient(object):
         if isinstance(outcome, Exception):
             raise outcome
         return outcome
+
+    def record_sip_query(self, *args, **kwargs):
+        with self.lock:
+            self.queries = getattr(self, 'queries', 0) + 1
+        return Records(pages=1)
 
     def record_sip(self, voice_id, deadline=None):
         with self.lock:
@@ -215,3 +228,242 @@ def test_predict_rejects_accounts_the_application_lacks():
     calls = calls_for(('desk-1', 'ringing'), ('desk-9', 'ringing'))
     predict(calls, {'desk-1'}, 'app')
     assert [c.verdict for c in calls] == [None, 'rejected'] and "has no SIP account 'desk-9'" in calls[1].reason
+
+
+# Reading the records in bulk (issue 12) ----------------------------------------------------------------------------
+
+class Platform(object):
+    """A LAAFFIC stand-in behind the real client (FakeSession): sendSip gives voice IDs v0001, v0002...;
+    recordSipQuery pages ``listing()`` (newest first: other runs' records, then this run's, minus ``hidden``),
+    calling ``before_page(current)`` first; recordSip answers ``records``. ``pages`` logs each page request."""
+
+    def __init__(self, others=0, record=None, hidden=(), claim=None):
+        self.record = record or RING
+        self.records = {}
+        self.others = [dict(RING, voiceId='other-%05d' % n) for n in range(others)]
+        self.hidden = set(hidden)
+        self.claim = claim
+        self.before_page = None
+        self.pages = []
+        self.fail_page = {}
+
+    def listing(self):
+        ours = [record for voice_id, record in sorted(self.records.items(), reverse=True) if voice_id not in self.hidden]
+        return self.others + ours
+
+    def handler(self, method, url, body, headers):
+        if url.endswith('/voice/sendSip'):
+            voice_id = 'v%04d' % (len(self.records) + 1)
+            self.records[voice_id] = dict(self.record, voiceId=voice_id)
+            return ok(voice_id)
+        if url.endswith('/voice/recordSipQuery'):
+            current, size = body['current'], body['size']
+            self.pages.append(dict(body['params'], current=current, size=size))
+            if current in self.fail_page:
+                return self.fail_page[current]
+            if self.before_page:
+                self.before_page(self, current)
+            listing = self.listing()
+            page = {'size': size, 'current': current, 'records': listing[(current - 1) * size:current * size]}
+            if self.claim != 'none':
+                total = len(listing) if self.claim is None else self.claim
+                page.update(total=total, pages=-(-total // size))
+            return ok(page)
+        if '/voice/recordSip/' in url:
+            return ok(self.records.get(url.rsplit('/', 1)[1]))
+        raise AssertionError('unexpected %s %s' % (method, url))
+
+
+def real_client(platform):
+    session = FakeSession(platform.handler)
+    options = ConnectionOptions(api_url='https://api.test/v3', api_key='bDqJFiq9', api_secret='7bz1lzh9', app_id='app', timeout=2)
+    return LaafficClient(options, session=session, log=lambda line: None, sleep=lambda s: None, retry_delay=0.001), session
+
+
+def per_call_reads(session):
+    return sorted(s['url'].rsplit('/', 1)[1] for s in session.sent if '/voice/recordSip/' in s['url'])
+
+
+def bulk(count, platform, wait=0.5, expect='ringing', **kwargs):
+    client, session = real_client(platform)
+    calls = calls_for(*[('desk-%04d' % n, expect) for n in range(count)])
+    runner = CallRunner(client, 'app', poll_interval=0.02, run_id='RUN', **kwargs)
+    runner.run(calls, wait)
+    return calls, client, session, runner
+
+
+def test_bulk_reads_pages_and_ignores_other_runs():
+    platform = Platform(others=150)
+    calls, client, session, runner = bulk(120, platform)
+    assert all(c.verdict == 'rang' for c in calls) and [c.progress.ringing_time for c in calls[:1]] == ['2026-11-26T10:00:01+08:00']
+    assert per_call_reads(session) == []  # every call was on the pages: no recordSip at all
+    assert sorted(p['current'] for p in platform.pages) == [1, 2, 3] and all(p['size'] == 100 for p in platform.pages)
+    assert client.requests.as_dict() == {'place': 120, 'verify': 3, 'preflight': 0}
+    assert runner.pages.given_up is None
+
+
+def test_bulk_window_in_the_platform_offset_with_margins():
+    platform = Platform()
+    client, session = real_client(platform)
+    pages = RecordPages(client, (1764208800.7, 1764208803.2), 3)  # first call sent, last call answered (epoch seconds)
+    assert (pages.start, pages.end) == ('2025-11-27T09:59:00+08:00', '2025-11-27T10:01:04+08:00')  # 60 s margins, +08:00
+    call = calls_for(('desk-1', 'ringing'))[0]
+    call.voice_id = 'v0001'
+    platform.records['v0001'] = dict(RING, voiceId='v0001')
+    assert pages.read([call], None) == [] and call.progress.rang
+    assert platform.pages == [{'strTime': '2025-11-27T09:59:00+08:00', 'endTime': '2025-11-27T10:01:04+08:00', 'current': 1, 'size': 100}]
+
+
+def test_bulk_narrowed_to_the_one_group_preflight_found():
+    platform = Platform()
+    groups = dict(('desk-%04d' % n, 'lab') for n in range(3))
+    bulk(3, platform, groups=groups)
+    assert platform.pages[0]['sipGroupName'] == 'lab'
+    platform = Platform()
+    bulk(3, platform, groups=dict(groups, **{'desk-0002': 'other'}))
+    assert 'sipGroupName' not in platform.pages[0]
+
+
+def test_calls_missing_from_the_pages_read_their_own_record():
+    platform = Platform(others=20, hidden={'v0002', 'v0005'})
+    calls, client, session, runner = bulk(6, platform)
+    assert all(c.verdict == 'rang' for c in calls)
+    assert per_call_reads(session) == ['v0002', 'v0005']
+    assert client.requests.as_dict()['verify'] == 1 + 2
+
+
+def test_a_page_that_changes_between_reads():
+    """Newest first: a record inserted while the pages are read pushes the others down, so a record is seen twice
+    (the later read wins); a record removed meanwhile pulls the others up, so one is never seen (its own record is read)."""
+    platform = Platform(record=PENDING)
+
+    def insert_before_page_2(plat, current):
+        if current == 2:
+            plat.others.insert(0, dict(RING, voiceId='other-new'))
+            plat.records['v0051']['ringingTime'] = '2026-11-26T10:00:01+08:00'  # v0051 was last on page 1, now first on page 2
+    platform.before_page = insert_before_page_2
+    calls, client, session, runner = bulk(150, platform, wait=0.05)
+    by_id = dict((c.voice_id, c) for c in calls)
+    assert by_id['v0051'].progress.rang and by_id['v0051'].verdict == 'rang'  # the later read (page 2) won
+    assert per_call_reads(session) == [] and [p['current'] for p in platform.pages] == [1, 2]
+
+    platform = Platform(record=PENDING)
+
+    def remove_before_page_2(plat, current):
+        if current == 2:
+            del plat.records['v0150']  # read on page 1; the rest moves up one place, v0050 onto page 1
+    platform.before_page = remove_before_page_2
+    calls, client, session, runner = bulk(150, platform, wait=0.05)
+    assert per_call_reads(session) == ['v0050']  # never on a page when that page was read: read alone
+
+
+def test_paging_stopped_by_the_bound_gives_up_bulk_for_the_run():
+    platform = Platform(others=5000, record=PENDING)  # a busy application: far more than 3 records per call
+    calls, client, session, runner = bulk(50, platform, wait=0.2)
+    assert [p['current'] for p in platform.pages] == [1]  # the first page's total ended the walk
+    assert 'busy application' in runner.pages.given_up and '5050' in runner.pages.given_up
+    reads = per_call_reads(session)
+    assert set(reads) == set('v%04d' % n for n in range(1, 51)) and len(reads) > 50  # every round read each call
+    assert client.requests.as_dict()['verify'] == 1 + len(reads)
+    assert all(c.verdict == 'timeout' for c in calls)
+
+
+def test_a_server_that_claims_little_but_never_stops_is_bounded():
+    platform = Platform(others=100000, claim='none')  # full pages, no total, no page count
+    calls, client, session, runner = bulk(3, platform)
+    assert len(platform.pages) == runner.pages.max_pages == 3  # 3 * 3 + 100 records allowed: 2 pages and one more
+    assert per_call_reads(session) == ['v0001', 'v0002', 'v0003']
+    assert 'busy application' in runner.pages.given_up
+
+
+def test_calls_given_one_voice_id_both_get_the_record():
+    platform = Platform(others=2)
+    client, session = real_client(platform)
+    calls = calls_for(('desk-1', 'ringing'), ('desk-2', 'ringing'), ('desk-3', 'ringing'))
+    platform.records['v0001'] = dict(RING, voiceId='v0001')
+    for call in calls[:2]:
+        call.voice_id = 'v0001'
+    calls[2].voice_id = 'v0404'
+    pages = RecordPages(client, (time.time(), time.time()), 3)
+    assert pages.read(calls, None) == [calls[2]]
+    assert calls[0].progress.rang and calls[1].progress.rang and calls[0].progress is not calls[1].progress
+
+
+def test_a_single_call_reads_its_own_record():
+    platform = Platform(others=3)
+    calls, client, session, runner = bulk(1, platform)
+    assert calls[0].verdict == 'rang' and platform.pages == [] and per_call_reads(session) == ['v0001']
+
+
+def test_bulk_only_while_it_costs_fewer_requests_than_the_waiting_calls():
+    platform = Platform()
+    ringing = dict(('v%04d' % n, RING) for n in range(1, 150))
+    platform.record = PENDING
+
+    def settle_most(plat, current):
+        for voice_id, record in ringing.items():
+            plat.records[voice_id].update(record)
+    platform.before_page = settle_most
+    calls, client, session, runner = bulk(150, platform, wait=0.2)
+    assert [c.voice_id for c in calls if c.verdict == 'timeout'] == ['v0150']
+    assert [p['current'] for p in platform.pages] == [1, 2]  # one bulk read of two pages, then one call waits: its record
+    assert set(per_call_reads(session)) == {'v0150'}
+
+
+@pytest.mark.parametrize('failure, pages', [(status(-15, 'Frequent query'), [1]), (FakeResponse(500, 'x'), [1, 1, 1, 1])])
+def test_a_failed_bulk_read_falls_back_and_says_why(failure, pages):
+    platform = Platform()
+    platform.fail_page[1] = failure
+    calls, client, session, runner = bulk(5, platform)
+    assert all(c.verdict == 'rang' for c in calls) and len(per_call_reads(session)) == 5
+    assert [p['current'] for p in platform.pages] == pages  # a read is retried (500), a status is not (-15)
+    assert runner.pages.failed.startswith('reading the records in bulk failed: ')
+
+
+def test_a_page_failing_after_the_first_keeps_what_was_read():
+    platform = Platform()
+    platform.fail_page[2] = status(-18, 'Port program unusual')
+    calls, client, session, runner = bulk(130, platform)
+    assert all(c.verdict == 'rang' for c in calls)
+    assert per_call_reads(session) == ['v%04d' % n for n in range(1, 31)]  # the oldest 30 were on page 2
+    assert 'status -18' in runner.pages.failed
+
+
+def test_fruitless_bulk_reads_are_given_up():
+    platform = Platform(record=PENDING)
+    platform.hidden = set('v%04d' % n for n in range(1, 6))  # the query never shows this run's calls (clocks far apart)
+    calls, client, session, runner = bulk(5, platform, wait=0.3)
+    assert len(platform.pages) == 2 and 'saved no request (the last showed 0 of 5 waiting calls)' in runner.pages.given_up
+
+
+def test_bulk_reads_that_show_too_few_calls_are_given_up_and_those_that_pay_are_not():
+    platform = Platform(record=PENDING)
+    platform.hidden = set('v%04d' % n for n in range(1, 5))  # 1 page shows 1 of 5: 1 + 4 requests, no saving
+    calls, client, session, runner = bulk(5, platform, wait=0.3)
+    assert len(platform.pages) == 2 and 'the last showed 1 of 5 waiting calls' in runner.pages.given_up
+    platform = Platform(record=PENDING)
+    platform.hidden = set('v%04d' % n for n in range(1, 4))  # 1 page shows 2 of 5: 1 + 3 requests instead of 5
+    calls, client, session, runner = bulk(5, platform, wait=0.3)
+    assert runner.pages.given_up is None and len(platform.pages) > 2
+
+
+def test_verify_rate_limit_paces_every_verification_attempt():
+    platform = Platform(record=PENDING)
+    client, session = real_client(platform)
+    calls = calls_for(('desk-1', 'ringing'))
+    CallRunner(client, 'app', poll_interval=0.05, run_id='RUN', verify_rate_limit=2).run(calls, 1.3)
+    reads = per_call_reads(session)
+    # a round every ~0.05-0.1 s would read ~15 times; 2 in any second within 1.3 s and no slot past the deadline: 4 at most
+    assert 1 <= len(reads) <= 4 and client.requests.as_dict()['verify'] == len(reads)
+    assert client.pace['verify'].burst == 2 and calls[0].verdict == 'timeout'
+
+
+def test_a_request_whose_turn_comes_after_the_deadline_is_not_sent():
+    platform = Platform()
+    client, session = real_client(platform)
+    client.pace['verify'] = RateLimiter(0.1)
+    client.record_sip('v0001', Deadline(5))
+    with pytest.raises(TransportError) as caught:
+        client.record_sip('v0001', Deadline(5))  # the next slot is 10 s away
+    assert caught.value.permanent and not caught.value.sent and len(session.sent) == 1
+    assert client.requests.as_dict()['verify'] == 1

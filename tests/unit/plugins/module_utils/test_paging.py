@@ -57,3 +57,40 @@ def test_cursor_that_does_not_move_ends_the_walk():
                                              ('x', None), (None, None)])
 def test_whole_number(value, expected):
     assert whole_number(value) == expected
+
+
+def test_max_total_ends_the_walk_at_a_page_that_claims_more():
+    request_page, asked = pages_of([{'n': 1}] * 2, [{'n': 2}] * 2, [{'n': 3}] * 2, total=6)
+    records = numbered(request_page, size=2, max_total=5)
+    assert asked == [1] and records.truncated and records.total == 6 and len(records) == 2
+    request_page, asked = pages_of([{'n': 1}] * 2, [{'n': 2}] * 2, [{'n': 3}], total=5)
+    records = numbered(request_page, size=2, max_total=5)
+    assert asked == [1, 2, 3] and not records.truncated and records.total == 5
+
+
+def test_prefetch_asks_for_the_pages_the_first_one_calls_for_at_once():
+    batches = [[{'n': 1}] * 2, [{'n': 2}] * 2, [{'n': 3}], [{'n': 4}] * 2]  # the third page is short: the fourth is never used
+    request_page, asked = pages_of(*batches, total=8)
+    maps = []
+
+    def prefetch(function, numbers):
+        maps.append(list(numbers))
+        return [function(number) for number in numbers]
+    records = numbered(request_page, size=2, prefetch=prefetch)
+    assert maps == [[2, 3, 4]] and asked == [1, 2, 3, 4]
+    assert [r['n'] for r in records] == [1, 1, 2, 2, 3] and records.pages == 3 and not records.truncated
+
+
+def test_prefetch_is_bounded_by_max_pages_and_max_total():
+    maps = []
+
+    def prefetch(function, numbers):
+        maps.append(list(numbers))
+        return [function(number) for number in numbers]
+    request_page, asked = pages_of(*([[{'n': 1}] * 2] * 50), total=10 ** 9)
+    records = numbered(request_page, size=2, max_pages=4, prefetch=prefetch)
+    assert maps == [[2, 3, 4]] and records.truncated and records.pages == 4
+    maps[:] = []
+    request_page, asked = pages_of(*([[{'n': 1}] * 2] * 50), total=100)
+    records = numbered(request_page, size=2, max_total=99, prefetch=prefetch)
+    assert maps == [] and asked == [1] and records.truncated

@@ -63,3 +63,22 @@ def test_no_rate_limit():
     for dummy in range(5):
         limiter.acquire()
     assert clock.now == 100.0
+
+
+def test_rate_limiter_burst_is_a_sliding_window():
+    clock = Clock()
+    limiter = RateLimiter(3, clock=clock, sleep=clock.sleep, burst=3)
+    times = []
+    for dummy in range(7):
+        limiter.acquire()
+        times.append(round(clock.now - 100.0, 6))
+    assert times == [0, 0, 0, 1, 1, 1, 2]  # never more than 3 within any second
+
+
+def test_rate_limiter_refuses_a_slot_past_the_deadline():
+    clock = Clock()
+    limiter = RateLimiter(1, clock=clock, sleep=clock.sleep)
+    deadline = Deadline(1.5, clock=clock)
+    assert limiter.acquire(deadline) and limiter.acquire(deadline)  # now, then 1 s later
+    assert not limiter.acquire(deadline) and clock.now == 101.0  # the next slot (102) is past the deadline: no wait
+    assert RateLimiter(0).acquire(Deadline(0))

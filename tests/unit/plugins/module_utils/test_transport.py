@@ -240,3 +240,19 @@ def test_retry_rule_table():
     assert retry_wait(RedirectError('GET', 'u', 302, 'l', 'api_url'), False, 1) is None
     assert retry_wait(HttpError('POST', 'u', 429, retry_after=2), True, 1) == 2
     assert retry_wait(HttpError('POST', 'u', 429), True, 1) is None and retry_wait(HttpError('GET', 'u', 429), False, 1) == 1
+
+
+def test_the_environment_is_read_once_per_host_and_still_honoured(monkeypatch):
+    monkeypatch.setenv('HTTPS_PROXY', 'http://proxy.test:3128')
+    monkeypatch.setenv('NO_PROXY', 'direct.test')
+    session = new_session()
+    reads = []
+    real = requests.utils.get_environ_proxies
+    monkeypatch.setattr(requests.sessions, 'get_environ_proxies', lambda url, no_proxy=None: reads.append(url) or real(url, no_proxy))
+    for dummy in range(3):
+        proxied = session.merge_environment_settings('https://api.test/v3/voice/sendSip', {}, True, True, None)
+    direct = session.merge_environment_settings('https://direct.test/v3/getBalance', {}, True, True, None)
+    assert proxied['proxies']['https'] == 'http://proxy.test:3128' and 'https' not in direct['proxies']
+    assert reads == ['https://api.test/v3/voice/sendSip', 'https://direct.test/v3/getBalance']  # once per host
+    proxied['proxies'] = None
+    assert session.merge_environment_settings('https://api.test/v3/x', {}, True, True, None)['proxies']  # callers get copies

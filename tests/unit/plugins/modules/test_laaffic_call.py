@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from ansible.module_utils import basic
 
 from ansible_collections.laaffic.voice.plugins.module_utils import _module, _records, _transport
 from ansible_collections.laaffic.voice.plugins.modules import laaffic_call
@@ -64,6 +65,22 @@ def test_rejected_call_fails_task_with_remedy(monkeypatch, platform):
     assert failed and '1 of 2 calls fell short' in result['msg'] and 'busy (rejected' in result['msg']
     busy = result['calls'][1]
     assert busy['api_status'] == '-68' and 'registered' in busy['remedy'] and result['changed'] is True
+
+
+def test_summary_counts_the_requests_of_the_run(monkeypatch, platform):
+    result, failed = run_module(monkeypatch, laaffic_call.main, dict(AUTH, callee='4930123456', calls=[{'account': 'a'}, {'account': 'b'}]))
+    assert not failed and result['summary']['requests'] == {'place': 2, 'verify': 0, 'preflight': 0}
+    result, failed = run_module(monkeypatch, laaffic_call.main, dict(AUTH, callee='4930123456', account='a', _ansible_check_mode=True))
+    assert not failed and result['summary']['requests'] == {'place': 0, 'verify': 0, 'preflight': 2}  # sipQuery, getBalance
+    platform['answers']['busy'] = status(-68)
+    result, failed = run_module(monkeypatch, laaffic_call.main, dict(AUTH, callee='4930123456', account='busy', preflight=True))
+    assert failed and result['summary']['requests'] == {'place': 1, 'verify': 0, 'preflight': 1}
+
+
+def test_verify_rate_limit_accepts_zero_and_the_range(monkeypatch, platform):
+    for value in (0, 0.01, 1000):
+        result, failed = run_module(monkeypatch, laaffic_call.main, dict(AUTH, callee='4930123456', account='a', verify_rate_limit=value))
+        assert not failed, result['msg']
 
 
 def test_fail_on_none(monkeypatch, platform):
@@ -216,7 +233,9 @@ def test_any_unexpected_error_after_placing_still_lists_every_call(monkeypatch, 
 
 @pytest.mark.parametrize('name, value', [('rate_limit', 1e-300), ('rate_limit', float('nan')), ('wait_timeout', float('inf')),
                                          ('poll_interval', float('nan')), ('timeout', float('nan')), ('timeout', float('inf')),
-                                         ('wait_timeout', -1), ('poll_interval', 1e-9), ('rate_limit', 'inf')])
+                                         ('wait_timeout', -1), ('poll_interval', 1e-9), ('rate_limit', 'inf'),
+                                         ('verify_rate_limit', float('nan')), ('verify_rate_limit', float('inf')), ('verify_rate_limit', -1),
+                                         ('verify_rate_limit', 1e-300), ('verify_rate_limit', 1001), ('verify_rate_limit', '-inf')])
 def test_bad_numbers_fail_before_anything_is_sent(monkeypatch, hostile, name, value):
     api, dummy = hostile
     result, failed = run_module(monkeypatch, laaffic_call.main, call_args(api, **{name: value}))
@@ -311,3 +330,54 @@ def test_preflight_refused_application(monkeypatch, hostile):
     result, failed = run_module(monkeypatch, laaffic_call.main, call_args(api, preflight=True))
     assert failed and 'Preflight: the platform refused to list the SIP accounts of application 4luaKsL2' in result['msg']
     assert 'Check app_id' in result['msg'] and send_requests(api) == [] and result['changed'] is False
+
+
+# Reading the records in bulk (issue 12) ----------------------------------------------------------------------------
+
+def bulk_platform(query):
+    """sendSip gives desk-N the voice ID 26112600000000000N; recordSip says it rang; ``query(req, voice_ids)`` answers
+    recordSipQuery."""
+    placed = []
+
+    def handler(req):
+        if req.path.endswith('/voice/sendSip'):
+            placed.append('26112600000000000%02d' % int(req.json()['account'].split('-')[1]))
+            return answer(envelope(placed[-1]))
+        if req.path.endswith('/voice/recordSipQuery'):
+            return query(req, list(placed))
+        if '/voice/recordSip/' in req.path:
+            return answer(envelope({'voiceId': req.path.rsplit('/', 1)[1], 'ringingTime': '2026-11-26T10:00:01+08:00'}))
+        return answer(b'', status=404)
+    return handler
+
+
+def test_bulk_pages_echoing_credentials_reach_no_result(monkeypatch, hostile):
+    api, dummy = hostile
+
+    def query(req, voice_ids):
+        sign = req.header('Sign')
+        records = [{'voiceId': 'someone-else-%d' % n, 'terminationReason': sign} for n in range(5)]
+        records += [{'voiceId': voice_id, 'ringingTime': '2026-11-26T10:00:01+08:00', 'terminationReason': 'sign %s secret %s' % (
+            sign.upper(), SECRET), 'sipGroupName': sign} for voice_id in voice_ids]
+        return answer(envelope({'total': len(records), 'records': records}))
+    api.handler = bulk_platform(query)
+    calls = [{'account': 'desk-%d' % n} for n in range(1, 5)]
+    result, failed = run_module(monkeypatch, laaffic_call.main, call_args(api, calls=calls, expect='ringing'))
+    assert not failed and [c['verdict'] for c in result['calls']] == ['rang'] * 4
+    assert result['summary']['requests'] == {'place': 4, 'verify': 1, 'preflight': 0}
+    assert not [r for r in api.requests if '/voice/recordSip/' in r.path]  # no call was read alone
+    assert_clean(result, api)
+
+
+def test_a_failing_bulk_read_warns_and_reads_each_record(monkeypatch, hostile):
+    api, dummy = hostile
+    warnings = []
+    monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, warning, *args, **kwargs: warnings.append(warning))
+    api.handler = bulk_platform(lambda req, voice_ids: answer(envelope(status='-15', reason='Frequent query %s' % req.header('Sign'))))
+    calls = [{'account': 'desk-%d' % n} for n in range(1, 4)]
+    result, failed = run_module(monkeypatch, laaffic_call.main, call_args(api, calls=calls, expect='ringing'))
+    assert not failed and [c['verdict'] for c in result['calls']] == ['rang'] * 3
+    assert result['summary']['requests'] == {'place': 3, 'verify': 1 + 3, 'preflight': 0}
+    warning, = [w for w in warnings if 'reading the records in bulk failed' in w]
+    assert 'status -15' in warning and "each waiting call's own record was read instead" in warning
+    assert_clean({'warning': warning}, api)
