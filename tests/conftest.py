@@ -47,7 +47,7 @@ MARKED = {
     },
     'core_independent': {
         'tests/integration/test_laaffic_call.py': (
-            'test_batch_of_200_phones', 'test_batch_of_200_phones_verified_in_bulk',
+            'test_batch_of_200_phones_verified_in_bulk',
             'test_batch_of_200_phones_in_a_busy_application_reads_each_record', 'test_batch_of_200_phones_when_the_bulk_read_fails',
             'test_concurrency_limit_visible_in_arrivals', 'test_rate_limit_visible_in_arrivals',
             'test_faults_never_duplicate_a_call', 'test_slow_response_is_unknown_and_not_repeated',
