@@ -51,6 +51,10 @@ RECORDS_PER_CALL = 3
 of the run, plus one page (a busy application: other runs' and other users' calls); then each call's record is
 read. It never reads more than ``MAX_PAGES`` pages in one round either."""
 FRUITLESS_READS = 2
+SETTLING_FACTOR = 0.25
+"""While calls are settling (a look settled some and left others waiting) and the next look reads the records in
+bulk (a few requests, whatever the number of calls), it comes after this fraction of poll_interval: calls placed
+one after the other ring one after the other, and the last ones are then due at once."""
 """Bulk reading is given up after this many reads in a row that saved no request: their pages and the calls they
 did not show (each read alone) were at least as many requests as the calls waiting (a platform whose query
 does not list calls in progress, or a clock further off than the margin)."""
@@ -407,14 +411,20 @@ class CallRunner(object):
         if waiting and self.receiver is None:
             self.pages = RecordPages(self.client, self._window or (time.time(), time.time()),
                                      sum(1 for call in calls if call.may_exist), common_group(waiting, self.groups), self.redact)
-        first = True
+        first, settling = True, False
         while waiting and not deadline.expired() and self._fatal is None:
             # the first look comes no sooner than poll_interval after the last call was placed (jitter only later)
             delay = next(delays)
-            self._sleep(deadline.clamp(max(delay, self.poll_interval) if first else delay))
+            if first:
+                delay = max(delay, self.poll_interval)
+            elif settling:
+                delay = min(delay, self.poll_interval * SETTLING_FACTOR)
+            self._sleep(deadline.clamp(delay))
             first = False
             self._observe(pool, waiting, deadline)
+            before = len(waiting)
             waiting = [call for call in waiting if not call.settle(final=False)]
+            settling = 0 < len(waiting) < before and self.pages is not None and self.pages.worth_it(waiting)
         for call in waiting:
             if self._fatal is not None:
                 call.last_error = self._fatal

@@ -410,6 +410,39 @@ def test_bulk_only_while_it_costs_fewer_requests_than_the_waiting_calls():
     assert set(per_call_reads(session)) == {'v0150'}
 
 
+def looks_and_sleeps(count, settle_per_read):
+    """Run ``count`` calls whose records ring ``settle_per_read[n]`` more calls at the n-th bulk read; return the sleeps."""
+    platform = Platform()
+    platform.record = PENDING
+    reads = []
+
+    def ring_some(plat, current):
+        if current != 1:
+            return
+        reads.append(current)
+        rung = sum(settle_per_read[:len(reads)])
+        for n in range(1, rung + 1):
+            plat.records['v%04d' % n].update(RING)
+    platform.before_page = ring_some
+    client, dummy = real_client(platform)
+    calls = calls_for(*[('desk-%04d' % n, 'ringing') for n in range(count)])
+    sleeps = []
+    CallRunner(client, 'app', poll_interval=1.0, run_id='RUN', sleep=sleeps.append).run(calls, 5)
+    return calls, sleeps
+
+
+def test_a_look_that_settles_some_calls_brings_the_next_bulk_look_forward():
+    calls, sleeps = looks_and_sleeps(300, [200, 100])
+    assert all(c.verdict == 'rang' for c in calls)
+    assert len(sleeps) == 2 and sleeps[0] >= 1.0 and sleeps[1] == pytest.approx(0.25)
+
+
+def test_a_look_that_settles_nothing_keeps_the_backoff():
+    calls, sleeps = looks_and_sleeps(300, [0, 300])
+    assert all(c.verdict == 'rang' for c in calls)
+    assert len(sleeps) == 2 and sleeps[0] >= 1.0 and sleeps[1] >= 1.3 * 0.9
+
+
 @pytest.mark.parametrize('failure, pages', [(status(-15, 'Frequent query'), [1]), (FakeResponse(500, 'x'), [1, 1, 1, 1])])
 def test_a_failed_bulk_read_falls_back_and_says_why(failure, pages):
     platform = Platform()
