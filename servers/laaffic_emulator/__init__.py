@@ -8,4 +8,4 @@ Run it with ``PYTHONPATH=servers python -m laaffic_emulator --help``; see docs/e
 
 from __future__ import annotations
 
-__version__ = '1.0.0'
+__version__ = '1.1.0'
