@@ -113,8 +113,8 @@ options:
       - Seconds between the first checks of the calls' outcomes. The interval grows by a factor of 1.3 per round up to 5 seconds
         (or this value, if larger), and a wait never runs past O(wait_timeout).
       - While calls are settling (a check found some outcomes and others are still missing) and the next check reads the
-        records in bulk, that check comes after a quarter of this interval: calls placed one after the other ring one
-        after the other, so the last ones are due at once, and a bulk check costs a few requests whatever the number of calls.
+        records in bulk, that check comes after a quarter of this interval (calls placed one after the other ring one
+        after the other, so the last ones are due at once; a bulk check costs a few requests whatever the number of calls).
       - From 0.05 to 300.
     type: float
     default: 1
