@@ -101,7 +101,13 @@ include mk/stress.mk    # the timing-dependent tests and the demo, repeated unde
 
 demo: demo-smoke ## the main job: smoke-test the demo desk phones on the bundled emulator and receiver (no account, no network)
 
-test: $(TEST_TARGETS) ## every check: pytest, docs, lint, sanity, oldest/newest cores, release (about 7 minutes on a fresh clone, 2 cores)
+# The checks run TEST_JOBS at a time: the pytest session (first in TEST_TARGETS, on PYTEST_WORKERS workers, mostly
+# waiting for phones and servers) beside the other checks, one after the other. Each check's output is printed
+# whole when it ends. TEST_JOBS=1 runs them one by one.
+TEST_JOBS ?= 2
+
+test: collection ## every check: pytest, docs, lint, sanity, oldest/newest cores, release (about 7 minutes on a fresh clone, 2 cores)
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target $(TEST_TARGETS)
 	@echo "make test: all of [$(TEST_TARGETS)] passed"
 
 bench: ## run every benchmark (BENCH_TARGETS, one after the other), then bench-plot
