@@ -166,7 +166,7 @@ def platform_answers(send=None, record=None, accounts=('desk-1', 'desk-2')):
 
 
 def call_args(api, **extra):
-    args = dict(AUTH, api_url=api.url + '/v3', callee='4930123456', account='desk-1', poll_interval=0.05, wait_timeout=3, timeout=2)
+    args = dict(AUTH, api_url=api.url + '/v3', callee='4930123456', account='desk-1', poll_interval=0.05, wait_timeout=10, timeout=10)
     args.update(extra)
     return args
 
