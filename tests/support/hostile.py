@@ -65,6 +65,9 @@ def answer(body=None, status=200, reason=None, headers=None, length=None):
         handler.send_response(status, reason)
         sent = dict(headers or {})
         sent.setdefault('Content-Type', 'application/json')
+        # The connection is closed after every answer: say so, or a client may send its next request on it while
+        # it closes (a POST lost that way is, rightly, a call that may exist; that is not what most tests test).
+        sent.setdefault('Connection', 'close')
         sent['Content-Length'] = str(len(data) if length is None else length)
         for name, value in sent.items():
             handler.send_header(name, value)
