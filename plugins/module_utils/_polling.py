@@ -60,7 +60,11 @@ class RateLimiter(object):
 
     With ``burst=1`` (the default) events are spaced at least ``1 / rate`` seconds apart. With a larger
     ``burst`` at most ``burst`` events happen within any ``burst / rate`` seconds (a sliding window):
-    ``RateLimiter(20, burst=20)`` lets 20 events go at once and never more than 20 in any second."""
+    ``RateLimiter(20, burst=20)`` lets 20 events go at once and never more than 20 in any second.
+
+    The spacing is kept between the moments events are let go, not the moments they were promised: waiters
+    take their turn one at a time, and a waiter that wakes late (a loaded machine) pushes the next ones back
+    instead of leaving them free to go right after it."""
 
     def __init__(self, rate, clock=time.monotonic, sleep=time.sleep, burst=1):
         self.interval = 1.0 / float(rate) if rate else 0.0
@@ -68,25 +72,24 @@ class RateLimiter(object):
         self.window = self.interval * self.burst
         self._clock = clock
         self._sleep = sleep
-        self._lock = threading.Lock()
-        self._slots = collections.deque()
+        self._turn = threading.Lock()
+        self._released = collections.deque()
 
     def acquire(self, deadline=None):
-        """Wait for this event's slot and return True; with a ``Deadline`` whose time would pass before
-        the slot, take no slot, do not wait, and return False."""
+        """Wait for this event's turn and return True; with a ``Deadline`` whose time would pass before
+        the turn, do not wait and return False."""
         if not self.interval:
             return True
-        with self._lock:
+        with self._turn:
             now = self._clock()
-            slot = now
-            if len(self._slots) >= self.burst:
-                slot = max(now, self._slots[-self.burst] + self.window)
-            if deadline is not None and slot - now > deadline.remaining():
+            turn = now
+            if len(self._released) >= self.burst:
+                turn = max(now, self._released[-self.burst] + self.window)
+            if deadline is not None and turn - now > deadline.remaining():
                 return False
-            self._slots.append(slot)
-            while len(self._slots) > self.burst:
-                self._slots.popleft()
-        wait = slot - self._clock()
-        if wait > 0:
-            self._sleep(wait)
+            if turn > now:
+                self._sleep(turn - now)
+            self._released.append(self._clock())
+            while len(self._released) > self.burst:
+                self._released.popleft()
         return True

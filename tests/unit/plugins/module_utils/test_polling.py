@@ -75,6 +75,21 @@ def test_rate_limiter_burst_is_a_sliding_window():
     assert times == [0, 0, 0, 1, 1, 1, 2]  # never more than 3 within any second
 
 
+def test_rate_limiter_spaces_from_a_late_wake_not_from_the_promised_slot():
+    clock = Clock()
+    late = [0.3]
+
+    def oversleep(seconds):
+        clock.sleep(seconds + (late.pop() if late else 0.0))  # the second event wakes 0.3 s late
+
+    limiter = RateLimiter(10, clock=clock, sleep=oversleep)
+    times = []
+    for dummy in range(4):
+        limiter.acquire()
+        times.append(round(clock.now - 100.0, 6))
+    assert times == [0, 0.4, 0.5, 0.6]  # after the late one, the next still waits a whole interval
+
+
 def test_rate_limiter_refuses_a_slot_past_the_deadline():
     clock = Clock()
     limiter = RateLimiter(1, clock=clock, sleep=clock.sleep)
