@@ -412,7 +412,8 @@ class CallRunner(object):
             self.pages = RecordPages(self.client, self._window or (time.time(), time.time()),
                                      sum(1 for call in calls if call.may_exist), common_group(waiting, self.groups), self.redact)
         first, settling = True, False
-        while waiting and not deadline.expired() and self._fatal is None:
+        # at least one check, however late: a verdict of timeout rests on a look at the call (a stalled controller, or 0)
+        while waiting and self._fatal is None and (first or not deadline.expired()):
             # the first look comes no sooner than poll_interval after the last call was placed (jitter only later)
             delay = next(delays)
             if first:

@@ -105,6 +105,7 @@ options:
       - Seconds to wait for the outcomes of all calls together, counted from when the last call was placed. It is one
         deadline for the whole batch, whether outcomes are read from the records, the receiver, or both; no read runs past it.
       - A call whose outcome is not known by then gets the verdict V(timeout) (or V(rang) if it rang but was not answered).
+      - Outcomes are checked at least once, however little time is left (with V(0), right after the last call is placed).
       - From 0 to 86400.
     type: float
     default: 120

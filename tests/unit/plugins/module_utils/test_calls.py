@@ -113,6 +113,13 @@ def test_ringing_satisfied_without_waiting_for_hangup():
     assert result['a'].verdict == 'rang' and client.polls['v-a'] == 1
 
 
+def test_at_least_one_look_even_when_no_time_is_left():
+    client = FakeClient(records={'v-a': [RING], 'v-b': [PENDING]})
+    result = run(client, calls_for(('a', 'ringing'), ('b', 'ringing')), wait=0)
+    assert result['a'].verdict == 'rang' and result['b'].verdict == 'timeout'
+    assert client.polls == {'v-a': 1, 'v-b': 1}  # one look, no more
+
+
 @pytest.mark.parametrize('error, verdict', [
     (ApiStatusError('-68', 'busy', 'POST', 'u'), 'rejected'),
     (ApiStatusError('-10', 'balance', 'POST', 'u'), 'rejected'),
@@ -246,12 +253,17 @@ class Platform(object):
         self.before_page = None
         self.pages = []
         self.fail_page = {}
+        self.lock = threading.RLock()  # calls are placed and pages read from several threads
 
     def listing(self):
         ours = [record for voice_id, record in sorted(self.records.items(), reverse=True) if voice_id not in self.hidden]
         return self.others + ours
 
     def handler(self, method, url, body, headers):
+        with self.lock:
+            return self._handle(url, body)
+
+    def _handle(self, url, body):
         if url.endswith('/voice/sendSip'):
             voice_id = 'v%04d' % (len(self.records) + 1)
             self.records[voice_id] = dict(self.record, voiceId=voice_id)
@@ -271,7 +283,7 @@ class Platform(object):
             return ok(page)
         if '/voice/recordSip/' in url:
             return ok(self.records.get(url.rsplit('/', 1)[1]))
-        raise AssertionError('unexpected %s %s' % (method, url))
+        raise AssertionError('unexpected request to %s' % url)
 
 
 def real_client(platform):
@@ -334,27 +346,32 @@ def test_calls_missing_from_the_pages_read_their_own_record():
 
 def test_a_page_that_changes_between_reads():
     """Newest first: a record inserted while the pages are read pushes the others down, so a record is seen twice
-    (the later read wins); a record removed meanwhile pulls the others up, so one is never seen (its own record is read)."""
-    platform = Platform(record=PENDING)
+    (the later read wins); a record removed meanwhile pulls the others up, so one is never seen (its own record is read).
+    Every other call rings on the first look, so one look settles the run if, and only if, the pages were read right."""
+    platform = Platform()
 
     def insert_before_page_2(plat, current):
+        if current == 1:
+            plat.records['v0051'] = dict(PENDING, voiceId='v0051')  # v0051 is last on page 1, still pending there
         if current == 2:
             plat.others.insert(0, dict(RING, voiceId='other-new'))
-            plat.records['v0051']['ringingTime'] = '2026-11-26T10:00:01+08:00'  # v0051 was last on page 1, now first on page 2
+            plat.records['v0051'] = dict(RING, voiceId='v0051')  # pushed down: first on page 2, ringing now
     platform.before_page = insert_before_page_2
-    calls, client, session, runner = bulk(150, platform, wait=0.05)
+    calls, client, session, runner = bulk(150, platform, wait=30)
     by_id = dict((c.voice_id, c) for c in calls)
     assert by_id['v0051'].progress.rang and by_id['v0051'].verdict == 'rang'  # the later read (page 2) won
-    assert per_call_reads(session) == [] and [p['current'] for p in platform.pages] == [1, 2]
+    assert all(c.verdict == 'rang' for c in calls)
+    assert per_call_reads(session) == [] and [p['current'] for p in platform.pages] == [1, 2]  # one look
 
-    platform = Platform(record=PENDING)
+    platform = Platform()
 
     def remove_before_page_2(plat, current):
         if current == 2:
             del plat.records['v0150']  # read on page 1; the rest moves up one place, v0050 onto page 1
     platform.before_page = remove_before_page_2
-    calls, client, session, runner = bulk(150, platform, wait=0.05)
+    calls, client, session, runner = bulk(150, platform, wait=30)
     assert per_call_reads(session) == ['v0050']  # never on a page when that page was read: read alone
+    assert [p['current'] for p in platform.pages] == [1, 2] and all(c.verdict == 'rang' for c in calls)
 
 
 def test_paging_stopped_by_the_bound_gives_up_bulk_for_the_run():
