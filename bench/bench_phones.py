@@ -75,7 +75,7 @@ def bench_module(emu, rounds):
     """laaffic_phone_info's main() in this process; per-page times from its debug log (the client's log)."""
     from ansible.module_utils import basic
     from ansible_collections.laaffic.voice.plugins.modules import laaffic_phone_info
-    from support.module_runner import ModuleExit, _args  # pylint: disable=protected-access
+    from devtools.module_runner import ModuleExit, module_args
 
     lines = []
     results = []
@@ -95,7 +95,7 @@ def bench_module(emu, rounds):
         for index in range(rounds + 1):
             del lines[:]
             started = time.perf_counter()
-            with _args(args):
+            with module_args(args):
                 try:
                     laaffic_phone_info.main()
                 except ModuleExit as done:

@@ -16,5 +16,6 @@ How it is found: ``make venv`` writes a ``.pth`` file naming the checkout into e
 creates (as ``pip install -e`` would), so ``import devtools`` works from any directory with that Python;
 pytest also has the checkout on its ``pythonpath`` (pytest.ini). Nothing edits ``sys.path``.
 
-Also here: ``devtools.stress`` (``make stress``): the timing-dependent tests and the demo, repeated beside a busy core.
+Also here: ``devtools.stress`` (``make stress``): the timing-dependent tests and the demo, repeated beside a busy core;
+``devtools.module_runner``: a module's ``main()`` run in this process (unit tests, bench/bench_phones.py; needs ansible-core).
 """

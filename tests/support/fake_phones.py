@@ -110,9 +110,9 @@ class FakePhones(object):
 
 
 def run_with_warnings(monkeypatch, main, args):
-    """support.module_runner.run_module, plus the warnings the module gave in ``result['warnings']``."""
+    """devtools.module_runner.run_module, plus the warnings the module gave in ``result['warnings']``."""
     from ansible.module_utils import basic
-    from support.module_runner import run_module
+    from devtools.module_runner import run_module
     given = []
     monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, warning, **kwargs: given.append(warning))
     result, failed = run_module(monkeypatch, main, args)

@@ -7,7 +7,7 @@ from ansible_collections.laaffic.voice.plugins.module_utils import _module, _rec
 from ansible_collections.laaffic.voice.plugins.modules import laaffic_call
 from support.fake_http import FakeSession, ok, status
 from support.hostile import Hostile, answer, envelope, redirect
-from support.module_runner import run_module
+from devtools.module_runner import run_module
 
 AUTH = {'api_key': 'bDqJFiq9', 'api_secret': '7bz1lzh9', 'app_id': '4luaKsL2', 'api_url': 'https://api.test/v3'}
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.laaffic.voice.plugins.modules import laaffic_sign
-from support.module_runner import run_module
+from devtools.module_runner import run_module
 
 AUTH = {'api_key': 'bDqJFiq9', 'api_secret': '7bz1lzh9'}
 

@@ -1,4 +1,7 @@
-"""Run a module's main() in-process with given arguments and capture what it exits with."""
+# Copyright (c) 2026, laaffic.voice contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Run a module's main() in this process with given arguments and capture what it exits with
+(the unit tests and bench/bench_phones.py). Needs ansible-core, unlike the rest of devtools."""
 
 from __future__ import annotations
 
@@ -24,7 +27,8 @@ class ModuleExit(SystemExit):
 
 
 @contextlib.contextmanager
-def _args(args):
+def module_args(args):
+    """The module arguments ``main()`` reads while the block runs (what AnsiballZ hands a module)."""
     if patch_module_args is not None:
         with patch_module_args(args):
             yield
@@ -48,7 +52,7 @@ def run_module(monkeypatch, main, args):
 
     monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
     monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
-    with _args(args):
+    with module_args(args):
         try:
             main()
         except ModuleExit as done:
