@@ -14,7 +14,7 @@ The time per page is given two ways: the listing's time divided by its pages, an
 the module). The command-line rows also show a
 baseline (the same command doing nothing with phones) so that Ansible's start-up cost can be told apart.
 
-    python bench/bench_phones.py [--rounds 10] [--cli-rounds 3] [--json out.json]
+    python bench/bench_phones.py [--rounds 10] [--cli-rounds 3] [--json bench/results/phones.json]
 """
 
 from __future__ import annotations
@@ -177,7 +177,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n', 1)[0])
     parser.add_argument('--rounds', type=int, default=10, help='in-process listings per way (after one warm-up)')
     parser.add_argument('--cli-rounds', type=int, default=3, help='ansible-inventory / ansible-playbook runs per way (after one warm-up)')
-    parser.add_argument('--json', help='also write the results to this file')
+    parser.add_argument('--json', default=os.path.join(HERE, 'results', 'phones.json'),
+                        help='results file for bench/plot_results.py (default %(default)s; "" for none)')
     args = parser.parse_args(argv)
     info = machine()
     print('machine: %s; cpus %s (usable %s); load %s; python %s %s' % (
@@ -196,10 +197,46 @@ def main(argv=None):
     for way, base in (('playbook', 'playbook_baseline'), ('inventory', 'inventory_baseline')):
         print('%-46s %7.3f s above its baseline (medians)' % (way, results[way]['total_s_median'] - results[base]['total_s_median']))
     if args.json:
+        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
         with open(args.json, 'w', encoding='utf-8') as handle:
-            json.dump({'machine': info, 'phones': PHONES, 'page_size': 100, 'results': results}, handle, indent=2)
-        print('results written to %s' % args.json)
+            json.dump(results_file(info, results), handle, indent=2)
+        print('wrote %s' % args.json)
     return 0
+
+
+WAYS = (('client', 'collection client (list_phones), in process', True, None),
+        ('module', 'laaffic_phone_info main(), in process', True, None),
+        ('playbook', 'laaffic_phone_info task, ansible-playbook', False, 'playbook_baseline'),
+        ('playbook_baseline', 'baseline: playbook with one set_fact', False, None),
+        ('inventory', 'laaffic_phones inventory, ansible-inventory --list', False, 'inventory_baseline'),
+        ('inventory_baseline', 'baseline: ansible-inventory, empty inventory', False, None))
+
+
+def results_file(info, results):
+    """The results in bench/plot_results.py's format: one row a way of listing."""
+    rows = []
+    for key, label, whole_listing, base in WAYS:
+        numbers = results[key]
+        pages = numbers['pages_per_listing']
+        rows.append({
+            'way': label, 'runs': numbers['runs'], 'median_s': round(numbers['total_s_median'], 3),
+            'p95_s': round(numbers['total_s_p95'], 3),
+            'page_ms': round(numbers['total_s_median'] * 1000.0 / pages, 1) if whole_listing and pages else None,
+            'logged_page_ms': numbers['page_ms_median'], 'logged_page_ms_p95': numbers['page_ms_p95'],
+            'above_baseline_s': round(numbers['total_s_median'] - results[base]['total_s_median'], 3) if base else None})
+    info = dict(info, loadavg_at_end=machine()['loadavg_at_start'])
+    return {
+        'benchmark': 'phones', 'title': 'Listing %d desk phones (sipQuery, pages of 100)' % PHONES,
+        'description': 'The fleet scenario of the emulator on loopback; every phone listed through the collection client, '
+                       'the laaffic_phone_info module and the laaffic_phones inventory plugin. Medians of whole listings; '
+                       'the time per page as the listing divided by its pages (in process) and as the client logs each request '
+                       '(whole milliseconds); the command-line ways against a baseline that lists nothing, to tell Ansible\'s '
+                       'start-up apart.',
+        'generated_at': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()), 'machine': info,
+        'columns': {'way': 'Way', 'runs': 'Runs', 'median_s': 'median (s)', 'p95_s': 'p95 (s)', 'page_ms': 'per page (ms)',
+                    'logged_page_ms': 'logged page median (ms)', 'logged_page_ms_p95': 'logged page p95 (ms)',
+                    'above_baseline_s': 'above baseline (s)'},
+        'rows': rows}
 
 
 if __name__ == '__main__':
