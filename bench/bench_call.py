@@ -465,7 +465,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n', 1)[0])
     parser.add_argument('--headline', type=int, default=1000, help='phones of the bulk against per-call comparison (0: skip)')
     parser.add_argument('--repeat', type=int, default=5,
-                        help='runs of the headline, the empty play and the module alone (median; 3 runs left the median of an empty play between 0.63 and 0.86 s)')
+                        help='runs of the headline, the empty play and the module alone (median; with 3, the median of an empty play '
+                             'ranged from 0.63 to 0.86 s)')
     parser.add_argument('--phones', type=int, default=500, help='phones in the comparison with the uri way (0: skip)')
     parser.add_argument('--single-runs', type=int, default=5, help='runs of the single-call comparison (0: skip)')
     parser.add_argument('--scaling', default='50,100,250,500,1000', help='phone counts for the collection, both ways')
