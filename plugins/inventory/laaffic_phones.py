@@ -122,7 +122,7 @@ from ansible.utils.unsafe_proxy import wrap_var
 from ansible_collections.laaffic.voice.plugins.module_utils._client import HAS_REQUESTS, LaafficClient
 from ansible_collections.laaffic.voice.plugins.module_utils._errors import LaafficError
 from ansible_collections.laaffic.voice.plugins.module_utils._options import ConnectionOptions
-from ansible_collections.laaffic.voice.plugins.module_utils._phones import list_phones, truncation_warning
+from ansible_collections.laaffic.voice.plugins.module_utils._phones import list_phones
 
 display = Display()
 
@@ -188,13 +188,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         client = LaafficClient(options, pool_size=2, log=lambda line: display.vvv('laaffic_phones: %s' % line))
         groups = self.get_option('phone_groups') or []
         try:
-            phones = list_phones(client, options.app_id)
+            phones = list_phones(client, options.app_id, warn=lambda text: display.warning('laaffic_phones: %s' % text))
         except LaafficError as exc:
             raise AnsibleError('laaffic_phones: %s' % exc.message)
         finally:
             client.close()
-        if truncation_warning(phones):
-            display.warning('laaffic_phones: %s' % truncation_warning(phones))
         keep_passwords = self.get_option('include_passwords')
         chosen = []
         for phone in phones:

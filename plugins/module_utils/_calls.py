@@ -23,7 +23,8 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
-from ansible_collections.laaffic.voice.plugins.module_utils._errors import ApiStatusError, HttpError, LaafficError, may_have_reached
+from ansible_collections.laaffic.voice.plugins.module_utils._client import REQUEST_KINDS
+from ansible_collections.laaffic.voice.plugins.module_utils._errors import ApiStatusError, HttpError, LaafficError, describe, may_have_reached
 from ansible_collections.laaffic.voice.plugins.module_utils._paging import MAX_PAGES
 from ansible_collections.laaffic.voice.plugins.module_utils._polling import Deadline, RateLimiter, backoff
 from ansible_collections.laaffic.voice.plugins.module_utils._records import Progress
@@ -226,16 +227,21 @@ def build_calls(params, run_id):
     return calls, errors
 
 
+def shortfall(calls, check_mode=False):
+    """The calls that fell short of their expectation; in check mode a call without a (predicted) verdict,
+    one that would be placed, is not short."""
+    return [call for call in calls if not call.ok and not (check_mode and call.verdict is None)]
+
+
 def summarize(calls, check_mode=False, requests=None):
-    """Verdict counts; in check mode a call without a (predicted) verdict is not counted as short. ``requests``
-    is the client's count of API requests by kind (place, verify, preflight)."""
+    """Verdict counts, and how many calls are ``shortfall``. ``requests`` is the client's count of API requests
+    by kind (place, verify, preflight)."""
     summary = dict((verdict, 0) for verdict in VERDICTS)
     for call in calls:
         if call.verdict in summary:
             summary[call.verdict] += 1
-    short = sum(1 for call in calls if not call.ok and not (check_mode and call.verdict is None))
-    summary.update(total=len(calls), ok=sum(1 for call in calls if call.ok), short=short,
-                   requests=dict(dict(place=0, verify=0, preflight=0), **(requests or {})))
+    summary.update(total=len(calls), ok=sum(1 for call in calls if call.ok), short=len(shortfall(calls, check_mode)),
+                   requests=dict(dict.fromkeys(REQUEST_KINDS, 0), **(requests or {})))
     return summary
 
 
@@ -308,8 +314,7 @@ class RecordPages(object):
                                                    max_pages=self.max_pages, max_total=self.max_total, keep_partial=True,
                                                    prefetch=prefetch)
         except Exception as exc:  # pylint: disable=broad-except  # a broken bulk read leaves each call's own record
-            message = exc.message if isinstance(exc, LaafficError) else 'unexpected %s: %s' % (type(exc).__name__, self.redact(str(exc)))
-            self.failed = 'reading the records in bulk failed: %s' % message
+            self.failed = 'reading the records in bulk failed: %s' % describe(exc, self.redact)
             self._give_up(self.failed)
             return list(waiting)
         found = {}
@@ -390,7 +395,7 @@ class CallRunner(object):
 
     def _not_placed(self, call, exc):
         """The verdict of a call request that raised ``exc``: by the one rule of ``may_have_reached``."""
-        message = exc.message if isinstance(exc, LaafficError) else 'unexpected %s: %s' % (type(exc).__name__, self.redact(str(exc)))
+        message = describe(exc, self.redact)
         if isinstance(exc, ApiStatusError):
             call.api_status = exc.code
             call.set_verdict('rejected', 'the platform refused the call: status %s (%s)' % (exc.code, exc.reason or 'no reason given'), exc.remedy)
@@ -465,7 +470,7 @@ class CallRunner(object):
         except LaafficError as exc:
             self._failed_check(call, exc)
         except Exception as exc:  # pylint: disable=broad-except  # a broken read leaves the call waiting, with the reason
-            call.last_error = 'reading the record failed: unexpected %s: %s' % (type(exc).__name__, self.redact(str(exc)))
+            call.last_error = 'reading the record failed: %s' % describe(exc, self.redact)
         return None
 
     def _observe_record(self, call, deadline):

@@ -184,6 +184,14 @@ class TransportError(LaafficError):
         self.permanent = permanent
 
 
+def describe(exc, redact):
+    """The text that tells what ``exc`` was, for a message or a verdict: the collection's own message, or for
+    anything else its type and its text passed through ``redact`` (nothing received may show a credential)."""
+    if isinstance(exc, LaafficError):
+        return exc.message
+    return 'unexpected %s: %s' % (type(exc).__name__, redact(str(exc)))
+
+
 def may_have_reached(exc):
     """THE rule, used both to decide whether a call request may be sent again and to give a call its verdict:
     may the request that raised ``exc`` have reached the platform (and so a call exist)?

@@ -149,12 +149,13 @@ def with_remedy(exc, remedies):
     return better
 
 
-def list_phones(client, app_id, group_name=None, phone_name=None, accounts=None):
+def list_phones(client, app_id, group_name=None, phone_name=None, accounts=None, warn=None):
     """Every phone of the application (sipQuery over its pages, bounded by the client's pager), optionally only one
     group, phone name or set of accounts.
 
     Returns ``Records`` sorted by group, phone name and account (stable whatever order the pages come in);
-    ``truncated`` is True when the pager stopped at its page bound with more phones left on the platform.
+    ``truncated`` is True when the pager stopped at its page bound with more phones left on the platform, and
+    then ``warn`` (a function of one text), when given, gets ``truncation_warning``.
     """
     try:
         records = client.sip_query(app_id)
@@ -170,7 +171,10 @@ def list_phones(client, app_id, group_name=None, phone_name=None, accounts=None)
               and (phone_name is None or phone['phone_name'] == phone_name)
               and (accounts is None or phone['account'] in accounts)]
     chosen.sort(key=lambda p: (p['group_name'] or '', p['phone_name'] or '', p['account']))
-    return Records(chosen, truncated=bool(getattr(records, 'truncated', False)), pages=getattr(records, 'pages', 0))
+    listed = Records(chosen, truncated=bool(getattr(records, 'truncated', False)), pages=getattr(records, 'pages', 0))
+    if warn is not None and listed.truncated:
+        warn(truncation_warning(listed))
+    return listed
 
 
 def truncation_warning(phones):

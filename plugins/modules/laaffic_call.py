@@ -401,8 +401,8 @@ balance:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.laaffic.voice.plugins.module_utils._calls import CallRunner, build_calls, new_run_id, predict, summarize
-from ansible_collections.laaffic.voice.plugins.module_utils._errors import LaafficError, OptionError
+from ansible_collections.laaffic.voice.plugins.module_utils._calls import CallRunner, build_calls, new_run_id, predict, shortfall, summarize
+from ansible_collections.laaffic.voice.plugins.module_utils._errors import LaafficError, OptionError, describe
 from ansible_collections.laaffic.voice.plugins.module_utils._module import argument_spec, client as make_client, connection_options, fail
 from ansible_collections.laaffic.voice.plugins.module_utils._options import bounded
 from ansible_collections.laaffic.voice.plugins.module_utils._receiver import ReceiverClient
@@ -496,7 +496,7 @@ def main():
     try:
         run(module, params, options, client, calls, result)
     except Exception as exc:  # pylint: disable=broad-except  # every way out lists every call that may exist
-        error = exc.message if isinstance(exc, LaafficError) else 'unexpected %s: %s' % (type(exc).__name__, client.redactor.redact(str(exc)))
+        error = describe(exc, client.redactor.redact)
         for call in calls:
             call.broke(error)
         result.update(changed=any(call.may_exist for call in calls), calls=[call_dict(call) for call in calls],
@@ -545,7 +545,7 @@ def finish(module, params, calls, result, client, check_mode=False):
     changed = any(call.verdict is None for call in calls) if check_mode else any(call.may_exist for call in calls)
     result.update(changed=changed, calls=[call_dict(call) for call in calls],
                   summary=summarize(calls, check_mode, requests=client.requests.as_dict()))
-    short = [call for call in calls if not call.ok and not (check_mode and call.verdict is None)]
+    short = shortfall(calls, check_mode)
     if short:
         names = ', '.join('%s (%s: %s)' % (call.account, call.verdict, call.reason) for call in short[:10])
         more = ' and %d more' % (len(short) - 10) if len(short) > 10 else ''

@@ -213,7 +213,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.laaffic.voice.plugins.module_utils._errors import ApiStatusError, LaafficError, may_have_reached
 from ansible_collections.laaffic.voice.plugins.module_utils._module import argument_spec, client as make_client, connection_options, fail
-from ansible_collections.laaffic.voice.plugins.module_utils._phones import add_group, list_phones, plan_group, public, truncation_warning
+from ansible_collections.laaffic.voice.plugins.module_utils._phones import add_group, list_phones, plan_group, public
 
 
 def main():
@@ -238,9 +238,7 @@ def main():
     options = connection_options(module, require_app_id=True)
     client = make_client(module, options, pool_size=2)
     try:
-        phones = list_phones(client, options.app_id)
-        if truncation_warning(phones):
-            module.warn(truncation_warning(phones))
+        phones = list_phones(client, options.app_id, warn=module.warn)
         plan = plan_group(phones, params['name'], params['phone_name'], params['quantity'], params['display_num'])
         if not plan.reachable:
             module.fail_json(msg='Nothing was sent: %s' % ' '.join(plan.problems), problems=plan.problems,

@@ -156,7 +156,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.laaffic.voice.plugins.module_utils._errors import LaafficError
 from ansible_collections.laaffic.voice.plugins.module_utils._module import argument_spec, client as make_client, connection_options, fail
-from ansible_collections.laaffic.voice.plugins.module_utils._phones import list_phones, public, truncation_warning
+from ansible_collections.laaffic.voice.plugins.module_utils._phones import list_phones, public
 
 
 def main():
@@ -174,13 +174,11 @@ def main():
     client = make_client(module, options, pool_size=2)
     try:
         phones = list_phones(client, options.app_id, group_name=params['group'], phone_name=params['phone_name'],
-                             accounts=None if params['accounts'] is None else set(params['accounts']))
+                             accounts=None if params['accounts'] is None else set(params['accounts']), warn=module.warn)
     except LaafficError as exc:
         fail(module, exc, changed=False)
     finally:
         client.close()
-    if truncation_warning(phones):
-        module.warn(truncation_warning(phones))
     groups = {}
     for phone in phones:
         key = phone['group_name'] or ''

@@ -156,7 +156,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.laaffic.voice.plugins.module_utils._errors import LaafficError, OptionError
 from ansible_collections.laaffic.voice.plugins.module_utils._module import argument_spec, client as make_client, connection_options, fail
-from ansible_collections.laaffic.voice.plugins.module_utils._phones import check_accounts, list_phones, reset_passwords, truncation_warning
+from ansible_collections.laaffic.voice.plugins.module_utils._phones import ResetOutcome, check_accounts, list_phones, reset_passwords
 
 
 def main():
@@ -172,9 +172,7 @@ def main():
     options = connection_options(module, require_app_id=True)
     client = make_client(module, options, pool_size=2)
     try:
-        listed = list_phones(client, options.app_id, accounts=set(accounts))
-        if truncation_warning(listed):
-            module.warn(truncation_warning(listed))
+        listed = list_phones(client, options.app_id, accounts=set(accounts), warn=module.warn)
         before = dict((p['account'], p) for p in listed)
         unknown = [account for account in accounts if account not in before]
         if unknown:
@@ -182,8 +180,7 @@ def main():
                                  'List the accounts with laaffic.voice.laaffic_phone_info.' % ', '.join(unknown),
                              unknown=unknown, **result)
         if module.check_mode:
-            result['accounts'] = [{'account': a, 'reset': False, 'phone_name': before[a]['phone_name'],
-                                   'group_name': before[a]['group_name']} for a in accounts]
+            result['accounts'] = [ResetOutcome(account).to_dict(before[account]) for account in accounts]
             result['changed'] = True
             module.exit_json(msg='check mode: would reset %d password(s)' % len(accounts), **result)
         outcomes = reset_passwords(client, options.app_id, accounts, before)

@@ -16,7 +16,7 @@ from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
 from ansible_collections.laaffic.voice.plugins.module_utils._client import LaafficClient
-from ansible_collections.laaffic.voice.plugins.module_utils._errors import LaafficError
+from ansible_collections.laaffic.voice.plugins.module_utils._errors import LaafficError, describe
 from ansible_collections.laaffic.voice.plugins.module_utils._options import ConnectionOptions
 from ansible_collections.laaffic.voice.plugins.module_utils._transport import HAS_REQUESTS
 
@@ -42,12 +42,10 @@ class LaafficLookupBase(LookupBase):
         name = self._load_name.split('.')[-1]
         try:
             yield
-        except LaafficError as exc:
-            raise AnsibleLookupError('%s: %s' % (name, exc.message))
         except AnsibleLookupError:
             raise
         except Exception as exc:  # pylint: disable=broad-except  # nothing received may crash a lookup with its text unredacted
-            raise AnsibleLookupError('%s: unexpected %s: %s' % (name, type(exc).__name__, redactor.redact(str(exc))))
+            raise AnsibleLookupError('%s: %s' % (name, describe(exc, redactor.redact)))
         finally:
             resource.close()
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.laaffic.voice.plugins.module_utils._errors import (
-    STATUS_CODES, ApiStatusError, HttpError, OptionError, TransportError, excerpt, status_text,
+    STATUS_CODES, ApiStatusError, HttpError, OptionError, TransportError, describe, excerpt, status_text,
 )
 
 DOCUMENTED = ['0', '-1', '-2', '-10', '-13', '-16', '-18', '-22', '-26', '-68'] + [str(-n) for n in range(1, 33)]
@@ -76,3 +76,10 @@ def test_option_error_names_field():
 def test_excerpt_single_line():
     assert excerpt('a\n  b\tc') == 'a b c'
     assert excerpt(None) == ''
+
+
+def test_describe_gives_our_message_or_the_redacted_type_and_text():
+    error = TransportError('GET', 'u', 'reset', sent=True)
+    assert describe(error, lambda text: 'never used') == error.message
+    assert describe(OverflowError('sign 0123abcd in here'), lambda text: text.replace('0123abcd', '********')) == \
+        'unexpected OverflowError: sign ******** in here'

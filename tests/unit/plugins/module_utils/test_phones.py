@@ -104,10 +104,13 @@ def test_truncated_listing_is_flagged():
         (lambda body: ok({'total': 100000, 'pages': 1000, 'current': body['current'], 'size': 100,
                           'records': [phone('g%d' % body['current'], 'p-%d' % i, 'a%d_%d' % (body['current'], i)) for i in range(100)]}))
     ] * 200
-    phones = _phones.list_phones(platform.client(), APP)
+    warnings = []
+    phones = _phones.list_phones(platform.client(), APP, warn=warnings.append)
     assert phones.truncated and phones.pages == 100 and len(phones) == 10000
     assert 'phones beyond them are not listed' in _phones.truncation_warning(phones)
-    assert _phones.truncation_warning(_phones.list_phones(FakePhones(lobby()).client(), APP)) is None
+    assert warnings == [_phones.truncation_warning(phones)]  # the caller's warn gets it, once
+    assert _phones.truncation_warning(_phones.list_phones(FakePhones(lobby()).client(), APP, warn=warnings.append)) is None
+    assert len(warnings) == 1
 
 
 def test_a_truncated_body_with_passwords_is_never_quoted():
