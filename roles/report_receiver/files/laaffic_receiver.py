@@ -372,15 +372,15 @@ def _canonical(obj):
     return json.dumps(obj, sort_keys=True, separators=(',', ':'), ensure_ascii=True)
 
 
-def _digest(obj):
-    return hashlib.sha256(_canonical(obj).encode('ascii')).hexdigest()
+def _digest(text):
+    return hashlib.sha256(text.encode('ascii')).hexdigest()
 
 
 def _report_item(obj):
     voice_id = _ident(obj.get('voiceId'), 'voiceId')
     called = _opt_text(obj.get('calledInfo'), 'calledInfo')
-    text = json.dumps(obj, ensure_ascii=True, separators=(',', ':'))
-    return ('report', voice_id, called, text, _digest(obj))
+    text = _canonical(obj)  # stored as is, and its digest tells an identical retry from a new report
+    return ('report', voice_id, called, text, _digest(text))
 
 
 def _ringing_item(obj, received_us):
@@ -392,9 +392,9 @@ def _ringing_item(obj, received_us):
         when = ringing_time_iso(obj.get('callinEventTime'))
         if when is None:
             when = iso_us(received_us)[:19] + 'Z'
-        return ('ring', call_id, called, account, when, _digest(obj))
-    text = json.dumps(obj, ensure_ascii=True, separators=(',', ':'))
-    return ('event', call_id, _opt_text(kind, 'type'), text, _digest(obj))
+        return ('ring', call_id, called, account, when, _digest(_canonical(obj)))
+    text = _canonical(obj)
+    return ('event', call_id, _opt_text(kind, 'type'), text, _digest(text))
 
 
 def _reject_constant(name):
@@ -421,10 +421,15 @@ def _check_depth(data):
             stack.extend((item, depth + 1) for item in value if isinstance(item, (dict, list)))
 
 
+# json.loads with these hooks, made once
+_PUSH_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+
+
 def parse_push(body):
     """Return the list of writer items for a push body, or raise BadRequest."""
     try:
-        data = json.loads(body, parse_constant=_reject_constant, parse_float=_finite_float)
+        # what json.loads does with bytes: UTF-8, -16 or -32 told by the first bytes
+        data = _PUSH_DECODER.decode(body.decode(json.detect_encoding(body), 'surrogatepass'))
     except (ValueError, UnicodeDecodeError):
         raise BadRequest('body is not JSON')
     except RecursionError:
@@ -799,6 +804,10 @@ class HttpError(Exception):
         self.close = close
 
 
+# a str as a JSON string, ASCII only (json.dumps' own C encoder for strings)
+_json_text = json.encoder.encode_basestring_ascii
+
+
 def _json_body(obj):
     return json.dumps(obj, ensure_ascii=True, separators=(',', ':'), allow_nan=False).encode('ascii')
 
@@ -879,6 +888,14 @@ class Receiver:
         record = dict({'ts': iso_us(now_us())}, **record)
         try:
             self.log_stream.write(json.dumps(record, ensure_ascii=True, separators=(',', ':')) + '\n')
+        except (OSError, ValueError):
+            pass
+
+    def log_access(self, method, path, status, nbytes, req_bytes, ms, ip):
+        """One access log line: the same JSON as log() gives, formatted without building a dict (one per request)."""
+        try:
+            self.log_stream.write('{"ts":"%s","method":%s,"path":%s,"status":%d,"bytes":%d,"req_bytes":%d,"ms":%.3f,"ip":%s}\n' % (
+                iso_us(now_us()), _json_text(method), _json_text(path), status, nbytes, req_bytes, ms, _json_text(ip)))
         except (OSError, ValueError):
             pass
 
@@ -1107,8 +1124,7 @@ class Receiver:
         response = web.Response(status=status, body=body, headers=JSON_HEADERS)
         if close or self.stopping:
             response.force_close()
-        self.log(method=method[:16], path=self.redact(target), status=status, bytes=len(body), req_bytes=req_bytes,
-                 ms=round((time.monotonic() - started) * 1000, 3), ip=ip_text)
+        self.log_access(method[:16], self.redact(target), status, len(body), req_bytes, (time.monotonic() - started) * 1000, ip_text)
         self._done(conn)
         return response
 
