@@ -13,6 +13,7 @@ Secrets must be 16+ characters (A-Z a-z 0-9 . _ ~ -), tokens 16+ printable chara
 LAAFFIC_RECEIVER_PYTHON selects the interpreter that runs the receiver (default: this one; it needs aiohttp).
 ``preexec_fn`` runs in the child before the receiver starts (an open-files limit, a umask).
 
+``load_module()`` imports the receiver's file in-process, for tests of its parts (aiohttp needed).
 ``exchange()`` and ``raw_http()`` send raw bytes on a socket, for requests a client library would refuse
 to send; ``exchange()`` reads the answers with the standard library's ``http.client``.
 Standard library only.
@@ -21,6 +22,7 @@ Standard library only.
 from __future__ import annotations
 
 import http.client
+import importlib.util
 import json
 import os
 import secrets
@@ -39,6 +41,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RECEIVER_FILE = os.path.join(ROOT, 'roles', 'report_receiver', 'files', 'laaffic_receiver.py')
 # Interpreter that runs the receiver (the role deploys it for any system python3 >= 3.9).
 RECEIVER_PYTHON = os.environ.get('LAAFFIC_RECEIVER_PYTHON') or sys.executable
+
+
+def load_module(name='laaffic_receiver_under_test'):
+    """The receiver's file imported as a module (a fresh one each call)."""
+    spec = importlib.util.spec_from_file_location(name, RECEIVER_FILE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 class Receiver:

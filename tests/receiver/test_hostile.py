@@ -7,7 +7,6 @@ refuse to send, out-of-range numbers, HEAD, strict JSON output, file modes, X-Re
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import resource
@@ -20,7 +19,7 @@ import uuid
 
 import pytest
 
-from devtools.receiver import RECEIVER_FILE, RECEIVER_PYTHON, Receiver, exchange
+from devtools.receiver import RECEIVER_FILE, RECEIVER_PYTHON, Receiver, exchange, load_module
 
 HOST = 'Host: 127.0.0.1\r\n'
 
@@ -427,15 +426,8 @@ def test_open_files_soft_limit_is_raised_to_the_hard_limit():
 # -- accept errors: at most one log line a second, with a count ------------------------------------------------
 
 
-def load_receiver_module():
-    spec = importlib.util.spec_from_file_location('laaffic_receiver_under_test', RECEIVER_FILE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_repeated_events_are_logged_at_most_once_a_second_with_a_count():
-    module = load_receiver_module()
+    module = load_module()
     now = [1000.0]
     lines = []
     throttle = module.Throttled(lambda **record: lines.append(record), 'accept_error', clock=lambda: now[0])

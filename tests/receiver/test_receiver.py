@@ -355,6 +355,34 @@ def test_keep_alive_pipelining_chunked_and_expect_continue(rcv):
         assert rcv.report(voice_id)['final']
 
 
+def test_expect_100_continue_invites_the_body_only_for_an_accepted_push(rcv):
+    voice_id = vid()
+    body = json.dumps(report(voice_id)).encode()
+    head = 'POST /push/%s HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: %d\r\nConnection: close\r\n\r\n'
+    with socket.create_connection(('127.0.0.1', rcv.port), timeout=5) as sock:
+        sock.sendall((head % (rcv.secret, len(body))).encode())
+        interim = b''
+        while b'\r\n\r\n' not in interim:
+            interim += sock.recv(4096)
+        assert interim == b'HTTP/1.1 100 Continue\r\n\r\n'  # the body is invited before it is sent
+        sock.sendall(body)
+        final = b''
+        while True:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            final += chunk
+    assert status_of(final) == 200 and rcv.report(voice_id)['final']
+    # a wrong secret is answered at once, without inviting the body
+    answer = raw_http(rcv.port, (head % ('x' * 20, len(body))).encode(), timeout=3)
+    assert status_of(answer) == 404 and b'100 Continue' not in answer
+    # an expectation other than 100-continue: 417 with a JSON error, nothing stored
+    other = vid()
+    body = json.dumps(report(other)).encode()
+    answer = raw_http(rcv.port, (head.replace('100-continue', 'something-else') % (rcv.secret, len(body))).encode() + body)
+    assert status_of(answer) == 417 and b'"error"' in answer and rcv.report(other) is None
+
+
 @pytest.mark.parametrize('data', [
     b'GARBAGE\r\n\r\n', b'GET /healthz HTTP/2.0\r\n\r\n', b'GET /healthz\r\n\r\n', b'POST /push/x HTTP/1.1\r\nContent-Length: abc\r\n\r\n',
     b'POST /push/x HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n', b'GET /healthz HTTP/1.1\r\n bad fold\r\n\r\n',

@@ -8,7 +8,10 @@ LAAFFIC pushes voice status reports (one JSON object with ``voiceId``), their ba
 to an HTTP address, unsigned. This service accepts them at ``POST /push/<secret>``, stores them
 durably in SQLite (WAL, synchronous=FULL) and answers HTTP 200 only once the transaction holding
 the report has been committed. The event loop does group commit: the reports of every request pending
-at that moment go into one transaction and one fsync, then each of those requests is answered.
+at that moment go into one transaction and one fsync, then each of those requests is answered. A batch
+waits at most GATHER_TURNS non-blocking turns of the loop while another open connection could still add
+to it; the loop's thread waits for the fsync itself (cheaper than a writer thread and two thread hops per
+batch). A database write-locked by another process fails a commit after WRITE_BUSY_TIMEOUT (answer 503).
 
 Read API (``Authorization: Bearer <token>``):
 
