@@ -15,8 +15,8 @@ LAAFFIC_RECEIVER_PYTHON selects the interpreter that runs the receiver (default:
 
 ``load_module()`` imports the receiver's file in-process, for tests of its parts (aiohttp needed).
 ``exchange()`` and ``raw_http()`` send raw bytes on a socket, for requests a client library would refuse
-to send; ``exchange()`` reads the answers with the standard library's ``http.client``.
-Standard library only.
+to send; ``exchange()`` reads the answers with the standard library's ``http.client``, ``raw_http()`` and
+``read_all()`` return the bytes. Standard library only (``load_module()`` aside).
 """
 
 from __future__ import annotations
@@ -210,22 +210,27 @@ class Receiver:
 # -- raw sockets ------------------------------------------------------------------------------------
 
 
+def read_all(sock, until_close=True):
+    """What the peer sends: everything until it closes (or the socket times out or is reset), or one recv."""
+    chunks = []
+    try:
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            if not until_close:
+                break
+    except (socket.timeout, ConnectionResetError):
+        pass
+    return b''.join(chunks)
+
+
 def raw_http(port, data, read_until_close=True, timeout=5.0):
     """Send raw bytes, return everything the server sent (until it closes or times out)."""
     with socket.create_connection(('127.0.0.1', port), timeout=timeout) as sock:
         sock.sendall(data)
-        chunks = []
-        try:
-            while True:
-                chunk = sock.recv(65536)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                if not read_until_close:
-                    break
-        except (socket.timeout, ConnectionResetError):
-            pass
-    return b''.join(chunks)
+        return read_all(sock, read_until_close)
 
 
 def status_of(response):

@@ -17,7 +17,7 @@ import uuid
 
 import pytest
 
-from devtools.receiver import RECEIVER_FILE, RECEIVER_PYTHON, Receiver, raw_http, status_of
+from devtools.receiver import RECEIVER_FILE, RECEIVER_PYTHON, Receiver, raw_http, read_all, status_of
 
 CALL_KEYS = {'voiceId', 'calledInfo', 'account', 'ringing', 'ringingTime', 'final', 'report', 'firstSeen', 'updated', 'seq'}
 
@@ -366,12 +366,7 @@ def test_expect_100_continue_invites_the_body_only_for_an_accepted_push(rcv):
             interim += sock.recv(4096)
         assert interim == b'HTTP/1.1 100 Continue\r\n\r\n'  # the body is invited before it is sent
         sock.sendall(body)
-        final = b''
-        while True:
-            chunk = sock.recv(4096)
-            if not chunk:
-                break
-            final += chunk
+        final = read_all(sock)
     assert status_of(final) == 200 and rcv.report(voice_id)['final']
     # a wrong secret is answered at once, without inviting the body
     answer = raw_http(rcv.port, (head % ('x' * 20, len(body))).encode(), timeout=3)
