@@ -95,6 +95,23 @@ def test_one_failing_request_does_not_spoil_its_batch(module, tmp_path):
     assert isinstance(second, ValueError)
     assert store.batches == 1
     assert stored(db) == {'good-1', 'good-2'}  # nothing of the failed request, not even its valid report
+    assert not store.failing  # a request that cannot be stored is not a store that cannot commit
+
+
+def test_a_failing_request_alone_in_its_batch_fails_alone(module, tmp_path):
+    db = str(tmp_path / 'r.db')
+
+    async def scenario(store, loop):
+        bad, good = loop.create_future(), loop.create_future()
+        store.submit(push_items(module, 'alone-bad') + [('report', 'truncated item')], bad)
+        failed = await asyncio.gather(bad, return_exceptions=True)
+        failing = store.failing
+        store.submit(push_items(module, 'alone-good'), good)
+        return failed[0], failing, await good
+
+    (failed, failing, result), store = run(module, db, lambda: 1, scenario)
+    assert isinstance(failed, ValueError) and not failing and result == 1
+    assert store.batches == 1 and stored(db) == {'alone-good'}
 
 
 def test_database_locked_by_another_process_answers_503_fast_and_recovers(tmp_path):

@@ -653,6 +653,8 @@ class Store:
                         changed += self._apply(item, stamp)
                     db.execute('RELEASE push')
                     results.append(changed)
+                except sqlite3.OperationalError:
+                    raise  # the store itself (locked, full, I/O error): the whole batch fails
                 except Exception as exc:  # pylint: disable=broad-except
                     db.execute('ROLLBACK TO push')
                     db.execute('RELEASE push')
@@ -661,7 +663,8 @@ class Store:
             self.batches += 1
             self.failing = False
         except Exception as exc:  # pylint: disable=broad-except
-            self.failing = True
+            # /healthz tells a store that cannot commit, not a request that could not be stored
+            self.failing = isinstance(exc, sqlite3.OperationalError)
             try:
                 db.execute('ROLLBACK')
             except sqlite3.Error:
