@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -604,19 +605,29 @@ def burst(receiver, threads, stop_event, acked, prefix):
     return workers
 
 
+@contextlib.contextmanager
+def bursting(receiver, threads, prefix, at_least):
+    """Pushes from ``threads`` threads while the block runs, which starts once ``at_least`` were acknowledged (or
+    after 10 s); yields the list of acknowledged voice ids, complete once the block has ended."""
+    acked = []
+    stop_event = threading.Event()
+    workers = burst(receiver, threads, stop_event, acked, prefix)
+    deadline = time.monotonic() + 10
+    while len(acked) < at_least and time.monotonic() < deadline:
+        time.sleep(0.01)
+    try:
+        yield acked
+    finally:
+        stop_event.set()
+        for thread in workers:
+            thread.join()
+
+
 def test_kill_9_during_burst_loses_no_acknowledged_report(tmp_path):
     db = str(tmp_path / 'durable.db')
     victim = Receiver(db=db)
-    acked = []
-    stop_event = threading.Event()
-    workers = burst(victim, 6, stop_event, acked, 'k9')
-    deadline = time.monotonic() + 10
-    while len(acked) < 300 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    victim.kill()
-    stop_event.set()
-    for thread in workers:
-        thread.join()
+    with bursting(victim, 6, 'k9', 300) as acked:
+        victim.kill()
     assert victim.returncode == -signal.SIGKILL
     victim.stop()
     assert len(acked) >= 300
@@ -629,20 +640,12 @@ def test_kill_9_during_burst_loses_no_acknowledged_report(tmp_path):
 def test_sigterm_during_burst_exits_0_and_keeps_acknowledged(tmp_path):
     db = str(tmp_path / 'term.db')
     victim = Receiver(db=db)
-    acked = []
-    stop_event = threading.Event()
-    workers = burst(victim, 4, stop_event, acked, 'term')
-    deadline = time.monotonic() + 10
-    while len(acked) < 200 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    victim.proc.send_signal(signal.SIGTERM)
-    assert victim.proc.wait(20) == 0
-    stop_event.set()
-    for thread in workers:
-        thread.join()
+    with bursting(victim, 4, 'term', 200) as acked:
+        victim.proc.send_signal(signal.SIGTERM)
+        assert victim.proc.wait(20) == 0
     log = victim.log_text()
     victim.stop()
-    assert '"event":"stopped"' in log
+    assert '"event":"stopped"' in log and len(acked) >= 200
     with Receiver(db=db) as again:
         stored = {c['voiceId'] for c in again.reports(calledInfo='term', limit=1000)}
         assert not [v for v in acked if v not in stored]
