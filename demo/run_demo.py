@@ -55,11 +55,16 @@ def parse_args(argv):
     parser.add_argument('--report-dir', default=DEFAULT_REPORT_DIR,
                         help='directory for the JUnit XML and HTML reports (default: %(default)s)')
     parser.add_argument('--inventory', default=INVENTORY, help='inventory of simulated phones (default: %(default)s)')
+    add_runner_args(parser)
+    return parser.parse_args(argv)
+
+
+def add_runner_args(parser):
+    """The options every demo runner takes: the emulator scenario, the ansible-playbook, extra playbook arguments."""
     parser.add_argument('--scenario', default='default', help='emulator scenario (default: %(default)s)')
     parser.add_argument('--ansible-playbook', dest='ansible_playbook', default=None,
                         help='ansible-playbook to run (default: the one next to this Python, else the one on PATH)')
     parser.add_argument('playbook_args', nargs='*', help='extra ansible-playbook arguments, after --')
-    return parser.parse_args(argv)
 
 
 def find_ansible_playbook(explicit):

@@ -3,7 +3,7 @@
 """From zero to a tested fleet on loopback: the job behind ``make demo-provision``.
 
 1. start the LAAFFIC emulator (servers/laaffic_emulator, scenario ``default``) as a subprocess on 127.0.0.1
-   with an ephemeral port, through the test harness tests/support/emulator.py, as demo/run_demo.py does;
+   with an ephemeral port, through the harness devtools/emulator.py, as demo/run_demo.py does;
 2. run ``ansible-playbook -i demo/inventory/laaffic_phones.yml demo/provision.yml`` with the emulator's URL and
    credentials in the LAAFFIC_* environment variables, which the modules and the inventory plugin both read:
    the playbook creates a phone group, lists its phones through the inventory plugin, writes their
@@ -23,7 +23,7 @@ import os
 import subprocess
 import sys
 
-from run_demo import find_ansible_playbook, interruptible, playbook_env
+from run_demo import add_runner_args, find_ansible_playbook, interruptible, playbook_env
 from devtools.emulator import Emulator
 
 DEMO_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -39,10 +39,7 @@ def parse_args(argv):
                                                  'write their provisioning files and smoke-test them.')
     parser.add_argument('--output-dir', default=DEFAULT_OUTPUT_DIR,
                         help='directory for the provisioning files and the reports (default: %(default)s)')
-    parser.add_argument('--scenario', default='default', help='emulator scenario (default: %(default)s)')
-    parser.add_argument('--ansible-playbook', dest='ansible_playbook', default=None,
-                        help='ansible-playbook to run (default: the one next to this Python, else the one on PATH)')
-    parser.add_argument('playbook_args', nargs='*', help='extra ansible-playbook arguments, after --')
+    add_runner_args(parser)
     return parser.parse_args(argv)
 
 
