@@ -43,7 +43,7 @@ class Emulator:
     """Context manager running ``python -m laaffic_emulator`` on 127.0.0.1 with an ephemeral port."""
 
     def __init__(self, scenario='default', push_url=None, args=(), env=None, start_timeout=20.0, quiet=False, servers=SERVERS,
-                 isolated=False):
+                 isolated=False, fleet_size=None):
         self.scenario = scenario
         self.push_url = push_url
         self.args = list(args)
@@ -53,6 +53,8 @@ class Emulator:
         self.servers = servers
         self.isolated = isolated
         self.start_timeout = start_timeout
+        # ``fleet_size``: N generated fleet phones besides the scenario's (--fleet-size; docs/emulator.md)
+        self.fleet_size = fleet_size
         self.quiet = quiet
         self.proc = None
         self.port = None
@@ -82,6 +84,8 @@ class Emulator:
             cmd += ['--push-url', self.push_url]
         if self.quiet:
             cmd.append('--quiet')
+        if self.fleet_size is not None:
+            cmd += ['--fleet-size', str(self.fleet_size)]
         cmd += self.args
         env = {} if self.isolated else dict(os.environ)
         env.update(self.env or {})

@@ -8,13 +8,14 @@ EMULATOR_HOST ?= 127.0.0.1
 EMULATOR_PORT ?= 8099
 EMULATOR_SCENARIO ?= default
 EMULATOR_PUSH_URL ?=
+EMULATOR_FLEET_SIZE ?=
 EMULATOR_ARGS ?=
 
 .PHONY: emulator test-emulator
 
 emulator: venv ## run the emulator in the foreground (EMULATOR_PORT, EMULATOR_SCENARIO, EMULATOR_PUSH_URL; Ctrl-C stops it)
 	$(PY) -m laaffic_emulator --host '$(EMULATOR_HOST)' --port '$(EMULATOR_PORT)' --scenario '$(EMULATOR_SCENARIO)' \
-	  $(if $(EMULATOR_PUSH_URL),--push-url '$(EMULATOR_PUSH_URL)') $(EMULATOR_ARGS)
+	  $(if $(EMULATOR_PUSH_URL),--push-url '$(EMULATOR_PUSH_URL)') $(if $(EMULATOR_FLEET_SIZE),--fleet-size '$(EMULATOR_FLEET_SIZE)') $(EMULATOR_ARGS)
 
 test-emulator: venv ## the emulator's own tests (tests/emulator)
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) tests/emulator

@@ -13,7 +13,7 @@ import sys
 from laaffic_emulator import __version__
 from laaffic_emulator.core import Platform
 from laaffic_emulator.push import shown_url
-from laaffic_emulator.scenario import ScenarioError, bundled, load
+from laaffic_emulator.scenario import MAX_PHONES, ScenarioError, bundled, load
 from laaffic_emulator.server import start
 
 
@@ -27,6 +27,8 @@ def parse_args(argv=None):
     parser.add_argument('--port-file', default=env('EMULATOR_PORT_FILE'), help='write the bound port to this file once listening')
     parser.add_argument('--scenario', default=env('EMULATOR_SCENARIO', 'default'),
                         help='bundled scenario name (%s) or a YAML/JSON file path' % ', '.join(bundled()))
+    parser.add_argument('--fleet-size', default=env('EMULATOR_FLEET_SIZE') or None, metavar='N',
+                        help='serve N generated fleet phones besides the scenario\'s (fleet-00001 ..., groups of 50; 0-%d)' % MAX_PHONES)
     parser.add_argument('--push-url', default=env('EMULATOR_PUSH_URL') or None, help='POST push reports here')
     parser.add_argument('--time-scale', type=float, default=None, help='multiply every simulated delay (e.g. 0.01)')
     parser.add_argument('--quiet', action='store_true', default=env('EMULATOR_QUIET', '') not in ('', '0'),
@@ -71,6 +73,8 @@ def main(argv=None):
     args = parse_args(argv)
     try:
         scenario = load(args.scenario)
+        if args.fleet_size is not None:
+            scenario.set_fleet_size(args.fleet_size)
     except ScenarioError as exc:
         sys.stderr.write('laaffic emulator: %s\n' % exc)
         return 2

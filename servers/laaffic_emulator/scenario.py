@@ -120,6 +120,16 @@ class Phone:
         self.spec = dict(spec)
         self.current = None
 
+    @classmethod
+    def made(cls, account, group, name, display, password, behaviour, params, spec):
+        """A phone from parts already validated (the generated fleet: thousands at start-up and on every reset).
+        ``params`` may be shared between phones (nothing changes a phone's params in place); ``spec`` is its own."""
+        phone = cls.__new__(cls)
+        phone.account, phone.group, phone.name, phone.display_num = account, group, name, display
+        phone.password, phone.behaviour, phone.params, phone.spec = password, behaviour, params, spec
+        phone.current = None
+        return phone
+
     def describe(self):
         """Return the phone as shown by the control API."""
         out = {'account': self.account, 'group': self.group, 'name': self.name, 'display_num': self.display_num,
@@ -127,6 +137,66 @@ class Phone:
                'current_call': self.current.voice_id if self.current is not None else None}
         out.update(self.params)
         return out
+
+
+# ---------------------------------------------------------------------------------------------------
+# the generated fleet (scenario `fleet:`, --fleet-size, EMULATOR_FLEET_SIZE)
+MAX_PHONES = 100000          # phones one scenario may hold (the generated fleet, a bulk entry's count)
+FLEET_GROUP_SIZE = 50        # phones per group: what one sipAdd may create (laaffic-api.md 9.1)
+FLEET_DISPLAY_BASE = 8613700000000
+FLEET_DEFAULTS = {'behaviour': 'no_answer', 'ring_after': 1.0, 'ring_timeout': 5.0}
+
+
+def fleet_size(name, value):
+    """A fleet size: an integer from 0 to MAX_PHONES (text of digits is taken too, for the command line)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_PHONES:
+        raise ScenarioError('%s must be an integer from 0 to %d, not %r' % (name, MAX_PHONES, value))
+    return value
+
+
+class Fleet:
+    """N generated fleet phones: accounts ``fleet-00001`` ... (at least 5 digits, so never one of the bundled
+    ``fleet`` scenario's ``fleet-0001``), the same names, groups ``fleet-g0001`` ... of at most 50 phones,
+    display numbers 8613700000001 ..., every one with the same behaviour (default: no_answer, rings after 1 s,
+    gives up 5 s later)."""
+
+    def __init__(self, spec, defaults, secret):
+        if spec is None:
+            spec = {}
+        if not isinstance(spec, dict):
+            raise ScenarioError('fleet must be a mapping (size and behaviour parameters)')
+        spec = dict(spec)
+        self.size = fleet_size('fleet.size', spec.pop('size', 0))
+        for key in spec:
+            if key in PHONE_KEYS and key not in ('behaviour', 'behavior'):
+                raise ScenarioError('fleet: %r is generated for each phone and cannot be given' % key)
+        behaviour = dict(FLEET_DEFAULTS)
+        if 'behavior' in spec:
+            spec['behaviour'] = spec.pop('behavior')
+        behaviour.update(spec)
+        self.spec = behaviour
+        self.behaviour, self.params = behaviour_params(behaviour, defaults)
+        self.secret = secret
+
+    def phones(self):
+        """Yield the fleet's phones, freshly made."""
+        width = max(5, len(str(self.size)))
+        gwidth = max(4, len(str((self.size + FLEET_GROUP_SIZE - 1) // FLEET_GROUP_SIZE)))
+        account_format = 'fleet-%%0%dd' % width
+        group_format = 'fleet-g%%0%dd' % gwidth
+        md5, secret = hashlib.md5, self.secret.encode('utf-8')
+        behaviour, params, template = self.behaviour, self.params, self.spec
+        group = None
+        for number in range(1, self.size + 1):
+            if (number - 1) % FLEET_GROUP_SIZE == 0:
+                group = group_format % ((number - 1) // FLEET_GROUP_SIZE + 1)
+            account = account_format % number
+            display = str(FLEET_DISPLAY_BASE + number)
+            password = md5(secret + account.encode('ascii')).hexdigest()[:8]  # nosec - as Phone derives it
+            spec = dict(template, account=account, group=group, name=account, display_num=display, password=password)
+            yield Phone.made(account, group, account, display, password, behaviour, params, spec)
 
 
 def expand_phones(entries, defaults, secret):
@@ -141,8 +211,10 @@ def expand_phones(entries, defaults, secret):
             count = entry.pop('count', 1)
             start = entry.pop('start', 1)
             name_pattern = entry.pop('name_pattern', pattern)
-            if not isinstance(count, int) or count < 1 or not isinstance(start, int):
-                raise ScenarioError('count and start must be integers, count >= 1')
+            if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_PHONES:
+                raise ScenarioError('phones: count must be an integer from 1 to %d' % MAX_PHONES)
+            if isinstance(start, bool) or not isinstance(start, int) or not 0 <= start <= 10 ** 9:
+                raise ScenarioError('phones: start must be an integer from 0 to 1000000000')
             display_base = entry.pop('display_num_base', None)
             for number in range(start, start + count):
                 spec = dict(entry)
@@ -282,7 +354,7 @@ class Scenario:
     def __init__(self, data, source='<dict>'):
         if not isinstance(data, dict):
             raise ScenarioError('%s: a scenario must be a mapping' % source)
-        known = {'name', 'description', 'app', 'account', 'rates', 'settings', 'seed', 'defaults', 'faults', 'phones'}
+        known = {'name', 'description', 'app', 'account', 'rates', 'settings', 'seed', 'defaults', 'faults', 'phones', 'fleet'}
         unknown = set(data) - known
         if unknown:
             raise ScenarioError('%s: unknown top-level keys %s' % (source, ', '.join(sorted(unknown))))
@@ -317,11 +389,26 @@ class Scenario:
                 raise ScenarioError('unknown key in defaults: %r' % key)
         self.faults = list(data.get('faults') or [])
         self.phone_specs = list(data.get('phones') or [])
-        self.make_phones()  # validate now
+        self.fleet = Fleet(data.get('fleet'), self.defaults, self.api_secret)
+        self.make_phones(check=True)  # validate now
 
-    def make_phones(self):
-        """Return a fresh account -> Phone dict."""
-        return expand_phones(self.phone_specs, self.defaults, self.api_secret)
+    def set_fleet_size(self, size):
+        """Serve ``size`` generated fleet phones (--fleet-size, EMULATOR_FLEET_SIZE) instead of the scenario's
+        ``fleet.size``."""
+        self.fleet.size = fleet_size('fleet size', size)
+        self.make_phones(check=True)
+
+    def make_phones(self, check=False):
+        """Return a fresh account -> Phone dict: the scenario's phones, then the generated fleet."""
+        phones = expand_phones(self.phone_specs, self.defaults, self.api_secret)
+        mine = len(phones)
+        for phone in self.fleet.phones():
+            phones[phone.account] = phone
+        if check and len(phones) != mine + self.fleet.size:
+            raise ScenarioError('the generated fleet (accounts fleet-00001 ...) repeats an account of the scenario\'s phones')
+        if check and len(phones) > MAX_PHONES:
+            raise ScenarioError('a scenario holds at most %d phones (fleet included), not %d' % (MAX_PHONES, len(phones)))
+        return phones
 
 
 def resolve(name_or_path):
