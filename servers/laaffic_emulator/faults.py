@@ -10,18 +10,22 @@ import re
 from laaffic_emulator.envelope import STATUS_BODIES, Answer, parse_json
 from laaffic_emulator.scenario import ScenarioError, number_in_range
 
-FAULT_KINDS = ('http_500', 'http_502', 'http_503', 'reset_before_read', 'reset_after_read', 'slow', 'non_json', 'status_-18',
+FAULT_KINDS = ('http_429', 'http_500', 'http_502', 'http_503', 'reset_before_read', 'reset_after_read', 'slow', 'non_json', 'status_-18',
                'partial', 'garbage')
 FAULT_ENDPOINTS = ('sendSip', 'recordSip', 'recordSipQuery', 'getBalance', 'sipQuery', 'sipAdd', 'sipReset', '*')
 # kinds that let the platform process the request and then spoil (or delay) its answer
 AFTER_PROCESSING = ('reset_after_read', 'slow', 'partial', 'garbage')
 GARBAGE = b'<html><head><title>Gateway</title></head><body>upstream returned an unexpected page</body></html>'
 ERROR_PAGES = {
+    429: (b'<html>\r\n<head><title>429 Too Many Requests</title></head>\r\n<body>\r\n'
+          b'<center><h1>429 Too Many Requests</h1></center>\r\n</body>\r\n</html>\r\n'),
     500: b'{"timestamp":"","status":500,"error":"Internal Server Error","path":""}',
     502: b'<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n',
     503: (b'<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n<body>\r\n'
           b'<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n</body>\r\n</html>\r\n'),
 }
+# the answers that carry Retry-After when the fault has one
+RETRY_AFTER_CODES = (429, 503)
 RETRY_AFTER = re.compile(r'[0-9]{1,10}|[A-Za-z]{3}, [0-9]{2} [A-Za-z]{3} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT')
 
 
@@ -62,7 +66,9 @@ class Fault:
         self.retry_after = retry_after
         # [INFERRED] whether the platform acted on the request before the fault hit the answer.
         placed = spec.get('placed')
-        self.placed = self.kind in AFTER_PROCESSING if placed is None else bool(placed)
+        if placed is not None and not isinstance(placed, bool):
+            raise ScenarioError('fault placed must be true or false')
+        self.placed = self.kind in AFTER_PROCESSING if placed is None else placed
         self.hits = 0
 
     def describe(self):
@@ -147,7 +153,7 @@ class Faults:
         if kind == 'status_-18':
             return Answer(200, STATUS_BODIES['-18'], lstatus='-18 fault')
         code = int(kind[5:])
-        headers = {'Retry-After': fault.retry_after} if code == 503 and fault.retry_after is not None else None
+        headers = {'Retry-After': fault.retry_after} if code in RETRY_AFTER_CODES and fault.retry_after is not None else None
         return Answer(code, ERROR_PAGES[code], headers=headers, lstatus='fault:' + kind,
                       content_type='application/json' if code == 500 else 'text/html')
 
