@@ -320,8 +320,23 @@ def parse_unsigned(text, name):
     return int(text)
 
 
+# The times a ringing notification's callinEventTime may name, in UTC: a platform reporting a call outside
+# these years is wrong, and years outside datetime's range (1 to 9999) would not even convert.
+RINGING_YEARS = (2000, 2999)
+RINGING_MIN = datetime.datetime(RINGING_YEARS[0], 1, 1, tzinfo=UTC)
+RINGING_END = datetime.datetime(RINGING_YEARS[1] + 1, 1, 1, tzinfo=UTC)
+
+
+def _ringing_out_of_range():
+    return BadRequest('callinEventTime is out of range: a time within the years %d to %d (UTC) is accepted, as '
+                      '"yyyy-MM-dd HH:mm:ss" in UTC+8, ISO-8601, or epoch seconds or milliseconds' % RINGING_YEARS)
+
+
 def ringing_time_iso(value):
-    """callinEventTime is 'yyyy-MM-dd HH:mm:ss' in UTC+8; epoch (s or ms) numbers are accepted too."""
+    """callinEventTime is 'yyyy-MM-dd HH:mm:ss' in UTC+8; ISO-8601 and epoch (s or ms) numbers are accepted too.
+
+    Returns the time in UTC as 'yyyy-MM-ddTHH:mm:ssZ', None for a missing or unreadable time, and raises
+    BadRequest for a time outside RINGING_YEARS (year 1, year 9999, a negative or huge number)."""
     when = None
     if isinstance(value, str):
         try:
@@ -333,10 +348,20 @@ def ringing_time_iso(value):
                     when = when.replace(tzinfo=UTC8)
             except ValueError:
                 when = None
-    elif isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < 1e14:
-        when = datetime.datetime.fromtimestamp(value / 1000.0 if value > 1e11 else value, UTC)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        # epoch milliseconds above 1e11 (epoch seconds there would be past the year 5000); a number beyond 1e14 is
+        # refused before any arithmetic (a JSON integer can have any number of digits: no float holds it)
+        if not 0 < value < 1e14:
+            raise _ringing_out_of_range()
+        seconds = value / 1000.0 if value > 1e11 else value
+        if not RINGING_MIN.timestamp() <= seconds < RINGING_END.timestamp():
+            raise _ringing_out_of_range()
+        when = datetime.datetime.fromtimestamp(seconds, UTC)
     if when is None:
         return None
+    # compared as aware datetimes (no conversion), so year 1 in UTC+14 or year 9999 in UTC-12 cannot overflow
+    if not RINGING_MIN <= when < RINGING_END:
+        raise _ringing_out_of_range()
     return when.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')
 
 
@@ -839,6 +864,8 @@ if web is not None:
             self.since = receiver.loop.time()
             self.peer_ip = ''
             self.peer = None
+            self.pending_request = None  # the request taken off aiohttp's queue and not yet answered
+            self.half_closed = False  # the client has half-closed: after the answers owed, the connection closes
 
         def connection_made(self, transport):
             peer = transport.get_extra_info('peername')
@@ -854,8 +881,32 @@ if web is not None:
                 self.since = self.receiver.loop.time()
             super().data_received(data)
 
+        def eof_received(self):
+            """The client half-closed its side (shutdown(SHUT_WR)), maybe right after a complete request.
+
+            aiohttp's protocol answers None here, and asyncio then closes the transport: the request being handled
+            (its push already stored) loses its answer. Keep the transport open for writing while an answer is
+            owed: a request taken off aiohttp's queue (``pending_request``, set by the request factory) and not yet
+            answered, or complete requests still queued. A body cut
+            short by the EOF fails its read (400); otherwise (idle, or a request's head cut short) nothing is
+            owed and the connection closes at once, as before."""
+            self.half_closed = True
+            request = self.pending_request
+            if request is not None:
+                if not request.content.is_eof():
+                    request.content.set_exception(ConnectionResetError('the client closed its side before the body was complete'))
+                return True
+            if self.queued():
+                return True
+            return None
+
+        def queued(self):
+            """Complete requests parsed and not yet handled (aiohttp's queue of parsed messages, private)."""
+            return bool(getattr(self, '_messages', None))
+
         def connection_lost(self, exc):
             self.receiver.connections.pop(self, None)
+            self.pending_request = None
             super().connection_lost(exc)
 
         def handle_error(self, request, status=500, exc=None, message=None):
@@ -1089,6 +1140,7 @@ class Receiver:
             message = 'internal error'
         self.log(method='-', path='-', status=status, bytes=0, req_bytes=0, ms=0.0, ip=conn.peer_ip,
                  error=type(exc).__name__ if exc is not None else None)
+        conn.pending_request = None
         if request.writer.output_size > 0:
             raise ConnectionError('answer already started')
         response = web.Response(status=status, body=_json_body({'error': message}), content_type='application/json')
@@ -1097,7 +1149,11 @@ class Receiver:
 
     def _make_request(self, message, payload, protocol, writer, task):
         # client_max_size one above the limit: aiohttp before 3.10 refuses a body of exactly client_max_size
-        return web.BaseRequest(message, payload, protocol, writer, task, self.loop, client_max_size=self.cfg.max_body + 1)
+        request = web.BaseRequest(message, payload, protocol, writer, task, self.loop, client_max_size=self.cfg.max_body + 1)
+        # aiohttp makes the request as it takes the message off its queue, before the handler's task runs: from
+        # here until the answer, an EOF from the client must not close the transport (see eof_received)
+        protocol.pending_request = request
+        return request
 
     async def handle(self, request):
         conn = request.protocol
@@ -1114,6 +1170,7 @@ class Receiver:
             path, _sep, query = target.partition('?')
             if request.version not in ((1, 1), (1, 0)):
                 raise HttpError(505, 'only HTTP/1.0 and HTTP/1.1', close=True)
+            check_framing(request.headers)
             if path.startswith(self.push_prefix):
                 status, body, req_bytes = await self.do_push(request, method, path, ip, conn)
             elif path == '/healthz':
@@ -1128,7 +1185,8 @@ class Receiver:
             self.log(event='error', error=self.redact_text(repr(exc))[:300])
             status, body, close = 500, _json_body({'error': 'internal error'}), True
         response = web.Response(status=status, body=body, headers=JSON_HEADERS)
-        if close or self.stopping:
+        conn.pending_request = None
+        if close or self.stopping or (conn.half_closed and not conn.queued()):
             response.force_close()
         self.log_access(method[:16], self.redact(target), status, len(body), req_bytes, (time.monotonic() - started) * 1000, ip_text)
         self._done(conn)
@@ -1224,7 +1282,7 @@ class Receiver:
     async def do_reports(self, request, method, path, query):
         if method not in ('GET', 'HEAD'):
             raise HttpError(405, 'use GET')
-        scheme, _sep, given = request.headers.get('Authorization', '').partition(' ')
+        scheme, _sep, given = single_header(request.headers, 'Authorization').partition(' ')
         if scheme.lower() != 'bearer' or not hmac.compare_digest(given.strip().encode('utf-8', 'replace'), self.token_b):
             raise HttpError(401, 'missing or wrong bearer token')
         if path.startswith('/reports/'):
@@ -1256,6 +1314,27 @@ class Receiver:
         prefix = params.get('calledInfoPrefix') or None
         result = await self.loop.run_in_executor(self.store.read_pool, self.store.query, after, since, called, prefix, limit)
         return 200, _json_body(result)
+
+
+def single_header(headers, name):
+    """The value of a header that may appear at most once ('' when absent); two or more are refused with 400, since
+    which one counts would be a guess (a proxy may have checked the other)."""
+    values = headers.getall(name, ())
+    if len(values) > 1:
+        raise HttpError(400, 'more than one %s header' % name, close=True)
+    return values[0] if values else ''
+
+
+def check_framing(headers):
+    """A request's body framing: Transfer-Encoding is absent or exactly one header field ``chunked`` (any letter
+    case): anything else (``gzip, chunked``, ``chunked, gzip``, ``identity``) gets 501, since no other coding is
+    implemented and ignoring one would store bytes the client did not mean; a second Transfer-Encoding field
+    gets 400, and so do two Content-Length fields, even when equal. aiohttp's parser refuses most of these itself (400), not all
+    of them in every version: the answer closes the connection and nothing of the body is read or stored."""
+    single_header(headers, 'Content-Length')
+    coding = single_header(headers, 'Transfer-Encoding')
+    if coding and coding.strip().lower() != 'chunked':
+        raise HttpError(501, 'Transfer-Encoding must be exactly chunked (no other transfer coding is implemented)', close=True)
 
 
 def _normalize_ip(text):
