@@ -1,0 +1,500 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, laaffic.voice contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# FOR INTERNAL COLLECTION USE ONLY. This module may change without notice.
+
+"""The reports of the desk phone smoke test: JUnit XML, a self-contained HTML page and the console summary.
+
+Rows (one per phone: the phone's fields plus laaffic_call's ``calls[]`` entry) are shown phones that fell short
+first, then by verdict, then in natural order of the name shown (``desk-2`` before ``desk-10``). Every time is
+shown in UTC (``2026-11-26 07:30:02``); a time that cannot be read, or that carries no zone, is shown as given.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from datetime import datetime, timezone
+
+from ansible_collections.laaffic.voice.plugins.module_utils import _history
+
+VERDICT_ORDER = ('failed', 'rejected', 'timeout', 'unknown', 'accepted', 'rang', 'answered')
+_VERDICT_RANK = dict((verdict, rank) for rank, verdict in enumerate(VERDICT_ORDER))
+TREND_LETTERS = {'answered': 'A', 'rang': 'R', 'accepted': 'C', 'failed': 'F', 'rejected': 'X', 'timeout': 'T', 'unknown': 'U', '-': '·'}
+# Characters XML 1.0 cannot carry (dropped): C0 controls but tab, line feed and carriage return; DEL; surrogates; U+FFFE/U+FFFF.
+_XML_BAD = re.compile('[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]')
+_BODY_SPECIAL = re.compile('[&<>\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]')
+_ATTR_SPECIAL = re.compile('[&<>"\'\t\n\r\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]')
+_DIGITS = re.compile(r'(\d+)')
+# The verdict's own time, for the JUnit test case's time (seconds from submit_time to it).
+VERDICT_TIME = {'answered': 'answer_time', 'rang': 'ringing_time', 'failed': 'hangup_time'}
+LIST_ALL_UP_TO = 50  # the console summary lists every phone up to this many phones, else the short and flapping ones
+LIST_AT_MOST = 100
+
+
+_BAD_CHARS = dict.fromkeys(list(range(0x00, 0x09)) + [0x0b, 0x0c] + list(range(0x0e, 0x20)) + [0x7f] + list(range(0xd800, 0xe000))
+                           + [0xfffe, 0xffff])
+_BODY = dict(_BAD_CHARS, **{'&': '&amp;', '<': '&lt;', '>': '&gt;'})
+_BODY = dict((ord(key) if isinstance(key, str) else key, value) for key, value in _BODY.items())
+_ATTR = dict(_BODY)
+_ATTR.update({ord('"'): '&#34;', ord("'"): '&#39;', ord('\n'): '&#10;', ord('\r'): '&#13;', ord('\t'): '&#9;'})
+
+
+def text(value):
+    """A value as text for a report, without the characters XML 1.0 cannot carry ('' for None)."""
+    if value is None:
+        return ''
+    value = value if isinstance(value, str) else str(value)
+    return value.translate(_BAD_CHARS) if _XML_BAD.search(value) else value
+
+
+def escape(value):
+    """Text escaped for XML and HTML element content and double- or single-quoted attributes."""
+    if value is None:
+        return ''
+    value = value if isinstance(value, str) else str(value)
+    return value.translate(_ATTR) if _ATTR_SPECIAL.search(value) else value
+
+
+def escape_body(value):
+    """Text escaped for element content (line breaks kept)."""
+    if value is None:
+        return ''
+    value = value if isinstance(value, str) else str(value)
+    return value.translate(_BODY) if _BODY_SPECIAL.search(value) else value
+
+
+def natural_key(value):
+    """Sort key of natural order: digit runs compare as numbers, the rest without case."""
+    parts = _DIGITS.split(text(value).casefold())
+    return tuple((0, int(part), '') if index % 2 else (1, 0, part) for index, part in enumerate(parts) if part != '' or index == 0)
+
+
+def parse_time(value):
+    """An aware datetime from ISO-8601 text (``Z`` or an offset); None when absent, unreadable or without a zone."""
+    if value is None or value == '':
+        return None
+    raw = str(value).strip()
+    if raw[-1:] in ('Z', 'z'):
+        raw = raw[:-1] + '+00:00'
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+_SHOWN = {}
+
+
+def _utc(value):
+    """(shown text, ISO UTC text) of a time, remembered: the times of a run repeat."""
+    key = value if isinstance(value, str) or value is None else str(value)
+    known = _SHOWN.get(key)
+    if known is None:
+        moment = parse_time(key)
+        if moment is None:
+            shown = text(key).strip()
+            known = (shown, shown)
+        else:
+            moment = moment.astimezone(timezone.utc)
+            shown = '%04d-%02d-%02d %02d:%02d:%02d' % (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
+            known = (shown, shown.replace(' ', 'T') + 'Z')
+        if len(_SHOWN) > 100000:
+            _SHOWN.clear()
+        _SHOWN[key] = known
+    return known
+
+
+def utc_text(value):
+    """A time as shown in the reports: UTC without the zone (the header names it), or the text as given."""
+    return _utc(value)[0]
+
+
+def utc_iso(value):
+    """A time as ISO-8601 UTC with Z, or the text as given."""
+    return _utc(value)[1]
+
+
+def case_seconds(row):
+    """The JUnit time of a phone: seconds from submit_time to the verdict's time (answer_time for answered,
+    ringing_time for rang, hangup_time for failed); 0 for other verdicts and when a time is missing or unreadable."""
+    field = VERDICT_TIME.get(row.get('verdict'))
+    if field is None:
+        return 0.0
+    start, end = parse_time(row.get('submit_time')), parse_time(row.get(field))
+    if start is None or end is None:
+        return 0.0
+    return max(0.0, (end - start).total_seconds())
+
+
+def flatten(prefix, value):
+    """(name, text) pairs of a nested dict, names joined with dots: summary.requests.place."""
+    if isinstance(value, dict):
+        pairs = []
+        for key in sorted(value, key=str):
+            pairs.extend(flatten('%s.%s' % (prefix, key), value[key]))
+        return pairs
+    if isinstance(value, (list, tuple)):
+        return [(prefix, ', '.join(text(item) for item in value))]
+    if isinstance(value, bool):
+        return [(prefix, 'true' if value else 'false')]
+    return [(prefix, text(value))]
+
+
+class Phone(object):
+    """One row of the reports."""
+
+    __slots__ = ('row', 'name', 'shown', 'account', 'group', 'verdict', 'ok', 'kind', 'css', 'trend', 'flapping', 'key')
+
+    def __init__(self, row, check_mode):
+        self.row = row
+        self.name = text(row.get('name'))
+        self.account = text(row.get('account'))
+        phone_name = text(row.get('phone_name'))
+        self.shown = phone_name if phone_name and (self.name == self.account or not self.name) else (self.name or self.account)
+        self.group = text(row.get('group'))
+        verdict = row.get('verdict')
+        self.verdict = None if check_mode or verdict is None else text(verdict)
+        self.ok = bool(row.get('ok')) and self.verdict is not None
+        if self.verdict is None:
+            self.kind, self.css = 'none', 'none'
+        elif self.ok:
+            self.kind, self.css = 'ok', 'ok'
+        else:
+            self.kind = 'short'
+            self.css = 'amber' if self.verdict in ('accepted', 'rang') else 'bad'
+        self.trend = []
+        self.flapping = False
+        self.key = _history.phone_key(self.account, self.name)
+
+    def sort_key(self):
+        rank = {'short': 0, 'ok': 1, 'none': 2}[self.kind]
+        return (rank, _VERDICT_RANK.get(self.verdict, len(VERDICT_ORDER)), natural_key(self.shown), natural_key(self.account))
+
+
+class Report(object):
+    """The rows of a run, sorted, with their trends; renders the three reports."""
+
+    def __init__(self, rows, run_id=None, check_mode=False, summary=None, finished=None, history=None):
+        self.run_id = text(run_id)
+        self.check_mode = bool(check_mode)
+        self.summary = summary if isinstance(summary, dict) else {}
+        self.finished = utc_iso(finished)
+        self.history = history
+        phones = [Phone(row if isinstance(row, dict) else {}, self.check_mode) for row in rows]
+        if history is not None:
+            for phone in phones:
+                phone.trend = history.trends.get(phone.key, [])
+                phone.flapping = _history.trend_flaps(phone.trend)
+        phones.sort(key=Phone.sort_key)
+        self.phones = phones
+        self.short = [phone for phone in phones if phone.kind == 'short']
+        self.flapping = [phone for phone in phones if phone.flapping]
+        self.passed = self.check_mode or not self.short
+        groups = {}
+        for phone in phones:
+            groups.setdefault(phone.group, []).append(phone)
+        self.groups = [(name, groups[name]) for name in sorted(groups, key=natural_key)]
+
+    def counts(self):
+        counts = dict((verdict, 0) for verdict in VERDICT_ORDER)
+        for phone in self.phones:
+            if phone.verdict in counts:
+                counts[phone.verdict] += 1
+        return counts
+
+    # JUnit XML -------------------------------------------------------------------------------------------------
+
+    def junit(self):
+        """JUnit XML: one testsuite per phone group (name = the group, ``(no group)`` for phones without one)."""
+        out = []
+        failures = 0 if self.check_mode else len(self.short)
+        skipped = len(self.phones) if self.check_mode else 0
+        total_time = sum(case_seconds(phone.row) for phone in self.phones if phone.verdict is not None)
+        out.append('<?xml version="1.0" encoding="UTF-8"?>\n')
+        out.append('<testsuites name="desk_phone_smoke_test" tests="%d" failures="%d" errors="0" skipped="%d" time="%.3f">\n'
+                   % (len(self.phones), failures, skipped, total_time))
+        properties = [('run_id', self.run_id), ('finished', self.finished), ('check_mode', 'true' if self.check_mode else 'false')]
+        properties.extend(flatten('summary', self.summary))
+        property_xml = ''.join('      <property name="%s" value="%s"/>\n' % (escape(name), escape(value)) for name, value in properties)
+        for group, phones in self.groups:
+            suite = group or '(no group)'
+            classname = 'desk_phone_smoke_test.%s' % suite if group else 'desk_phone_smoke_test'
+            short = 0 if self.check_mode else sum(1 for phone in phones if phone.kind == 'short')
+            times = [0.0 if self.check_mode else case_seconds(phone.row) for phone in phones]
+            out.append('  <testsuite name="%s" tests="%d" failures="%d" errors="0" skipped="%d" time="%.3f" timestamp="%s" hostname="localhost">\n'
+                       % (escape(suite), len(phones), short, len(phones) if self.check_mode else 0, sum(times), escape(self.finished)))
+            out.append('    <properties>\n')
+            out.append(property_xml)
+            out.append('    </properties>\n')
+            for phone, seconds in zip(phones, times):
+                self._junit_case(out, phone, classname, seconds)
+            out.append('  </testsuite>\n')
+        out.append('</testsuites>\n')
+        return ''.join(out)
+
+    def _junit_case(self, out, phone, classname, seconds):
+        row = phone.row
+        out.append('    <testcase classname="%s" name="%s" time="%.3f">\n' % (escape(classname), escape('%s [%s]' % (phone.name, phone.account)), seconds))
+        out.append('      <properties>\n        <property name="voice_id" value="%s"/>\n        <property name="group" value="%s"/>\n'
+                   '      </properties>\n' % (escape(row.get('voice_id')), escape(phone.group)))
+        verdict = phone.verdict or 'none'
+        if self.check_mode:
+            out.append('      <skipped message="check mode: no call placed"/>\n')
+        elif phone.kind == 'short':
+            reason = text(row.get('reason'))
+            message = 'verdict %s, expected %s%s' % (verdict, text(row.get('expect')), (': ' + reason) if reason else '')
+            detail = '\n'.join((
+                'phone: %s' % phone.name,
+                'phone name: %s' % text(row.get('phone_name')),
+                'account: %s' % phone.account,
+                'group: %s' % phone.group,
+                'callee: %s' % text(row.get('callee')),
+                'expect: %s' % text(row.get('expect')),
+                'verdict: %s' % verdict,
+                'voice_id: %s' % text(row.get('voice_id')),
+                'reason: %s' % reason,
+                'remedy: %s' % text(row.get('remedy')),
+                'api_status: %s' % text(row.get('api_status')),
+                'termination: %s %s' % (text(row.get('termination_code')), text(row.get('termination_reason'))),
+                'sip_code: %s' % text(row.get('sip_code')),
+            ))
+            out.append('      <failure type="%s" message="%s">%s</failure>\n' % (escape(verdict), escape(message), escape_body(detail)))
+        out.append('      <system-out>%s</system-out>\n    </testcase>\n' % escape_body(
+            'voice_id=%s verdict=%s submit=%s ringing=%s answer=%s hangup=%s (UTC)' % (
+                text(row.get('voice_id')), phone.verdict or '', utc_iso(row.get('submit_time')), utc_iso(row.get('ringing_time')),
+                utc_iso(row.get('answer_time')), utc_iso(row.get('hangup_time')))))
+
+    # HTML ------------------------------------------------------------------------------------------------------
+
+    def html(self, history_state=None):
+        """The self-contained HTML report (inline style and script, nothing fetched)."""
+        counts = self.counts()
+        state = history_state or self.history
+        out = [_HTML_HEAD % {'title': escape('Desk phone smoke test %s' % self.run_id)}]
+        out.append('<h1>Desk phone smoke test</h1>\n<p class="meta">Run <code>%s</code> &middot; finished %s UTC%s &middot; '
+                   '<b>all times in UTC</b></p>\n' % (escape(self.run_id), escape(utc_text(self.finished)),
+                                                       ' &middot; check mode: no call placed' if self.check_mode else ''))
+        out.append('<p class="totals">')
+        if not self.check_mode:
+            out.append('<span class="%s">%s</span>' % (('pass', 'PASSED') if self.passed else ('fail', 'FAILED')))
+        out.append('<span>%d phone(s)</span><span>%d ok</span><span>%d short</span><span>%d flapping</span>'
+                   % (len(self.phones), sum(1 for phone in self.phones if phone.kind == 'ok'), len(self.short), len(self.flapping)))
+        out.append(''.join('<span>%s: %d</span>' % (verdict, counts[verdict]) for verdict in ('accepted', 'rang', 'answered', 'failed',
+                                                                                            'rejected', 'timeout', 'unknown')))
+        out.append('</p>\n')
+        out.append(self._history_note(state))
+        out.append(self._group_table())
+        out.append('<form id="filters" class="filters" onsubmit="return false">\n<label>Show <select id="f-verdict">'
+                   '<option value="">all phones</option><option value="short">fell short</option><option value="ok">ok</option>'
+                   '<option value="flapping">flapping</option>')
+        out.append(''.join('<option value="%s">%s</option>' % (verdict, verdict) for verdict in VERDICT_ORDER))
+        out.append('</select></label>\n<label>Group <select id="f-group"><option value="*">all groups</option>')
+        out.append(''.join('<option value="%s">%s</option>' % (escape(group), escape(group) if group else '(no group)')
+                           for group, _phones in self.groups))
+        out.append('</select></label>\n<label>Search <input id="f-q" type="search" placeholder="name or account" size="24"></label>\n'
+                   '<span id="f-count">%d of %d phones</span>\n</form>\n' % (len(self.phones), len(self.phones)))
+        out.append('<table id="phones">\n<colgroup><col class="c-phone"><col class="c-account"><col class="c-group"><col class="c-callee">'
+                   '<col class="c-expect"><col class="c-verdict"><col class="c-trend"><col class="c-time"><col class="c-time">'
+                   '<col class="c-time"><col class="c-voice"><col class="c-reason"></colgroup>\n<thead><tr><th>Phone</th><th>Account</th>'
+                   '<th>Group</th><th>Callee</th><th>Expect</th><th>Verdict</th><th title="oldest first">Last %d runs</th>'
+                   '<th>Submitted (UTC)</th><th>Rang (UTC)</th><th>Answered (UTC)</th><th>Voice ID</th><th>Reason</th></tr></thead>\n<tbody>\n'
+                   % _history.WINDOW)
+        for phone in self.phones:
+            out.append(self._html_row(phone))
+        out.append('</tbody>\n</table>\n<p class="legend">Last runs: A answered, R rang, C accepted, F failed, X rejected, T timeout, '
+                   'U unknown, &middot; not tested; lower case = fell short of its expectation, oldest first. A phone <b>flaps</b> when its '
+                   'verdict changed at least %d times in the last %d runs.</p>\n' % (_history.FLAP_CHANGES, _history.WINDOW))
+        out.append(_HTML_SCRIPT)
+        out.append('</body>\n</html>\n')
+        return ''.join(out)
+
+    def _history_note(self, state):
+        if state is None:
+            return ''
+        words = ['History: %d run(s) kept in <code>%s</code>' % (state.runs, escape_body(state.path))]
+        if state.started_new:
+            words.append('this run starts a new history' if state.updated else 'no history yet')
+        if not state.updated:
+            words.append('this run was not added (check mode)' if self.check_mode else 'this run was not added')
+        note = '<p class="history">%s.</p>\n' % '; '.join(words)
+        if state.problem:
+            note += '<p class="warn">History problem: %s.</p>\n' % escape_body(state.problem)
+        return note
+
+    def _group_table(self):
+        if len(self.groups) < 2:
+            return ''
+        out = ['<details class="groups" open><summary>%d phone groups</summary>\n<table class="groups"><thead><tr><th>Group</th>'
+               '<th>Phones</th><th>ok</th><th>short</th><th>flapping</th></tr></thead><tbody>\n' % len(self.groups)]
+        for group, phones in self.groups:
+            short = sum(1 for phone in phones if phone.kind == 'short')
+            out.append('<tr%s><td>%s</td><td>%d</td><td>%d</td><td>%d</td><td>%d</td></tr>\n' % (
+                ' class="bad"' if short else '', escape_body(group) if group else '(no group)', len(phones),
+                sum(1 for phone in phones if phone.kind == 'ok'), short, sum(1 for phone in phones if phone.flapping)))
+        out.append('</tbody></table></details>\n')
+        return ''.join(out)
+
+    def _html_row(self, phone):
+        row = phone.row
+        trend = ''.join(TREND_LETTERS.get(verdict, '?') if ok else TREND_LETTERS.get(verdict, '?').lower() for verdict, ok in phone.trend)
+        search = ' '.join(value for value in (phone.name, phone.account, text(row.get('phone_name'))) if value).casefold()
+        reason = escape_body(row.get('reason'))
+        if row.get('remedy'):
+            reason += '<br><small>%s</small>' % escape_body(row.get('remedy'))
+        return ('<tr class="%s%s" data-k="%s" data-v="%s" data-g="%s" data-s="%s"><td>%s%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>'
+                '<td class="verdict">%s</td><td class="trend" title="%s">%s</td><td>%s</td><td>%s</td><td>%s</td><td class="voice">%s</td>'
+                '<td>%s</td></tr>\n' % (
+                    phone.css, ' flap' if phone.flapping else '', phone.kind, escape(phone.verdict or ''), escape(phone.group), escape(search),
+                    escape_body(phone.shown), ' <span class="badge">flapping</span>' if phone.flapping else '',
+                    escape_body(phone.account), escape_body(phone.group), escape_body(row.get('callee')), escape_body(row.get('expect')),
+                    escape_body(phone.verdict or '-'), escape(', '.join(verdict if ok else verdict + ' (short)' for verdict, ok in phone.trend)), escape_body(trend),
+                    escape_body(utc_text(row.get('submit_time'))), escape_body(utc_text(row.get('ringing_time'))),
+                    escape_body(utc_text(row.get('answer_time'))), escape_body(row.get('voice_id')), reason))
+
+    # Console ---------------------------------------------------------------------------------------------------
+
+    def summary_lines(self, junit_path=None, html_path=None, written=True, history_state=None):
+        """The console summary: every phone up to LIST_ALL_UP_TO phones, else the short and flapping ones."""
+        state = history_state or self.history
+        listed = self.phones if len(self.phones) <= LIST_ALL_UP_TO else [phone for phone in self.phones if phone.kind == 'short' or phone.flapping]
+        more = max(0, len(listed) - LIST_AT_MOST)
+        listed = listed[:LIST_AT_MOST]
+        w_name = max([5] + [len(phone.name) for phone in listed])
+        w_acct = max([7] + [len(phone.account) for phone in listed])
+        fmt = '%-4s %-' + str(w_name) + 's %-' + str(w_acct) + 's %-9s %-9s %s'
+        lines = ['Desk phone smoke test, run %s%s' % (self.run_id or '-', ' (check mode: no call placed)' if self.check_mode else '')]
+        if len(self.phones) > LIST_ALL_UP_TO:
+            lines.append('Phones that fell short or flap (%d phones in all; every phone is in the reports):' % len(self.phones))
+        lines.append(fmt % ('', 'PHONE', 'ACCOUNT', 'EXPECT', 'VERDICT', 'REASON'))
+        for phone in listed:
+            status = '-' if self.check_mode else ('OK' if phone.ok else 'FAIL')
+            reason = text(phone.row.get('reason')) + (' [flapping]' if phone.flapping else '')
+            lines.append((fmt % (status, phone.name, phone.account, text(phone.row.get('expect')), phone.verdict or '-', reason)).rstrip())
+        if more:
+            lines.append('... and %d more' % more)
+        counts = self.counts()
+        summary = self.summary
+        lines.append('%d phone(s): %d ok, %d short, %d flapping, %s' % (
+            len(self.phones), sum(1 for phone in self.phones if phone.kind == 'ok'), len(self.short), len(self.flapping),
+            ', '.join('%s %s' % (verdict, text(summary.get(verdict, counts[verdict]))) for verdict in
+                      ('accepted', 'rang', 'answered', 'failed', 'rejected', 'timeout', 'unknown'))))
+        if state is not None:
+            lines.append('History: %d run(s) in %s%s' % (state.runs, state.path, '' if state.updated else ' (this run not added)'))
+            if state.problem:
+                lines.append('History problem: %s' % state.problem)
+        if written:
+            lines.append('JUnit report: %s' % junit_path)
+            lines.append('HTML report:  %s' % html_path)
+        else:
+            lines.append('Reports are not written in check mode.')
+        return lines
+
+
+def write_atomic(path, content, mode=0o644):
+    """Write ``content`` to ``path`` through a temporary file in the same directory and a rename."""
+    directory = os.path.dirname(os.path.abspath(path))
+    handle = tempfile.NamedTemporaryFile('w', encoding='utf-8', dir=directory, prefix='.' + os.path.basename(path) + '.',
+                                         suffix='.tmp', delete=False)
+    try:
+        with handle:
+            handle.write(content)
+        os.chmod(handle.name, mode)
+        os.replace(handle.name, path)
+    except BaseException:
+        try:
+            os.unlink(handle.name)
+        except OSError:
+            pass
+        raise
+
+
+_HTML_HEAD = '''<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>%(title)s</title>
+<style>
+  body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 1.2em; color: #222; }
+  h1 { font-size: 1.4em; margin: 0 0 0.2em; }
+  p.meta, p.history, p.legend { color: #555; margin: 0.3em 0; }
+  p.warn { background: #fde9b8; border: 1px solid #d9a400; padding: 0.4em 0.6em; }
+  code { font-size: 0.95em; }
+  .totals span { display: inline-block; margin-right: 1em; }
+  .pass { color: #1a7f1a; font-weight: bold; }
+  .fail { color: #b00020; font-weight: bold; }
+  details.groups { margin: 0.5em 0; }
+  table.groups { width: auto; max-height: 20em; }
+  .filters { position: sticky; top: 0; background: #fff; padding: 0.5em 0; z-index: 2; border-bottom: 1px solid #bbb; }
+  .filters label { margin-right: 1em; }
+  #f-count { color: #555; }
+  table { border-collapse: collapse; width: 100%%; font-size: 0.88em; }
+  #phones { table-layout: fixed; }
+  th, td { border: 1px solid #bbb; padding: 0.25em 0.45em; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+  th { background: #eee; }
+  col.c-phone { width: 11%%; } col.c-account { width: 9%%; } col.c-group { width: 7%%; } col.c-callee { width: 8%%; }
+  col.c-expect { width: 6%%; } col.c-verdict { width: 6%%; } col.c-trend { width: 7%%; } col.c-time { width: 9%%; }
+  col.c-voice { width: 10%%; } col.c-reason { width: 18%%; }
+  tr.ok td { background: #d9f2d9; }
+  tr.amber td { background: #fde9b8; }
+  tr.bad td { background: #f6cccc; }
+  tr.none td { background: #eeeeee; }
+  td.verdict { font-weight: bold; }
+  td.trend, td.voice { font-family: ui-monospace, monospace; }
+  td.trend { letter-spacing: 0.1em; }
+  .badge { background: #7a1fa2; color: #fff; border-radius: 0.6em; padding: 0 0.45em; font-size: 0.8em; white-space: nowrap; }
+  tr[hidden] { display: none; }
+</style>
+</head>
+<body>
+'''
+
+# Filter by kind or verdict, by group, and search by name or account; the state lives in the URL fragment
+# (#verdict=short&group=sales&q=desk-1), so a filtered view can be linked to and opened from a file.
+_HTML_SCRIPT = '''<script>
+(function () {
+  var rows = document.getElementById('phones').tBodies[0].rows;
+  var verdict = document.getElementById('f-verdict'), group = document.getElementById('f-group'), query = document.getElementById('f-q');
+  var count = document.getElementById('f-count');
+  function apply() {
+    var v = verdict.value, g = group.value, q = query.value.trim().toLowerCase(), shown = 0;
+    for (var i = 0; i < rows.length; i++) {
+      var r = rows[i], d = r.dataset;
+      var ok = (v === '' || (v === 'short' || v === 'ok' ? d.k === v : v === 'flapping' ? r.classList.contains('flap') : d.v === v))
+        && (g === '*' || d.g === g) && (q === '' || d.s.indexOf(q) !== -1);
+      if (r.hidden === ok) { r.hidden = !ok; }
+      if (ok) { shown++; }
+    }
+    count.textContent = shown + ' of ' + rows.length + ' phones';
+    document.body.setAttribute('data-shown', String(shown));
+  }
+  function fromHash() {
+    var p = new URLSearchParams(location.hash.replace(/^#/, ''));
+    verdict.value = p.get('verdict') || '';
+    if (verdict.selectedIndex < 0) { verdict.value = ''; }
+    group.value = p.has('group') ? p.get('group') : '*';
+    if (group.selectedIndex < 0) { group.value = '*'; }
+    query.value = p.get('q') || '';
+    apply();
+  }
+  function toHash() {
+    var p = new URLSearchParams();
+    if (verdict.value) { p.set('verdict', verdict.value); }
+    if (group.value !== '*') { p.set('group', group.value); }
+    if (query.value) { p.set('q', query.value); }
+    history.replaceState(null, '', '#' + p.toString());
+    apply();
+  }
+  verdict.addEventListener('change', toHash);
+  group.addEventListener('change', toHash);
+  query.addEventListener('input', toHash);
+  window.addEventListener('hashchange', fromHash);
+  fromHash();
+})();
+</script>
+'''
