@@ -77,7 +77,12 @@ class Control:
             return {'ok': True}
         if method == 'POST':
             specs = body if isinstance(body, list) else [body]
-            return {'ok': True, 'added': [faults.arm(spec).describe() for spec in specs]}
+            before = list(faults.armed)
+            try:
+                return {'ok': True, 'added': [faults.arm(spec).describe() for spec in specs]}
+            except ScenarioError:
+                faults.armed = before  # all or nothing
+                raise
         return None
 
     def phones(self, method, args, body, _secrets):
@@ -121,9 +126,9 @@ class Control:
         if method == 'POST':
             if not isinstance(body, dict):
                 raise ScenarioError('balance body must be an object')
-            for key in ('balance', 'gift', 'credit'):
-                if key in body:
-                    setattr(platform, key, money(key, body[key]))
+            amounts = {key: money(key, body[key]) for key in ('balance', 'gift', 'credit') if key in body}
+            for key, amount in amounts.items():  # all or nothing
+                setattr(platform, key, amount)
         if method not in ('GET', 'POST'):
             return None
         return {'ok': True, 'balance': str(platform.balance.quantize(SIX)), 'gift': str(platform.gift.quantize(SIX)),

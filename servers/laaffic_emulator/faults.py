@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from laaffic_emulator.envelope import STATUS_BODIES, Answer, parse_json
-from laaffic_emulator.scenario import ScenarioError, number_in_range
+from laaffic_emulator.scenario import ScenarioError, int_in_range, number_in_range
 
 FAULT_KINDS = ('http_429', 'http_500', 'http_502', 'http_503', 'reset_before_read', 'reset_after_read', 'slow', 'non_json', 'status_-18',
                'partial', 'garbage')
@@ -24,6 +24,9 @@ ERROR_PAGES = {
     503: (b'<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n<body>\r\n'
           b'<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n</body>\r\n</html>\r\n'),
 }
+MAX_COUNT = 1000000   # a fault applies to at most this many requests
+MAX_DELAY = 3600.0    # seconds a `slow` fault may hold its answer
+MAX_ARMED = 1000      # faults armed at once
 # the answers that carry Retry-After when the fault has one
 RETRY_AFTER_CODES = (429, 503)
 RETRY_AFTER = re.compile(r'[0-9]{1,10}|[A-Za-z]{3}, [0-9]{2} [A-Za-z]{3} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT')
@@ -47,8 +50,8 @@ class Fault:
             raise ScenarioError('fault kind must be one of %s' % ', '.join(FAULT_KINDS))
         probability = spec.get('probability')
         count = spec.get('count', None if probability is not None else 1)
-        if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
-            raise ScenarioError('fault count must be an integer >= 1')
+        if count is not None:
+            int_in_range('fault count', count, 1, MAX_COUNT)
         if probability is not None:
             if isinstance(probability, bool) or not isinstance(probability, (int, float)) or not 0 <= probability <= 1:
                 raise ScenarioError('fault probability must be between 0 and 1')
@@ -57,7 +60,7 @@ class Fault:
         self.account = spec.get('account')
         if self.account is not None and not isinstance(self.account, str):
             raise ScenarioError('fault account must be a string')
-        self.delay = number_in_range('fault delay', spec.get('delay', 20.0 if self.kind == 'slow' else 0.0))
+        self.delay = number_in_range('fault delay', spec.get('delay', 20.0 if self.kind == 'slow' else 0.0), 0, MAX_DELAY)
         retry_after = spec.get('retry_after')
         if isinstance(retry_after, int) and not isinstance(retry_after, bool) and retry_after >= 0:
             retry_after = str(retry_after)
@@ -95,6 +98,8 @@ class Faults:
 
     def arm(self, spec):
         """Validate and arm a fault; return it."""
+        if len(self.armed) >= MAX_ARMED:
+            raise ScenarioError('at most %d faults can be armed at once (DELETE /_emulator/faults clears them)' % MAX_ARMED)
         self.seq += 1
         fault = Fault(spec, self.seq)
         self.armed.append(fault)

@@ -46,21 +46,45 @@ BEHAVIOUR_DEFAULTS = {
     'then': 'answer',        # what the call does afterwards (slow_api, late_ring)
 }
 LATE_RING_AFTER = 20.0
+# The longest simulated time (seconds) any phone parameter, delay or setting may ask for: one day.
+MAX_SECONDS = 86400.0
 FLOAT_PARAMS = ('ring_after', 'answer_after', 'talk', 'ring_timeout', 'reject_after', 'fail_after', 'api_delay')
 PHONE_KEYS = ('account', 'group', 'name', 'display_num', 'displayNum', 'password', 'behaviour', 'behavior')
 
 
-def number_in_range(name, value, low=0.0, high=None):
-    """A finite number within [low, high] (a bool is not a number); raises ScenarioError."""
+def number_in_range(name, value, low=0.0, high=None, above=False):
+    """A finite number within [low, high] ((low, high] with ``above``; a bool is not a number); raises
+    ScenarioError naming ``name`` and the range."""
+    if high is None:
+        high = MAX_SECONDS
+    shown = '%s must be a number %s %s to %s' % (name, 'above' if above else 'from', fmt(low), fmt(high))
     if isinstance(value, bool):
-        raise ScenarioError('%s must be a number' % name)
+        raise ScenarioError(shown)
     try:
         number = float(value)
-    except (TypeError, ValueError):
-        raise ScenarioError('%s must be a number, not %r' % (name, value)) from None
-    if not math.isfinite(number) or number < low or (high is not None and number > high):
-        raise ScenarioError('%s out of range: %r' % (name, value))
+    except (TypeError, ValueError, OverflowError):
+        raise ScenarioError('%s, not %s' % (shown, shorten(value))) from None
+    if not math.isfinite(number) or number < low or (above and number <= low) or number > high:
+        raise ScenarioError('%s, not %s' % (shown, shorten(value)))
     return number
+
+
+def int_in_range(name, value, low, high):
+    """An integer (a JSON integer: not a bool, not a float) within [low, high]; raises ScenarioError."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ScenarioError('%s must be an integer from %s to %s, not %s' % (name, fmt(low), fmt(high), shorten(value)))
+    return value
+
+
+def fmt(number):
+    """A bound as the messages and docs show it: 86400, 0.5."""
+    return ('%d' % number) if float(number).is_integer() else repr(number)
+
+
+def shorten(value):
+    """A refused value in a message: its repr, at most 40 characters."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + '...'
 
 
 def behaviour_params(spec, defaults=None):
@@ -216,6 +240,11 @@ def expand_phones(entries, defaults, secret):
             if isinstance(start, bool) or not isinstance(start, int) or not 0 <= start <= 10 ** 9:
                 raise ScenarioError('phones: start must be an integer from 0 to 1000000000')
             display_base = entry.pop('display_num_base', None)
+            if display_base is not None:
+                try:
+                    display_base = int(str(display_base))
+                except ValueError:
+                    raise ScenarioError('phones: display_num_base must be digits, not %s' % shorten(display_base)) from None
             for number in range(start, start + count):
                 spec = dict(entry)
                 spec['account'] = pattern.format(number)
@@ -246,10 +275,16 @@ def _bool(name, value):
     return value
 
 
-def _int(name, value, low=0):
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ScenarioError('%s must be an integer >= %d' % (name, low))
-    return value
+def _int(low, high):
+    def check(name, value):
+        return int_in_range(name, value, low, high)
+    return check
+
+
+def _seconds(low, high, above=False):
+    def check(name, value):
+        return number_in_range(name, value, low, high, above)
+    return check
 
 
 def _choice(*choices):
@@ -277,42 +312,35 @@ def _allowlist(name, value):
     return out
 
 
-def _positive(name, value):
-    number = number_in_range(name, value)
-    if number <= 0:
-        raise ScenarioError('%s must be > 0' % name)
-    return number
-
-
 def _termination(name, value):
     return str(value)
 
 
 SETTINGS = {
-    # name: (default, validator)
+    # name: (default, validator); every number has bounds (docs/emulator.md, "Settings"): beyond them, 400
     'push_url': (None, _opt_url),
     'ringing_url': (None, _opt_url),
     'push_format': ('single', _choice('single', 'batch')),
     'push_ringing': (True, _bool),
-    'push_retry_interval': (1.0, number_in_range),
-    'push_attempts': (3, lambda n, v: _int(n, v, 1)),
-    'push_timeout': (5.0, _positive),
-    'push_duplicates': (0, _int),
-    'push_duplicate_delay': (0.2, number_in_range),
-    'push_late': (0.0, number_in_range),
+    'push_retry_interval': (1.0, _seconds(0, 600)),
+    'push_attempts': (3, _int(1, 100)),
+    'push_timeout': (5.0, _seconds(0, 300, above=True)),
+    'push_duplicates': (0, _int(0, 100)),
+    'push_duplicate_delay': (0.2, _seconds(0, 60)),
+    'push_late': (0.0, _seconds(0, 3600)),
     'push_out_of_order': (False, _bool),
-    'push_out_of_order_window': (1.0, number_in_range),
-    'push_batch_size': (50, lambda n, v: _int(n, v, 1)),
-    'push_batch_interval': (0.5, number_in_range),
+    'push_out_of_order_window': (1.0, _seconds(0, 3600)),
+    'push_batch_size': (50, _int(1, 1000)),
+    'push_batch_interval': (0.5, _seconds(0, 3600)),
     'ip_allowlist': ([], _allowlist),
-    'timestamp_window': (300.0, number_in_range),
-    'time_scale': (1.0, _positive),
-    'dial_delay': (0.1, number_in_range),
+    'timestamp_window': (300.0, _seconds(0, 86400)),
+    'time_scale': (1.0, _seconds(0, 100, above=True)),
+    'dial_delay': (0.1, _seconds(0, 60)),
     'unknown_voice_id': ('null', _choice('null', 'error')),
     'success_termination_code': ('0', _termination),
-    'max_records': (500000, lambda n, v: _int(n, v, 1)),
+    'max_records': (500000, _int(1, 1000000)),
     # [INFERRED] at most this many phones in the application (scenario phones included): sipAdd beyond it is -23
-    'max_phones': (2000, lambda n, v: _int(n, v, 1)),
+    'max_phones': (2000, _int(1, 100000)),
 }
 
 
@@ -335,17 +363,22 @@ def check_settings(values):
 
 # ---------------------------------------------------------------------------------------------------
 # money
-def money(name, value):
-    """Parse a decimal amount (string or number)."""
+MONEY_MAX = Decimal(10) ** 12   # amounts (balance, gift, credit, rates) stay below this in magnitude
+
+
+def money(name, value, low=-MONEY_MAX):
+    """Parse a decimal amount (string or number) from ``low`` to below 10^12: the platform's 6-decimal amounts
+    of any such size fit Decimal's 28 digits, so every answer can show them."""
     if isinstance(value, bool):
         raise ScenarioError('%s must be a decimal amount' % name)
     try:
         amount = Decimal(str(value))
-    except InvalidOperation:
-        raise ScenarioError('%s must be a decimal amount, not %r' % (name, value)) from None
-    if not amount.is_finite():
-        raise ScenarioError('%s must be finite' % name)
-    return amount
+    except (InvalidOperation, ValueError):
+        raise ScenarioError('%s must be a decimal amount, not %s' % (name, shorten(value))) from None
+    if not amount.is_finite() or not low <= amount < MONEY_MAX:
+        raise ScenarioError('%s must be a decimal amount from %s to less than 1000000000000, not %s'
+                            % (name, '0' if low == 0 else '-1000000000000', shorten(value)))
+    return amount.quantize(Decimal('0.000001')) if amount.as_tuple().exponent < -6 else amount
 
 
 class Scenario:
@@ -369,20 +402,22 @@ class Scenario:
         self.gift = money('gift', acct.get('gift', '0'))
         self.credit = money('credit', acct.get('credit', '0'))
         rates = data.get('rates') or {}
-        self.per_call = money('per_call', rates.get('per_call', '0'))
+        self.per_call = money('per_call', rates.get('per_call', '0'), 0)
         per_minute = rates.get('per_minute', '0.03')
-        self.per_minute = None if per_minute is None else money('per_minute', per_minute)
-        self.prefix_rates = {str(k): money('rate for %s' % k, v) for k, v in (rates.get('prefixes') or {}).items()}
+        self.per_minute = None if per_minute is None else money('per_minute', per_minute, 0)
+        self.prefix_rates = {str(k): money('rate for %s' % k, v, 0) for k, v in (rates.get('prefixes') or {}).items()}
         self.prefix_longest = max((len(key) for key in self.prefix_rates), default=0)
         bill = str(rates.get('bill_period', '60+60'))
         match = BILL_PERIOD.fullmatch(bill)
-        if not match:
-            raise ScenarioError('bill_period must look like "60+60"')
+        if not match or not all(1 <= int(part) <= 3600 for part in match.groups()):
+            raise ScenarioError('bill_period must look like "60+60", each number from 1 to 3600')
         self.bill_period = bill
         self.bill_first, self.bill_next = int(match.group(1)), int(match.group(2))
         self.settings = default_settings()
         self.settings.update(check_settings(data.get('settings') or {}))
         self.seed = data.get('seed')
+        if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, (int, str))):
+            raise ScenarioError('seed must be an integer or a string')
         self.defaults = dict(data.get('defaults') or {})
         for key in self.defaults:
             if key not in BEHAVIOUR_DEFAULTS and key != 'late_ring_after':
