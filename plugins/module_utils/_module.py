@@ -10,13 +10,67 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 
-from ansible.module_utils.basic import missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.laaffic.voice.plugins.module_utils._client import LaafficClient
 from ansible_collections.laaffic.voice.plugins.module_utils._errors import LaafficError
 from ansible_collections.laaffic.voice.plugins.module_utils._options import CONNECTION_ARGSPEC, ConnectionOptions
 from ansible_collections.laaffic.voice.plugins.module_utils._transport import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+
+
+def no_log_values(spec, params):
+    """The values of every ``no_log`` option in ``params``, suboptions of the items that are dictionaries included,
+    whatever else the parameters hold (an item that is not a dictionary is skipped, not a reason to give up)."""
+    found = set()
+    if not isinstance(params, Mapping):
+        return found
+    for name, option in spec.items():
+        names = [name] + list(option.get('aliases') or [])
+        values = [params[key] for key in names if params.get(key) is not None]
+        if option.get('no_log'):
+            for value in values:
+                found.update(_texts(value))
+        if option.get('options'):
+            for value in values:
+                for item in (value if isinstance(value, list) else [value]):
+                    found.update(no_log_values(option['options'], item))
+    return found
+
+
+def _texts(value, depth=0):
+    """Every non-empty text in a value (strings, numbers, and those in lists and dictionaries), as Ansible masks them."""
+    if depth > 32:
+        return set()
+    if isinstance(value, Mapping):
+        return set().union(*[_texts(item, depth + 1) for item in list(value.keys()) + list(value.values())])
+    if isinstance(value, (list, tuple, set)):
+        return set().union(*[_texts(item, depth + 1) for item in value])
+    text = value.decode('utf-8', 'replace') if isinstance(value, bytes) else str(value)
+    return {text} if text and not isinstance(value, bool) else set()
+
+
+class LaafficModule(AnsibleModule):
+    """AnsibleModule that masks every ``no_log`` value in whatever it returns, even when argument validation failed.
+
+    ansible-core collects the ``no_log`` values in one pass over the argument spec, which stops at the first item
+    of a list of dictionaries that is not one (``calls: [x]``): the whole set is lost, and the failure that follows
+    shows ``api_secret`` in ``invocation.module_args`` at ``-vvv``. Here the values are collected again, item by
+    item, before anything is returned."""
+
+    def _mask_no_log(self):
+        spec = getattr(self, 'argument_spec', None) or {}
+        params = getattr(self, 'params', None) or {}
+        self.no_log_values.update(no_log_values(spec, params))
+
+    def fail_json(self, msg, **kwargs):
+        self._mask_no_log()
+        super(LaafficModule, self).fail_json(msg, **kwargs)
+
+    def exit_json(self, **kwargs):
+        self._mask_no_log()
+        super(LaafficModule, self).exit_json(**kwargs)
 
 
 def argument_spec(**extra):

@@ -18,6 +18,8 @@ truncated, so that a caller never pages through a history it does not want.
 
 from __future__ import annotations
 
+import json
+
 MAX_PAGES = 100
 """Documented default bound: 100 pages (10,000 platform records at 100 per page)."""
 
@@ -68,7 +70,15 @@ def walk(fetch, first, max_pages=MAX_PAGES):
         state = following
 
 
-def numbered(request_page, size=100, max_pages=MAX_PAGES, max_total=None, prefetch=None):
+def record_key(record):
+    """What tells two records apart: their whole content (a record that comes twice is the same record)."""
+    try:
+        return frozenset(record.items())
+    except TypeError:  # a nested list or dict
+        return json.dumps(record, sort_keys=True, default=repr)
+
+
+def numbered(request_page, size=100, max_pages=MAX_PAGES, max_total=None, prefetch=None, key=record_key):
     """Walk a page-numbered query (``current`` from 1, ``size`` per page) whose answer's data is
     ``{total, pages, current, records}``: ``request_page(current, size)`` returns that data.
 
@@ -80,8 +90,13 @@ def numbered(request_page, size=100, max_pages=MAX_PAGES, max_total=None, prefet
     With ``prefetch`` (a map function such as a thread pool's), the pages that the first page's total
     calls for (never more than ``max_pages``, never when the total is above ``max_total``) are asked for
     at once after it; the walk then takes them in order by the same rules, and a page it does not get
-    to is dropped."""
+    to is dropped.
+
+    Every record a page returned is kept, even when the server gave more than ``size`` (a page of 1,000 when
+    100 were asked for); records seen on an earlier page (``key``: pages that overlap) are kept once and do not
+    count twice towards the total. A full page that brings nothing new ends the walk (the server repeats itself)."""
     count = [0]
+    keys = set()
     state = {'total': None, 'over': False}
     ahead = {}
 
@@ -94,8 +109,16 @@ def numbered(request_page, size=100, max_pages=MAX_PAGES, max_total=None, prefet
         page = get(current)
         page = page if isinstance(page, dict) else {}
         batch = page.get('records')
-        batch = batch[:size] if isinstance(batch, list) else []
-        count[0] += len(batch)
+        batch = batch if isinstance(batch, list) else []
+        fresh, marks = [], []
+        for item in batch:
+            if isinstance(item, dict):
+                mark = key(item)
+                if mark not in keys:
+                    marks.append(mark)
+                    fresh.append(item)
+        keys.update(marks)
+        count[0] += len(fresh)
         total = whole_number(page.get('total'))
         pages = whole_number(page.get('pages'))
         state['total'] = total
@@ -106,7 +129,7 @@ def numbered(request_page, size=100, max_pages=MAX_PAGES, max_total=None, prefet
         if not finished and prefetch is not None and current == 1 and total is not None:
             wanted = list(range(2, min(-(-total // size), max(1, int(max_pages))) + 1))
             ahead.update(zip(wanted, prefetch(lambda number: request_page(number, size), wanted)))
-        return batch, None if finished else current + 1
+        return fresh, None if finished else current + 1
     records = walk(fetch, 1, max_pages)
     records.total = state['total']
     records.truncated = records.truncated or state['over']

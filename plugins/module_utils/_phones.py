@@ -20,17 +20,20 @@ never quoted in errors of these endpoints (a truncated sipQuery or sipReset body
 
 from __future__ import annotations
 
-import re
-
 from ansible_collections.laaffic.voice.plugins.module_utils._calls import normalize_number
 from ansible_collections.laaffic.voice.plugins.module_utils._errors import (
-    ApiStatusError, HttpError, LaafficError, OptionError, may_have_reached)
-from ansible_collections.laaffic.voice.plugins.module_utils._paging import MAX_PAGES, Records
+    ApiStatusError, HttpError, LaafficError, OptionError, RedirectError, may_have_reached)
+from ansible_collections.laaffic.voice.plugins.module_utils._names import unsafe_characters
+from ansible_collections.laaffic.voice.plugins.module_utils._paging import Records
 
 NAME_MIN, NAME_MAX = 4, 32
 MAX_PER_REQUEST = 50
 DISPLAY_NUM_MIN, DISPLAY_NUM_MAX = 7, 13
-_CONTROL = re.compile(r'[\x00-\x1f\x7f]')
+PAGE_SIZE = 100
+"""sipQuery's largest documented page (1-100)."""
+MAX_PHONES = 100000
+"""Default safety cap of a listing (``max_phones``; the platform's own total ends it first)."""
+MAX_PHONES_LIMIT = 10000000
 
 # What each status code means for these endpoints and what to do about it.
 SIP_ADD_REMEDIES = {
@@ -57,11 +60,16 @@ def _text(value):
 
 
 def check_name(field: str, value, what: str) -> str:
-    """A group, phone or account name as the platform documents it: 4-32 characters, no control characters."""
+    """A group, phone or account name as the platform documents it: 4-32 characters, no control or format
+    characters (Unicode categories Cc, Cf, Zl, Zp: the rule of _names)."""
     if value is None or not str(value).strip():
         raise OptionError(field, 'is required: %s, %d-%d characters' % (what, NAME_MIN, NAME_MAX))
     text = str(value)
-    if text != text.strip() or _CONTROL.search(text):
+    found = unsafe_characters(text)
+    if found:
+        raise OptionError(field, 'must not contain control characters or other invisible ones (Unicode categories Cc, Cf, Zl, '
+                                 'Zp); found %s' % ', '.join(found))
+    if text != text.strip():
         raise OptionError(field, 'must not start or end with spaces or contain control characters, got %r' % text)
     if not NAME_MIN <= len(text) <= NAME_MAX:
         raise OptionError(field, 'must be %d-%d characters (%s), got %d: %r' % (NAME_MIN, NAME_MAX, what, len(text), text))
@@ -127,13 +135,38 @@ def public(phone, with_password=False):
     return shown
 
 
+NOT_SHOWN = 'not shown: on this endpoint it may contain SIP passwords'
+
+
 def scrubbed(exc):
-    """The error without any response body: bodies of these endpoints may carry SIP passwords."""
-    if isinstance(exc, HttpError) and exc.details.get('body_excerpt'):
+    """The error without any free text from the server (status reason, response body, ``Location``): on the
+    endpoints that carry SIP passwords (sipQuery, sipAdd, sipReset) any of them may quote one. The status
+    code and the collection's own text stay. Other errors (no answer: our own text) are returned as they are."""
+    if isinstance(exc, ApiStatusError):
+        meaning = exc.details.get('meaning') or 'an undocumented status'
+        clean = ApiStatusError(exc.code, '%s; the platform\'s reason is %s' % (meaning, NOT_SHOWN), exc.details['method'], exc.details['url'])
+        return _with_remedy_text(clean, exc.remedy)
+    if isinstance(exc, RedirectError):
+        clean = RedirectError(exc.details['method'], exc.details['url'], exc.status, '(%s)' % NOT_SHOWN.replace('contain', 'carry'), 'api_url')
+        clean.details['location'] = clean.location = None
+        return clean
+    if isinstance(exc, HttpError):
         clean = HttpError(exc.details['method'], exc.details['url'], exc.status, None, None, retry_after=exc.retry_after)
-        clean.message = '%s (response body not shown: it may contain SIP passwords)' % clean.message
+        if exc.message == clean.message or (not exc.details.get('body_excerpt') and exc.message.endswith(' bytes')
+                                             and ' with a body larger than ' in exc.message):
+            return exc  # nothing the server wrote is in it
+        clean.message = '%s (reason and response body %s)' % (clean.message, NOT_SHOWN)
         clean.args = (clean.message,)
         return clean
+    return exc
+
+
+def _with_remedy_text(exc, remedy):
+    """``exc`` (an ApiStatusError) with ``remedy`` as its remedy, in its message too."""
+    stem = exc.message[:-len(exc.remedy)] if exc.remedy and exc.message.endswith(exc.remedy) else exc.message + ' '
+    exc.remedy = exc.details['remedy'] = remedy
+    exc.message = stem + remedy
+    exc.args = (exc.message,)
     return exc
 
 
@@ -142,25 +175,48 @@ def with_remedy(exc, remedies):
     if not isinstance(exc, ApiStatusError) or exc.code not in remedies:
         return exc
     better = ApiStatusError(exc.code, exc.reason, exc.details['method'], exc.details['url'])
-    stem = better.message[:-len(better.remedy)] if better.remedy and better.message.endswith(better.remedy) else better.message + ' '
-    better.remedy = better.details['remedy'] = remedies[exc.code]
-    better.message = stem + better.remedy
-    better.args = (better.message,)
-    return better
+    return _with_remedy_text(better, remedies[exc.code])
 
 
-def list_phones(client, app_id, group_name=None, phone_name=None, accounts=None, warn=None):
-    """Every phone of the application (sipQuery over its pages, bounded by the client's pager), optionally only one
-    group, phone name or set of accounts.
+def remember_passwords(client, records):
+    """Every SIP password of these records (phone dicts or sipQuery records) joins the client's redaction set,
+    so that no later message of the run can show one."""
+    redactor = getattr(client, 'redactor', None)
+    if redactor is not None:
+        redactor.add_passwords(record.get('password') for record in records or [] if isinstance(record, dict))
+
+
+def check_max_phones(value, field='max_phones'):
+    """The safety cap of a listing: a whole number from 1 to MAX_PHONES_LIMIT (None: the default)."""
+    if value is None:
+        return MAX_PHONES
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PHONES_LIMIT:
+        raise OptionError(field, 'must be a whole number of phones from 1 to %d, got %r' % (MAX_PHONES_LIMIT, value))
+    return value
+
+
+def sip_accounts(client, app_id, max_phones=MAX_PHONES):
+    """The sipQuery records of the application over every page, up to ``max_phones`` (the platform's own total ends
+    the walk first). Errors carry no free text from the server, and every password read joins the redaction set."""
+    max_phones = check_max_phones(max_phones)
+    try:
+        records = client.sip_query(app_id, page_size=PAGE_SIZE, max_pages=-(-max_phones // PAGE_SIZE))
+    except LaafficError as exc:
+        raise scrubbed(exc)
+    remember_passwords(client, records)
+    records.max_phones = max_phones
+    return records
+
+
+def list_phones(client, app_id, group_name=None, phone_name=None, accounts=None, warn=None, max_phones=MAX_PHONES):
+    """Every phone of the application (sipQuery over its pages, up to the platform's total or ``max_phones``),
+    optionally only one group, phone name or set of accounts.
 
     Returns ``Records`` sorted by group, phone name and account (stable whatever order the pages come in);
     ``truncated`` is True when the pager stopped at its page bound with more phones left on the platform, and
     then ``warn`` (a function of one text), when given, gets ``truncation_warning``.
     """
-    try:
-        records = client.sip_query(app_id)
-    except LaafficError as exc:
-        raise scrubbed(exc)
+    records = sip_accounts(client, app_id, max_phones)
     phones = {}
     for record in records or []:
         phone = phone_from_record(record)
@@ -172,6 +228,7 @@ def list_phones(client, app_id, group_name=None, phone_name=None, accounts=None,
               and (accounts is None or phone['account'] in accounts)]
     chosen.sort(key=lambda p: (p['group_name'] or '', p['phone_name'] or '', p['account']))
     listed = Records(chosen, truncated=bool(getattr(records, 'truncated', False)), pages=getattr(records, 'pages', 0))
+    listed.total, listed.max_phones = records.total, records.max_phones
     if warn is not None and listed.truncated:
         warn(truncation_warning(listed))
     return listed
@@ -181,8 +238,10 @@ def truncation_warning(phones):
     """The warning to give when the listing stopped at the pager's bound, or None."""
     if not getattr(phones, 'truncated', False):
         return None
-    return ('sipQuery was read for %d pages and the platform claims more: phones beyond them are not listed '
-            '(the collection reads at most %d pages of %d phones).' % (phones.pages, MAX_PAGES, 100))
+    total = getattr(phones, 'total', None)
+    return ('sipQuery was read for %d pages and the platform claims more phones (%s): phones beyond them are not listed '
+            '(max_phones is %d; raise it to list every phone).' % (
+                phones.pages, 'a total of %d' % total if total is not None else 'no total', getattr(phones, 'max_phones', MAX_PHONES)))
 
 
 def phone_name_matches(requested, actual):
@@ -278,6 +337,7 @@ def reset_password(client, app_id, account):
         raise with_remedy(scrubbed(exc), SIP_RESET_REMEDIES)
     data = payload.get('data')
     password = _text(data.get('password')) if isinstance(data, dict) else None
+    remember_passwords(client, [{'password': password}])
     if not password:
         # The reset happened (status 0) but its answer is unusable: like a lost answer, settled by reading back.
         raise HttpError('POST', client.url('voice/sipReset'), 200,

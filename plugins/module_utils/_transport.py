@@ -62,6 +62,8 @@ class Redactor(object):
         self._values = set()
         self._signs = set()
         self._pattern = None
+        self._passwords = frozenset()
+        self._password_lengths = []
         for value in values:
             self.add(value)
 
@@ -79,6 +81,39 @@ class Redactor(object):
     def add_sign(self, sign):
         with self._lock:
             self._signs.add(str(sign).lower())
+
+    def add_passwords(self, values):
+        """Mask these SIP passwords from now on in any text (as sent and URL- or JSON-escaped), like a secret;
+        in decoded JSON, a ``password`` field keeps its value (that field's purpose is to carry one). Matched by
+        lookups per length, so that thousands of passwords cost what a few do."""
+        forms = set()
+        for value in values:
+            if value is not None and len(str(value)) >= MIN_SECRET_LENGTH:
+                value = str(value)
+                forms.update(form.lower() for form in (value, quote(value, safe=''), json.dumps(value)[1:-1]))
+        with self._lock:
+            self._passwords = self._passwords | forms
+            self._password_lengths = sorted(set(len(form) for form in self._passwords), reverse=True)
+
+    def _unpassword(self, text):
+        passwords, lengths = self._passwords, self._password_lengths
+        lowered = text.lower()
+        out, start, index = [], 0, 0
+        while index < len(text):
+            for length in lengths:
+                if lowered[index:index + length] in passwords:
+                    if not out or start != index or out[-1] != MASK:
+                        out.append(text[start:index])
+                        out.append(MASK)
+                    index += length
+                    start = index
+                    break
+            else:
+                index += 1
+        if not out:
+            return text
+        out.append(text[start:])
+        return ''.join(out)
 
     def _unsign(self, match):
         run = match.group(0)
@@ -112,6 +147,8 @@ class Redactor(object):
             text = pattern.sub(MASK, text)
         if self._signs:
             text = _HEX_RUN.sub(self._unsign, text)
+        if self._passwords:
+            text = self._unpassword(text)
         return text
 
     def redact_data(self, value, depth=0):
@@ -120,7 +157,8 @@ class Redactor(object):
         if depth > MAX_DEPTH:
             raise ValueError('nested more than %d levels' % MAX_DEPTH)
         if isinstance(value, dict):
-            return dict((self.redact(key), self.redact_data(item, depth + 1)) for key, item in value.items())
+            return dict((self.redact(key), item if key == 'password' and isinstance(item, str) and item.lower() in self._passwords
+                         else self.redact_data(item, depth + 1)) for key, item in value.items())
         if isinstance(value, list):
             return [self.redact_data(item, depth + 1) for item in value]
         if isinstance(value, str):

@@ -399,11 +399,9 @@ balance:
   sample: {balance: '99.990000', gift: '50.00000', credit: '0'}
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.laaffic.voice.plugins.module_utils._calls import CallRunner, build_calls, new_run_id, predict, shortfall, summarize
 from ansible_collections.laaffic.voice.plugins.module_utils._errors import LaafficError, OptionError, describe
-from ansible_collections.laaffic.voice.plugins.module_utils._module import argument_spec, client as make_client, connection_options, fail
+from ansible_collections.laaffic.voice.plugins.module_utils._module import LaafficModule, argument_spec, client as make_client, connection_options, fail
 from ansible_collections.laaffic.voice.plugins.module_utils._options import bounded
 from ansible_collections.laaffic.voice.plugins.module_utils._receiver import ReceiverClient
 
@@ -454,7 +452,7 @@ def preflight(module, client, app_id, calls, result):
 
 
 def main():
-    module = AnsibleModule(
+    module = LaafficModule(
         argument_spec=argument_spec(
             account=dict(type='str'),
             callee=dict(type='str'),

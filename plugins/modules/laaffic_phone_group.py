@@ -209,15 +209,13 @@ phones:
       sample: LX9FZdF2
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.laaffic.voice.plugins.module_utils._errors import ApiStatusError, LaafficError, may_have_reached
-from ansible_collections.laaffic.voice.plugins.module_utils._module import argument_spec, client as make_client, connection_options, fail
+from ansible_collections.laaffic.voice.plugins.module_utils._module import LaafficModule, argument_spec, client as make_client, connection_options, fail
 from ansible_collections.laaffic.voice.plugins.module_utils._phones import add_group, list_phones, plan_group, public
 
 
 def main():
-    module = AnsibleModule(
+    module = LaafficModule(
         argument_spec=argument_spec(
             name=dict(type='str', required=True, aliases=['group']),
             phone_name=dict(type='str', required=True),

@@ -39,6 +39,12 @@ options:
         hands the passwords to the phones' configuration or to a vault, and put C(no_log) on that task.
     type: bool
     default: false
+  max_phones:
+    description:
+      - A safety cap on how many phones are read. The listing reads every page of the application up to the
+        platform's own total; an application larger than this cap is listed up to it, with a warning.
+      - A whole number from 1 to 10,000,000. Without it, the environment variable E(LAAFFIC_MAX_PHONES), else 100,000.
+    type: int
 extends_documentation_fragment:
   - laaffic.voice.connection
   - laaffic.voice.attributes
@@ -152,20 +158,22 @@ groups:
   sample: {floor-3: 24, lobby: 2}
 '''
 
-from ansible.module_utils.basic import AnsibleModule
+
+from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.laaffic.voice.plugins.module_utils._errors import LaafficError
-from ansible_collections.laaffic.voice.plugins.module_utils._module import argument_spec, client as make_client, connection_options, fail
+from ansible_collections.laaffic.voice.plugins.module_utils._module import LaafficModule, argument_spec, client as make_client, connection_options, fail
 from ansible_collections.laaffic.voice.plugins.module_utils._phones import list_phones, public
 
 
 def main():
-    module = AnsibleModule(
+    module = LaafficModule(
         argument_spec=argument_spec(
             group=dict(type='str', aliases=['name']),
             phone_name=dict(type='str'),
             accounts=dict(type='list', elements='str'),
             return_passwords=dict(type='bool', default=False, no_log=False),
+            max_phones=dict(type='int', fallback=(env_fallback, ['LAAFFIC_MAX_PHONES'])),
         ),
         supports_check_mode=True,
     )
@@ -174,7 +182,8 @@ def main():
     client = make_client(module, options, pool_size=2)
     try:
         phones = list_phones(client, options.app_id, group_name=params['group'], phone_name=params['phone_name'],
-                             accounts=None if params['accounts'] is None else set(params['accounts']), warn=module.warn)
+                             accounts=None if params['accounts'] is None else set(params['accounts']), warn=module.warn,
+                             max_phones=params['max_phones'])
     except LaafficError as exc:
         fail(module, exc, changed=False)
     finally:

@@ -152,15 +152,13 @@ accounts:
       sample: LAAFFIC answered status -24 (Data unexisting) to POST https://api.laaffic.com/v3/voice/sipReset. ...
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.laaffic.voice.plugins.module_utils._errors import LaafficError, OptionError
-from ansible_collections.laaffic.voice.plugins.module_utils._module import argument_spec, client as make_client, connection_options, fail
+from ansible_collections.laaffic.voice.plugins.module_utils._module import LaafficModule, argument_spec, client as make_client, connection_options, fail
 from ansible_collections.laaffic.voice.plugins.module_utils._phones import ResetOutcome, check_accounts, list_phones, reset_passwords
 
 
 def main():
-    module = AnsibleModule(
+    module = LaafficModule(
         argument_spec=argument_spec(accounts=dict(type='list', elements='str', required=True, aliases=['account'], no_log=False)),
         supports_check_mode=True,
     )

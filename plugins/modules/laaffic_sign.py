@@ -116,11 +116,10 @@ api_url:
 
 import time
 
-from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.laaffic.voice.plugins.module_utils._client import utc_iso
 from ansible_collections.laaffic.voice.plugins.module_utils._errors import OptionError
-from ansible_collections.laaffic.voice.plugins.module_utils._module import argument_spec, connection_options, fail
+from ansible_collections.laaffic.voice.plugins.module_utils._module import LaafficModule, argument_spec, connection_options, fail
 from ansible_collections.laaffic.voice.plugins.module_utils._signing import signed_headers
 
 
@@ -135,7 +134,7 @@ def parse_timestamp(value):
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(timestamp=dict(type='raw')), supports_check_mode=True)
+    module = LaafficModule(argument_spec=argument_spec(timestamp=dict(type='raw')), supports_check_mode=True)
     options = connection_options(module)
     try:
         timestamp = parse_timestamp(module.params['timestamp'])

@@ -33,9 +33,29 @@ def test_garbage_pages_and_items():
     assert list(numbered(lambda current, size: 'not a page', size=3)) == []
 
 
-def test_oversized_pages_are_cut_to_the_size():
-    request_page, asked = pages_of([{'n': 1}] * 1000, pages=1)
-    assert len(numbered(request_page, size=10)) == 10
+def test_oversized_pages_are_taken_whole():
+    """Issue 18: a server that returns 1,000 records a page when asked for 100 lost 900 of each page (300 of 3,000 listed)."""
+    request_page, asked = pages_of(*[[{'n': page * 1000 + i} for i in range(1000)] for page in range(3)], total=3000)
+    records = numbered(request_page, size=100)
+    assert len(records) == 3000 and len(set(r['n'] for r in records)) == 3000 and asked == [1, 2, 3] and not records.truncated
+
+
+def test_overlapping_pages_are_deduplicated_and_counted_once():
+    """A server that honours the offset of ``size`` but returns 1,000 records: each page overlaps the next."""
+    everything = [{'account': 'a%05d' % i} for i in range(3000)]
+    asked = []
+
+    def request_page(current, size):
+        asked.append(current)
+        return {'total': 3000, 'records': everything[(current - 1) * size:(current - 1) * size + 1000]}
+    records = numbered(request_page, size=100, max_pages=1000)
+    assert records == everything and not records.truncated and asked == list(range(1, 22))
+
+
+def test_a_page_that_brings_nothing_new_ends_the_walk():
+    request_page, asked = pages_of(*([[{'n': 1}, {'n': 2}]] * 50), total=10 ** 9)
+    records = numbered(request_page, size=2)
+    assert asked == [1, 2] and records == [{'n': 1}, {'n': 2}]
 
 
 def test_the_bound_stops_and_says_so():
@@ -87,7 +107,7 @@ def test_prefetch_is_bounded_by_max_pages_and_max_total():
     def prefetch(function, numbers):
         maps.append(list(numbers))
         return [function(number) for number in numbers]
-    request_page, asked = pages_of(*([[{'n': 1}] * 2] * 50), total=10 ** 9)
+    request_page, asked = pages_of(*[[{'n': page}] * 2 for page in range(50)], total=10 ** 9)
     records = numbered(request_page, size=2, max_pages=4, prefetch=prefetch)
     assert maps == [[2, 3, 4]] and records.truncated and records.pages == 4
     maps[:] = []

@@ -105,9 +105,10 @@ def test_truncated_listing_is_flagged():
                           'records': [phone('g%d' % body['current'], 'p-%d' % i, 'a%d_%d' % (body['current'], i)) for i in range(100)]}))
     ] * 200
     warnings = []
-    phones = _phones.list_phones(platform.client(), APP, warn=warnings.append)
+    phones = _phones.list_phones(platform.client(), APP, warn=warnings.append, max_phones=10000)
     assert phones.truncated and phones.pages == 100 and len(phones) == 10000
     assert 'phones beyond them are not listed' in _phones.truncation_warning(phones)
+    assert 'a total of 100000' in warnings[0] and 'max_phones is 10000' in warnings[0]
     assert warnings == [_phones.truncation_warning(phones)]  # the caller's warn gets it, once
     assert _phones.truncation_warning(_phones.list_phones(FakePhones(lobby()).client(), APP, warn=warnings.append)) is None
     assert len(warnings) == 1
@@ -204,7 +205,8 @@ def test_add_group_explains_each_status(code, words):
         _phones.add_group(platform.client(), APP, _phones.plan_group([], 'floor-3', 'floor3-desk', 2, None))
     exc = info.value
     assert exc.code == code and words in exc.message and exc.remedy in exc.message and exc.to_dict()['remedy'] == exc.remedy
-    assert exc.message.startswith('LAAFFIC answered status %s (reason %s) to POST https://api.test/v3/voice/sipAdd. ' % (code, code))
+    assert exc.message.startswith('LAAFFIC answered status %s (' % code) and 'reason %s' % code not in repr(exc.to_dict())
+    assert "the platform's reason is not shown" in exc.message
 
 
 def test_other_statuses_keep_the_generic_remedy():
@@ -291,3 +293,85 @@ def test_refused_resets_change_nothing():
     platform.script['voice/sipReset'] = [status(-22)]
     [outcome] = _phones.reset_passwords(platform.client(), APP, ['lobby_001'], {})
     assert outcome.reset is False and not outcome.changed and 'parameter was refused' in outcome.error
+
+
+# issue 17: an application of any size is listed whole -------------------------------------------------------------------
+def test_more_than_100_pages_are_listed_whole_up_to_the_total():
+    platform = FakePhones([phone('g%03d' % (i // 100), 'p-%d' % i, 'a%05d' % i) for i in range(12345)])
+    warnings = []
+    phones = _phones.list_phones(platform.client(), APP, warn=warnings.append)
+    assert len(phones) == 12345 and not phones.truncated and warnings == [] and phones.pages == 124
+
+
+@pytest.mark.parametrize('value', [0, -1, True, 1.5, '100', 10 ** 8])
+def test_max_phones_refused(value):
+    with pytest.raises(OptionError, match='max_phones: must be a whole number of phones from 1 to') as info:
+        _phones.list_phones(FakePhones().client(), APP, max_phones=value)
+    assert info.value.field == 'max_phones'
+
+
+# issue 18: names, and no free text of the server on the endpoints that carry passwords ---------------------------------
+@pytest.mark.parametrize('char', ['\u0085', '\u009b', '\u200b', '\u202e', '\u2028', '\u2029', '\x1b', '\ufeff'])
+def test_names_with_control_or_format_characters_refused(char):
+    with pytest.raises(OptionError, match='U\\+%04X' % ord(char)) as info:
+        _phones.plan_group([], 'floor%s3' % char, 'desk-phone', 2, None)
+    assert info.value.field == 'name' and char not in info.value.message
+    with pytest.raises(OptionError) as info:
+        _phones.plan_group([], 'floor-3', 'desk%sphone' % char, 2, None)
+    assert info.value.field == 'phone_name'
+
+
+LEAKY = ['S3cretA1', 'S3cretA2']
+
+
+def leaks(exc):
+    text = exc.message + repr(exc.to_dict())
+    return [password for password in LEAKY if password.lower() in text.lower()]
+
+
+def test_sip_query_status_reason_quoting_passwords_is_not_shown():
+    platform = FakePhones(lobby(2))
+    platform.script['voice/sipQuery'] = [status(-22, 'bad size; accounts lobby_001/S3cretA1 lobby_002/S3cretA2')]
+    with pytest.raises(ApiStatusError) as info:
+        _phones.list_phones(platform.client(), APP)
+    assert not leaks(info.value) and info.value.code == '-22' and 'Parameter exception' in info.value.message
+
+
+def test_a_second_page_failing_after_the_first_is_not_shown_either():
+    platform = FakePhones([phone('g', 'p-%d' % i, 'a%03d' % i, 'S3cretA%d' % i) for i in range(150)])
+    first = platform.sip_query
+    platform.script['voice/sipQuery'] = [first] + [lambda body: FakeResponse(500, 'page 2 broke near S3cretA1 and S3cretA2',
+                                                                             reason='S3cretA1')] * 4
+    with pytest.raises(HttpError) as info:
+        _phones.list_phones(platform.client(), APP)
+    assert not leaks(info.value) and info.value.status == 500
+
+
+def test_a_redirect_whose_location_carries_a_password_is_not_shown():
+    platform = FakePhones(lobby(2))
+    platform.script['voice/sipQuery'] = [FakeResponse(302, b'', headers={'Location': 'https://evil.test/?pw=S3cretA1'})]
+    with pytest.raises(HttpError) as info:
+        _phones.list_phones(platform.client(), APP)
+    assert not leaks(info.value) and info.value.status == 302 and 'evil.test' not in info.value.message
+    assert 'redirects are not followed' in info.value.message
+
+
+def test_sip_reset_minus_24_quoting_the_current_password_is_not_shown():
+    platform = FakePhones(lobby(1))
+    platform.script['voice/sipReset'] = [status(-24, 'no account; current password S3cretA1')]
+    with pytest.raises(ApiStatusError, match='knows no such SIP account') as info:
+        _phones.reset_password(platform.client(), APP, 'lobby_001')
+    assert not leaks(info.value) and info.value.code == '-24'
+
+
+def test_every_password_seen_joins_the_redaction_set():
+    platform = FakePhones([phone('g', 'p-1', 'a001', 'S3cretA1')])
+    client = platform.client()
+    _phones.list_phones(client, APP)
+    new = _phones.reset_password(client, APP, 'a001')
+    text = client.redactor.redact('echo S3cretA1 and %s and %s' % (new, new.lower()))
+    assert 'S3cretA1' not in text and new.lower() not in text.lower() and text.count('********') == 3
+    # a sipQuery record still shows its own password (its purpose), while a reason quoting it does not
+    again = _phones.list_phones(client, APP)
+    assert again[0]['password'] == new
+    assert client.redactor.redact_data({'reason': 'pw %s' % new, 'password': new}) == {'reason': 'pw ********', 'password': new}

@@ -64,5 +64,14 @@ def test_truncated_listing_warns(monkeypatch, platform):
     platform.script['voice/sipQuery'] = [
         (lambda body: ok({'total': 99999, 'current': body['current'], 'size': 100,
                           'records': [phone('g', 'p', 'a%d_%d' % (body['current'], i)) for i in range(100)]}))] * 100
+    result, failed = run(monkeypatch, max_phones=5000)
+    assert not failed and result['count'] == 5000 and 'not listed' in result['warnings'][0] and 'max_phones is 5000' in result['warnings'][0]
+
+
+def test_more_than_100_pages_listed_whole(monkeypatch, platform):
+    """Issue 17: the listing was cut at 100 pages (10,000 phones) whatever the platform's total."""
+    platform.phones = [phone('g%d' % (i // 50), 'p-%d' % i, 'acct_%05d' % i) for i in range(10150)]
     result, failed = run(monkeypatch)
-    assert not failed and result['count'] == 10000 and 'not listed' in result['warnings'][0]
+    assert not failed and result['count'] == 10150 and result['warnings'] == []
+    result, failed = run(monkeypatch, max_phones=0)
+    assert failed and 'max_phones: must be a whole number of phones from 1 to' in result['msg']
