@@ -186,19 +186,25 @@ class Report(object):
         self.finished = utc_iso(finished)
         self.history = history
         phones = [Phone(row if isinstance(row, dict) else {}, self.check_mode) for row in rows]
-        if history is not None:
-            for phone in phones:
-                phone.trend = history.trends.get(phone.key, [])
-                phone.flapping = _history.trend_flaps(phone.trend)
         phones.sort(key=Phone.sort_key)
         self.phones = phones
         self.short = [phone for phone in phones if phone.kind == 'short']
-        self.flapping = [phone for phone in phones if phone.flapping]
+        self.flapping = []
+        if history is not None:
+            self.set_history(history)
         self.passed = self.check_mode or not self.short
         groups = {}
         for phone in phones:
             groups.setdefault(phone.group, []).append(phone)
         self.groups = [(name, groups[name]) for name in sorted(groups, key=natural_key)]
+
+    def set_history(self, history):
+        """Take each phone's trend from a HistoryState and mark the phones that flap."""
+        self.history = history
+        for phone in self.phones:
+            phone.trend = history.trends.get(phone.key, [])
+            phone.flapping = _history.trend_flaps(phone.trend)
+        self.flapping = [phone for phone in self.phones if phone.flapping]
 
     def counts(self):
         counts = dict((verdict, 0) for verdict in VERDICT_ORDER)
