@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 from ansible_collections.laaffic.voice.plugins.module_utils._client import REQUEST_KINDS
-from ansible_collections.laaffic.voice.plugins.module_utils._errors import ApiStatusError, HttpError, LaafficError, describe, may_have_reached
+from ansible_collections.laaffic.voice.plugins.module_utils._errors import (
+    ApiStatusError, HttpError, LaafficError, describe, finished, may_have_reached, worth_resending)
 from ansible_collections.laaffic.voice.plugins.module_utils._paging import MAX_PAGES
 from ansible_collections.laaffic.voice.plugins.module_utils._polling import Deadline, RateLimiter, backoff
 from ansible_collections.laaffic.voice.plugins.module_utils._records import Progress
@@ -59,6 +61,13 @@ one after the other ring one after the other, and the last ones are then due at 
 """Bulk reading is given up after this many reads in a row that saved no request: their pages and the calls they
 did not show (each read alone) were at least as many requests as the calls waiting (a platform whose query
 does not list calls in progress, or a clock further off than the margin)."""
+LOOK_BACK_PAGES = 10
+"""A read-back of a call whose answer was lost reads at most this many pages of the window's records."""
+RESEND_PAUSE = 0.5
+"""Seconds at least between a call request answered HTTP 429/500/503 and its read-back (then, only when the
+read-back proves that nothing was placed, the request is sent again)."""
+MAX_RESEND_PAUSE = 30
+"""A Retry-After longer than this is not waited for: the call is read back at once and not sent again."""
 PLATFORM_ZONE = timezone(timedelta(hours=8))
 """[INFERRED] Every documented example of recordSipQuery's strTime/endTime carries +08:00 (the platform's zone):
 the window is sent in that offset, right whether the platform reads the offset or assumes its own zone."""
@@ -364,6 +373,9 @@ class CallRunner(object):
         self._seen = {}
         self._fatal = None
         self._window = None
+        self._taken = set()  # voice IDs that read-backs gave to calls of this run
+        self._taken_lock = threading.Lock()
+        self.place_attempts = getattr(getattr(client, 'transport', None), 'attempts', 4)
         if verify_rate_limit:
             # at most verify_rate_limit requests in any second (at most one per 1 / rate seconds below 1 per second)
             client.pace['verify'] = RateLimiter(verify_rate_limit, burst=max(1, int(verify_rate_limit)))
@@ -377,15 +389,27 @@ class CallRunner(object):
         return calls
 
     def _place(self, call):
-        try:
-            self.limiter.acquire()
-            call.attempted = True
-            data = self.client.send_sip(call.account, call.callee, self.app_id, call.display_num, call.called_info)
-        except Exception as exc:  # pylint: disable=broad-except  # every failure gets a verdict, never a lost call
-            self._not_placed(call, exc)
-            return
+        """Send the call request; when its answer leaves the call in doubt, read back (``_look_back``) and send it
+        again only when the read-back proves the first request did nothing (``_after_failure``)."""
+        since, sends = None, 0
+        while True:
+            try:
+                self.limiter.acquire()
+                call.attempted = True
+                since = since or time.time()
+                sends += 1
+                data = self.client.send_sip(call.account, call.callee, self.app_id, call.display_num, call.called_info)
+            except Exception as exc:  # pylint: disable=broad-except  # every failure gets a verdict, never a lost call
+                wait = self._after_failure(call, exc, since, sends)
+                if wait is None:
+                    return
+                self._sleep(wait)
+                continue
+            break
         call.voice_id = voice_id_text(data)
         if call.voice_id:
+            with self._taken_lock:
+                self._taken.add(call.voice_id)
             call.set_verdict('accepted', 'accepted by the platform')
         elif data is None or str(data).strip() == '':
             call.set_verdict('unknown', 'the platform answered success without a voice ID', LOOK_BEFORE_CALLING_AGAIN)
@@ -393,15 +417,88 @@ class CallRunner(object):
             call.set_verdict('unknown', 'the platform answered success with a voice ID that is not one: %r' % (str(data)[:100],),
                              LOOK_BEFORE_CALLING_AGAIN)
 
+    def _after_failure(self, call, exc, since, sends):
+        """Give the call its verdict after its request (send number ``sends``, the first at ``since``) raised
+        ``exc``, or return the seconds to wait before sending it again. The rule (docs: "Which requests are
+        sent again"): an answer that proves nothing was done is the verdict (``rejected``); otherwise the
+        records are read back: a record of the call is used (the call goes on with its voice ID); no record,
+        after an answer with which the platform was done (``finished``), proves the call was not placed: sent
+        again after HTTP 429/500/503 while sends remain, else ``rejected``; anything else is ``unknown``."""
+        if not call.attempted:
+            self._not_placed(call, exc)
+            return None
+        busy_again = sends > 1 and isinstance(exc, ApiStatusError) and exc.code == '-68'
+        if not may_have_reached(exc) and not busy_again:
+            self._not_placed(call, exc)
+            return None
+        message = describe(exc, self.redact)
+        if busy_again:
+            message = ('%s; sent again after a read-back found no record of the first request, the phone is busy: the first '
+                       'request may have placed the call after all' % message)
+        pause = None
+        if worth_resending(exc) and not busy_again and sends < self.place_attempts:
+            retry_after = getattr(exc, 'retry_after', None)
+            pause = max(RESEND_PAUSE, retry_after or 0)
+            if pause > MAX_RESEND_PAUSE:
+                pause = None  # the platform asks for more patience than a test run has: read back now, do not resend
+            else:
+                self._sleep(pause)  # the platform's Retry-After, and time for its records to show the call
+        state, found, detail = self._look_back(call, since)
+        if state == 'found':
+            call.voice_id = found['voiceId']
+            call.progress = Progress(found['record'])
+            call.set_verdict('accepted', 'accepted by the platform: its answer was lost (%s), but recordSipQuery lists this call '
+                                         'with voice ID %s' % (message, call.voice_id))
+            return None
+        if state == 'absent' and finished(exc) and not busy_again:
+            if pause is not None:
+                return 0
+            call.set_verdict('rejected', '%s; %s, so it was not placed (request sent %d time%s)'
+                             % (message, detail, sends, '' if sends == 1 else 's'), getattr(exc, 'remedy', None))
+            return None
+        call.set_verdict('unknown', '%s; %s; the call may or may not have been placed and was not sent again' % (message, detail),
+                         LOOK_BEFORE_CALLING_AGAIN)
+        return None
+
+    def _look_back(self, call, since):
+        """Whether the platform lists this call since ``since`` (epoch seconds of its first request): returns
+        ``('found', {'voiceId', 'record'}, text)``, ``('absent', None, text)`` or ``('undecided', None, text)``.
+
+        The records of the window (``WINDOW_MARGIN`` before ``since`` to the same after now, narrowed to the
+        account's SIP group when the preflight listed it) are matched by callee and ``called_info`` (the run tag
+        ``laaffic-voice:<run>:<index>:<account>`` unless the task gave its own): one record not already taken by
+        another call of the run is the call; none is proof that it was not placed; more, a read that fails or a
+        window with more than ``LOOK_BACK_PAGES`` pages cannot decide."""
+        start = platform_time(math.floor(since) - WINDOW_MARGIN)
+        end = platform_time(math.ceil(time.time()) + WINDOW_MARGIN)
+        group = (self.groups or {}).get(call.account)
+        try:
+            records = self.client.record_sip_query(start, end, group, page_size=PAGE_SIZE, max_pages=LOOK_BACK_PAGES)
+        except Exception as exc:  # pylint: disable=broad-except  # a failed read-back decides nothing
+            return 'undecided', None, 'reading the records back failed: %s' % describe(exc, self.redact)
+        window = 'recordSipQuery lists no such call from %s to %s' % (start, end)
+        matches = [record for record in records if isinstance(record, dict) and record.get('calledInfo') == call.called_info
+                   and normalize_number(record.get('callee') or '') == call.callee]
+        with self._taken_lock:
+            fresh = [record for record in matches if voice_id_text(record.get('voiceId')) not in self._taken]
+            if len(fresh) == 1 and voice_id_text(fresh[0].get('voiceId')):
+                voice_id = voice_id_text(fresh[0].get('voiceId'))
+                self._taken.add(voice_id)
+                return 'found', {'voiceId': voice_id, 'record': fresh[0]}, None
+        if fresh:
+            return 'undecided', None, ('recordSipQuery lists %d record(s) with this callee and called_info from %s to %s, which '
+                                       'cannot tell whether one is this call' % (len(fresh), start, end))
+        if getattr(records, 'truncated', False):
+            return 'undecided', None, ('recordSipQuery holds more records from %s to %s than the %d pages read back'
+                                       % (start, end, LOOK_BACK_PAGES))
+        return 'absent', None, window
+
     def _not_placed(self, call, exc):
-        """The verdict of a call request that raised ``exc``: by the one rule of ``may_have_reached``."""
+        """The verdict of a call request whose answer proves that nothing was done (``may_have_reached``)."""
         message = describe(exc, self.redact)
         if isinstance(exc, ApiStatusError):
             call.api_status = exc.code
             call.set_verdict('rejected', 'the platform refused the call: status %s (%s)' % (exc.code, exc.reason or 'no reason given'), exc.remedy)
-        elif call.attempted and may_have_reached(exc):
-            call.set_verdict('unknown', '%s; the call may or may not have been placed and was not sent again' % message,
-                             LOOK_BEFORE_CALLING_AGAIN)
         else:
             call.set_verdict('rejected', message)
 

@@ -12,9 +12,11 @@ modules:
 
 - reads (GET, and POST queries that change nothing) are retried with backoff on connection errors,
   timeouts, HTTP 429/500/502/503/504 and bodies that are not JSON;
-- a request that places a call is retried ONLY when it provably never reached the platform (connection
-  refused, name resolution or connect timeout) or when the platform answered HTTP 429 or 503 with a
-  Retry-After header. A read timeout or a reset after sending is never retried: the call may exist;
+- a request that creates something (sendSip places a call, sipAdd creates phones, sipReset sets a password)
+  is sent again here ONLY when it provably never left this host (connection refused, name resolution or
+  connect timeout). Any answer - HTTP 429 or 503 with Retry-After too - and a read timeout or a reset after
+  sending may come after the platform acted: the callers read back (``_calls``, ``_phones``) and send again
+  only what the read-back proves was not done;
 - redirects are never followed; TLS failures and invalid URLs are not retried.
 
 Every attempt that goes on the wire is counted by kind (``requests``: ``place`` for sendSip, ``verify``
@@ -87,8 +89,8 @@ class LaafficClient(object):
     def request(self, method, path, body=None, places_call=False, deadline=None, kind='verify'):
         """Send a signed request and return the response envelope (a dict, redacted) when its status is 0.
 
-        ``places_call`` means: never send it again once it may have reached the platform. ``kind`` is what
-        the request is counted as, and paced by (``self.pace[kind]``, a RateLimiter): an attempt whose slot
+        ``places_call`` means: the request creates something; never send it again once it may have acted.
+        ``kind`` is what the request is counted as, and paced by (``self.pace[kind]``, a RateLimiter): an attempt whose slot
         would come after ``deadline`` is not sent (a permanent TransportError that says so).
         Raises ApiStatusError for a non-zero status, HttpError (RedirectError) or TransportError when retries are spent.
         """

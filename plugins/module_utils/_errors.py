@@ -192,27 +192,55 @@ def describe(exc, redact):
     return 'unexpected %s: %s' % (type(exc).__name__, redact(str(exc)))
 
 
-def may_have_reached(exc):
-    """THE rule, used both to decide whether a call request may be sent again and to give a call its verdict:
-    may the request that raised ``exc`` have reached the platform (and so a call exist)?
+# The statuses with which the platform refuses a request, having done nothing: every documented code but 0
+# (success) and -18 (a system exception, which may strike after the platform acted). An undocumented code, or an
+# answer without one, proves nothing.
+REFUSED_STATUSES = frozenset(code for code in STATUS_CODES if code not in ('0', '-18'))
+# HTTP statuses after which a creating request may be sent again, once a read-back proved that it did not act.
+RESEND_STATUSES = (429, 500, 503)
+# Gateway statuses: the gateway gave up waiting, the platform behind it may still be working on the request.
+GATEWAY_STATUSES = (502, 504)
 
-    - no answer: only when the request provably never left this host (connection refused, name resolution,
-      connect timeout, TLS handshake, invalid URL) is the answer no;
-    - an answer: a platform status (``ApiStatusError``), a redirect (never followed), a 4xx, and a 503 with
-      Retry-After (the platform says it did not take the request) are no; HTTP 200 with a body that cannot be
-      read and any other 5xx are yes;
-    - anything else, expected or not, is yes.
+
+def may_have_reached(exc):
+    """THE rule for requests that create something (sendSip, sipAdd, sipReset), used both to decide whether
+    such a request may be sent again and to give its outcome: may the request that raised ``exc`` have acted
+    on the platform (placed a call, created phones, reset a password)?
+
+    Only proof says no:
+
+    - a LAAFFIC status that refuses the request (``REFUSED_STATUSES``: -1, -10, -22, -68, ...);
+    - no answer, when the request provably never left this host (connection refused, name resolution,
+      connect timeout, TLS handshake, invalid URL);
+    - a redirect (3xx): never followed, so the request went no further than the server that redirected it.
+
+    Everything else is yes: HTTP 429 and 503 (with or without Retry-After), any other 4xx or 5xx, HTTP 200
+    with a body that cannot be read, status -18 or an undocumented status, a reset or a timeout after the
+    request was sent, any unexpected error. Then only a read-back can tell (see ``finished``).
     """
     if isinstance(exc, ApiStatusError):
-        return False
+        return exc.code not in REFUSED_STATUSES
     if isinstance(exc, TransportError):
         return bool(exc.sent)
     if isinstance(exc, RedirectError):
         return False
-    if isinstance(exc, HttpError):
-        if exc.status == 200:
-            return True
-        if isinstance(exc.status, int) and exc.status >= 500:
-            return not (exc.status == 503 and exc.retry_after is not None)
-        return False
     return True
+
+
+def finished(exc):
+    """Whether the platform was done with the request when ``exc`` came back: an answer from the platform (a
+    status, or an HTTP status other than a gateway's 502 and 504). A read-back after it shows the request's
+    whole effect, so not finding that effect proves that it did not act. After a timeout, a reset or a
+    gateway error the request may still be at work: a read-back can then prove that it acted, never that
+    it did not."""
+    if isinstance(exc, ApiStatusError):
+        return True
+    if isinstance(exc, HttpError) and not isinstance(exc, RedirectError):
+        return exc.status not in GATEWAY_STATUSES
+    return False
+
+
+def worth_resending(exc):
+    """Whether a creating request that raised ``exc``, and that a read-back proved did not act, is sent again:
+    only after HTTP 429, 500 or 503 (the platform was busy or failed before acting)."""
+    return isinstance(exc, HttpError) and not isinstance(exc, RedirectError) and exc.status in RESEND_STATUSES

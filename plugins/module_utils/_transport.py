@@ -13,9 +13,10 @@ client goes through ``Transport.send``, which
 - redacts everything that comes back (status reason, the Location shown, the body excerpt and every field
   of the decoded JSON) with one ``Redactor`` before anything else sees it;
 - retries by one rule (``retry_wait``): reads are retried with backoff on transport errors, HTTP
-  429/500/502/503/504 and unreadable bodies; a request that places a call is retried only when
-  ``may_have_reached`` says it cannot have reached the platform; permanent errors (TLS, invalid URL,
-  redirects) are never retried.
+  429/500/502/503/504 and unreadable bodies (after Retry-After when given); a request that creates
+  something (sendSip, sipAdd, sipReset) is sent again only when it provably never left this host
+  (``may_have_reached``), whatever an answer says; permanent errors (TLS, invalid URL, redirects) are
+  never retried.
 """
 
 from __future__ import annotations
@@ -208,17 +209,19 @@ def classify_exception(exc, timeout, url_option='api_url'):
 
 
 def retry_wait(exc, places_call, delay):
-    """Seconds to wait before sending the request that raised ``exc`` again, or None when it must not be."""
+    """Seconds to wait before sending the request that raised ``exc`` again, or None when it must not be.
+
+    ``places_call``: the request creates something (sendSip, sipAdd, sipReset). It is sent again here only when
+    it provably never left this host; every answer, whatever its status or Retry-After, may come after the
+    platform acted (``may_have_reached``), and only the caller's read-back can tell."""
     if getattr(exc, 'permanent', False):
         return None
-    if places_call and may_have_reached(exc):
-        return None
+    if places_call:
+        return delay if isinstance(exc, TransportError) and not may_have_reached(exc) else None
     if isinstance(exc, TransportError):
         return delay
     if exc.status in (429, 503) and exc.retry_after is not None:
         return exc.retry_after
-    if places_call:
-        return None
     if exc.status in RETRYABLE_READ_STATUS or exc.status == 200:
         return delay
     return None

@@ -163,9 +163,14 @@ def test_receiver_reads_never_follow_redirects(api, elsewhere):
     (lambda req: lying_length(envelope('12345'), 10), True),
     (lambda req: answer(b'<html>oops</html>'), True),
     (lambda req: answer(b'x', status=502), True),
-    (lambda req: answer(b'x', status=503, headers={'Retry-After': '0'}), False),
-    (lambda req: answer(b'x', status=404), False),
+    (lambda req: answer(b'x', status=503, headers={'Retry-After': '0'}), True),
+    (lambda req: answer(b'x', status=429, headers={'Retry-After': '0'}), True),
+    (lambda req: answer(b'x', status=404), True),
+    (lambda req: answer(b'x', status=400), True),
+    (lambda req: answer(envelope(status='-18', reason='system exception')), True),
+    (lambda req: answer(envelope(status='-99', reason='undocumented')), True),
     (lambda req: answer(envelope(status='-68', reason='busy')), False),
+    (lambda req: answer(envelope(status='-22', reason='parameter')), False),
 ])
 def test_a_call_request_is_sent_once_when_it_may_have_reached_the_platform(api, hostile, reached):
     api.handler = hostile
@@ -173,9 +178,23 @@ def test_a_call_request_is_sent_once_when_it_may_have_reached_the_platform(api, 
     with pytest.raises((HttpError, TransportError, ApiStatusError)) as info:
         client.send_sip('desk-1', '4930123456', '4luaKsL2')
     assert may_have_reached(info.value) is reached
-    # a 503 with Retry-After is retried (it is the platform saying it did not take the request); nothing else is
-    retried = isinstance(info.value, HttpError) and info.value.status == 503
-    assert len([r for r in api.requests if r.path.endswith('/voice/sendSip')]) == (4 if retried else 1)
+    # an answer, whatever it says (a 503 or 429 with Retry-After too), is never followed by the same request here
+    assert len([r for r in api.requests if r.path.endswith('/voice/sendSip')]) == 1
+
+
+@pytest.mark.parametrize('path, body', [('voice/sipAdd', {'groupName': 'floor-3', 'phoneName': 'floor3-desk', 'quantity': 2, 'appId': 'a'}),
+                                        ('voice/sipReset', {'account': 'lobby_001', 'appId': 'a'})])
+@pytest.mark.parametrize('code', [429, 503])
+def test_creating_phone_requests_are_not_resent_on_retry_after(api, path, body, code):
+    api.handler = lambda req: answer(b'busy', status=code, headers={'Retry-After': '0'})
+    client, dummy = client_for(api)
+    with pytest.raises(HttpError) as info:
+        client.request('POST', path, body, places_call=True)
+    assert info.value.status == code and info.value.retry_after == 0 and may_have_reached(info.value)
+    assert len(api.requests) == 1
+    with pytest.raises(HttpError):
+        client.request('POST', 'voice/sipQuery', {'current': 1, 'size': 100, 'params': {'appId': 'a'}})  # reads keep their retries
+    assert len(api.requests) == 5
 
 
 @pytest.mark.parametrize('hostile', [lambda req: reset(), lambda req: answer(b'x', status=500), lambda req: answer(b'garbage')])
@@ -238,7 +257,9 @@ def test_retry_rule_table():
     assert retry_wait(reset_after_send, True, 1) is None and retry_wait(reset_after_send, False, 1) == 1
     assert retry_wait(refused, True, 1) == 1 and retry_wait(tls, False, 1) is None
     assert retry_wait(RedirectError('GET', 'u', 302, 'l', 'api_url'), False, 1) is None
-    assert retry_wait(HttpError('POST', 'u', 429, retry_after=2), True, 1) == 2
+    assert retry_wait(HttpError('POST', 'u', 429, retry_after=2), True, 1) is None
+    assert retry_wait(HttpError('POST', 'u', 503, retry_after=2), True, 1) is None
+    assert retry_wait(HttpError('POST', 'u', 503, retry_after=2), False, 1) == 2
     assert retry_wait(HttpError('POST', 'u', 429), True, 1) is None and retry_wait(HttpError('GET', 'u', 429), False, 1) == 1
 
 
