@@ -9,6 +9,8 @@ import asyncio
 import os
 import signal
 import sys
+import threading
+import time
 
 from laaffic_emulator import __version__
 from laaffic_emulator.core import Platform
@@ -37,6 +39,30 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+# After SIGTERM or SIGINT the emulator exits within this many seconds whatever it is doing: the orderly stop
+# (pending pushes cancelled, connections closed, answers in progress dropped) normally takes a fraction of it.
+STOP_DEADLINE = 1.5
+
+
+def stopper(loop, stop):
+    """The SIGTERM/SIGINT handler. A Python-level handler (not loop.add_signal_handler) runs even while the
+    event loop is stuck, e.g. in a write to a stderr pipe nobody reads; it asks the loop to stop and starts a
+    watchdog that ends the process at STOP_DEADLINE if the orderly stop has not finished by then."""
+    started = []
+
+    def handler(_signum, _frame):
+        if not started:
+            started.append(True)
+            threading.Thread(target=deadline, name='stop-deadline', daemon=True).start()
+        loop.call_soon_threadsafe(stop.set)
+
+    def deadline():
+        time.sleep(STOP_DEADLINE)
+        os._exit(0)  # pylint: disable=protected-access  # nothing left worth waiting for
+
+    return handler
+
+
 async def serve(args, scenario):
     """Run until a stop signal."""
     loop = asyncio.get_running_loop()
@@ -54,7 +80,7 @@ async def serve(args, scenario):
         os.replace(tmp, args.port_file)
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+        signal.signal(signum, stopper(loop, stop))
     # no secret here: the push URL's path (the receiver's secret) is hidden, the API secret never shown
     sys.stderr.write('laaffic emulator %s listening on http://%s:%d (scenario %s, %d phones, push %s)\n' % (
         __version__, args.host, port, scenario.name, len(platform.phones), shown_url(platform.settings['push_url']) or 'off'))

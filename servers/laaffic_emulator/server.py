@@ -143,7 +143,7 @@ def make_app(platform):
 async def start(platform, host, port):
     """Start serving; return (runner, bound port). ``runner.cleanup()`` stops it."""
     route_aiohttp_logs(platform.stream, platform.quiet)
-    runner = web.AppRunner(make_app(platform), access_log=None, shutdown_timeout=1.0, handle_signals=False)
+    runner = web.AppRunner(make_app(platform), access_log=None, shutdown_timeout=0.3, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, host, port, backlog=1024, reuse_address=True)
     await site.start()
