@@ -20,6 +20,7 @@ MAX_BODY = 4 * 1024 * 1024
 # Not an HTTP answer at all: what a broken middlebox might send back (the `garbage` fault).
 NOT_HTTP = b'\x15\x03\x01\x00\x02\x02\x16 upstream connection error\r\n\r\n'
 CRASH_BODY = b'{"status":500,"error":"Internal Server Error"}'
+UNKNOWN_CODING = b'{"status":501,"error":"Not Implemented","message":"only Transfer-Encoding: chunked is supported"}'
 
 
 class Incoming:
@@ -91,6 +92,9 @@ def make_app(platform):
 
     async def handle(request):
         started = time.perf_counter()
+        codings = request.headers.getall('Transfer-Encoding', ())
+        if codings and (len(codings) != 1 or codings[0].strip(' \t').lower() != 'chunked'):
+            return unknown_coding(request, started)
         # over client_max_size: aiohttp answers 413
         req = Incoming(request, await request.read() if request.can_read_body else b'')
         try:
@@ -118,6 +122,15 @@ def make_app(platform):
         await resp.write(answer.body[:len(answer.body) // 2])
         if request.transport is not None:
             request.transport.close()
+        return resp
+
+    def unknown_coding(request, started):
+        """A Transfer-Encoding other than exactly ``chunked`` (``gzip, chunked``, ``identity``, two headers): 501,
+        the body unread and the request not processed, and the connection closed, since where the next request
+        starts is not known (RFC 9112, 6.1)."""
+        platform.log_request(Incoming(request, b''), 501, 'transfer-encoding', started)
+        resp = web.Response(status=501, body=UNKNOWN_CODING, content_type='application/json')
+        resp.force_close()
         return resp
 
     def drop(request, req, answer, started):
