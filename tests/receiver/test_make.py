@@ -100,4 +100,3 @@ def test_generated_secret_and_token_go_to_a_0600_file_not_to_the_terminal(tmp_pa
     assert stat.S_IMODE(os.stat(tmp_path / 'credentials').st_mode) == 0o600
     assert_hint(output)
     assert 'generated a push secret and a read token into %s' % (tmp_path / 'credentials') in output
-
