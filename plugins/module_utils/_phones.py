@@ -20,9 +20,11 @@ never quoted in errors of these endpoints (a truncated sipQuery or sipReset body
 
 from __future__ import annotations
 
-from ansible_collections.laaffic.voice.plugins.module_utils._calls import normalize_number
+import time
+
+from ansible_collections.laaffic.voice.plugins.module_utils._calls import MAX_RESEND_PAUSE, RESEND_PAUSE, normalize_number
 from ansible_collections.laaffic.voice.plugins.module_utils._errors import (
-    ApiStatusError, HttpError, LaafficError, OptionError, RedirectError, may_have_reached)
+    ApiStatusError, HttpError, LaafficError, OptionError, RedirectError, finished, may_have_reached, worth_resending)
 from ansible_collections.laaffic.voice.plugins.module_utils._names import unsafe_characters
 from ansible_collections.laaffic.voice.plugins.module_utils._paging import Records
 
@@ -329,6 +331,67 @@ def add_group(client, app_id, plan):
         raise with_remedy(scrubbed(exc), SIP_ADD_REMEDIES)
 
 
+class GroupCreation(object):
+    """What one laaffic_phone_group creation did: ``created`` is True (the group exists, ``phones`` as sipQuery lists
+    them), False (proven not created) or None (it may have been created: the read-back could not tell); ``error``
+    the sipAdd error that made a read-back necessary (None after a plain success), ``note`` what the read-back found,
+    ``sends`` how many sipAdd requests were sent."""
+
+    def __init__(self, created, phones, error=None, note=None, sends=1):
+        self.created = created
+        self.phones = phones
+        self.error = error
+        self.note = note
+        self.sends = sends
+
+
+def create_group(client, app_id, plan, sleep=None, attempts=None):
+    """Create the planned group by the rule for creating requests (docs: "Which requests are sent again").
+
+    sipAdd is sent; an answer that proves nothing was done (a refusal status, a request that never left) is raised
+    as it is. Any other failure is settled by reading the group back (sipQuery): listed -> created; not listed after
+    an answer with which the platform was done (``finished``) -> not created, and after HTTP 429/500/503 sent again
+    (Retry-After, at least ``RESEND_PAUSE`` seconds, waited first) while ``attempts`` remain - a second sipAdd cannot
+    create the group twice, the platform answers -20 for an existing name; not listed after a timeout, a reset or a
+    gateway error, or a read-back that fails -> None (may have been created). Returns ``GroupCreation``."""
+    sleep = sleep or time.sleep
+    attempts = attempts or getattr(getattr(client, 'transport', None), 'attempts', 4)
+    first = None
+    sends = 0
+    while True:
+        sends += 1
+        try:
+            add_group(client, app_id, plan)
+        except LaafficError as exc:
+            ours = isinstance(exc, ApiStatusError) and exc.code == '-20' and first is not None
+            if not ours and not may_have_reached(exc):
+                raise
+            first = first or exc
+            pause = None
+            if worth_resending(exc) and sends < attempts:
+                pause = max(RESEND_PAUSE, exc.retry_after or 0)
+                if pause > MAX_RESEND_PAUSE:
+                    pause = None
+                else:
+                    sleep(pause)
+            try:
+                phones = list_phones(client, app_id, group_name=plan.name)
+            except LaafficError as read_exc:
+                return GroupCreation(None, [], first, 'reading the phones back failed too (%s)' % read_exc.message, sends)
+            if phones:
+                return GroupCreation(True, phones, first, 'sipQuery lists phone group %s with %d phone(s)' % (plan.name, len(phones)),
+                                     sends)
+            if ours or not finished(exc):
+                return GroupCreation(None, [], first, 'sipQuery does not list phone group %s (yet): the request may still be at '
+                                                      'work on the platform' % plan.name, sends)
+            if pause is not None:
+                continue
+            return GroupCreation(False, [], first, 'sipQuery does not list phone group %s, so it was not created (sipAdd sent %d '
+                                                   'time%s)' % (plan.name, sends, '' if sends == 1 else 's'), sends)
+        return GroupCreation(True, list_phones(client, app_id, group_name=plan.name), first,
+                             None if first is None else 'a later sipAdd created it', sends)
+
+
 def reset_password(client, app_id, account):
     """POST voice/sipReset once; returns the new password. Never retried once it may have reached the platform."""
     try:
@@ -412,7 +475,8 @@ def _read_back(client, app_id, uncertain, before):
         if current and current != old:
             outcome.reset, outcome.password, outcome.confirmed_by, outcome.error = True, current, 'sipQuery', None
         elif current and current == old:
-            outcome.reset = False
-            outcome.error = '%s; sipQuery still shows the old password, so it was not reset: run the reset again' % outcome.error
+            # Not proof that nothing was done (the listing may lag behind the reset): unknown, never sent again.
+            outcome.error = ('%s; sipQuery still shows the old password, which does not prove that it was not reset (a reset is '
+                             'never sent again): run the reset again for this account to get a password you know' % outcome.error)
         else:
             outcome.error = '%s; sipQuery did not show the account: run the reset again for this account' % outcome.error

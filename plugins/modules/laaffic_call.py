@@ -29,9 +29,14 @@ description:
     that saved no request. Verifying 1,000 calls to V(ringing) then takes about ten requests a round instead of
     1,000. RV(summary.requests) tells how many requests the run made.
   - B(No duplicate calls.) A call request is sent again only when it provably never reached the platform (connection
-    refused, name resolution failure, connect timeout) or when the platform answered HTTP 429 or 503 with a
-    C(Retry-After) header. A read timeout, or a connection lost after the request was sent, gives the verdict
-    V(unknown) for that call and is never retried. Reads (records, reports, balance) are retried with backoff.
+    refused, name resolution failure, connect timeout) or when a read-back proves that it placed nothing. Any other
+    answer - HTTP 429 or 503 with C(Retry-After), any other HTTP error, an unreadable body, status C(-18), a read
+    timeout, a connection lost after sending - may come after the call was placed: the module then looks for the call
+    in the records (C(POST voice/recordSipQuery), matched by callee and O(called_info) since the first request). Found,
+    the call goes on with that voice ID; not found after an HTTP 429, 500 or 503 answer, the request is sent again
+    (after C(Retry-After)); not found after another answer, the verdict is V(rejected); when the records cannot tell
+    (a timeout or a lost connection, the read failing), V(unknown). Reads (records, reports, balance) are retried
+    with backoff. See R(Which requests are sent again,ansible_collections.laaffic.voice.docsite.guide_troubleshooting.resend).
   - B(No lost calls.) Once any call may have been placed, every way out of the module, an unexpected error included,
     returns C(changed=true) and every call with its index, account, voice ID and a verdict (V(unknown), with the
     reason, for a call whose follow-up broke). A value the platform sends that cannot be read, such as an answer
@@ -327,8 +332,8 @@ calls:
         - V(failed) - the record says the call was not established (see RV(calls[].termination_reason), RV(calls[].sip_code)).
         - V(rejected) - the platform refused the call (see RV(calls[].api_status) and RV(calls[].remedy)), or it could not be sent.
         - V(timeout) - no conclusive record within O(wait_timeout).
-        - V(unknown) - the request may have reached the platform but no usable answer came back (it was not sent again),
-          or the run broke while following the call up.
+        - V(unknown) - the request may have reached the platform, no usable answer came back and the records could not
+          tell whether the call was placed (it was not sent again), or the run broke while following the call up.
         - V(null) in check mode for a call that would be placed.
       type: str
       sample: rang

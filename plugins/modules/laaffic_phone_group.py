@@ -19,8 +19,12 @@ description:
     B(nor create more than 50 phones in one request) (status C(-23)), and the API cannot delete, rename or renumber
     phones. When the requested group cannot be reached through the API, the module fails B(before sending anything),
     saying why and what to do (for example, put the extra phones in a new group).
-  - C(sipAdd) is never sent twice once it may have reached the platform. If its answer is lost or unreadable, the module
-    reads the phones again and reports the group as created when it is there.
+  - C(sipAdd) is never sent again once it may have created phones. Unless its answer proves that nothing was done (a
+    refusal status, a request that never left), the module reads the phones back (C(sipQuery)): the group listed is
+    reported created (C(changed=true), with a warning); not listed after an HTTP 429, 500 or 503 answer, it is sent again
+    (after C(Retry-After)); not listed after another answer, nothing was created; after a timeout, a lost connection or
+    a read-back that fails, the task fails with C(changed=true) and RV(may_have_created), saying the phones may have been
+    created. See R(Which requests are sent again,ansible_collections.laaffic.voice.docsite.guide_troubleshooting.resend).
 author:
   - laaffic.voice maintainers (@laaffic-voice)
 options:
@@ -177,6 +181,13 @@ created:
   returned: always
   type: int
   sample: 0
+may_have_created:
+  description:
+    - How many phones this task may have created when the answer to C(sipAdd) was lost and reading the phones back could
+      not tell (the task then fails with C(changed=true)). Run the task again later; it creates the group only if it is not there.
+  returned: when it is not known whether the group was created
+  type: int
+  sample: 24
 phones:
   description:
     - The group's phones, sorted by phone name and account, as the platform lists them (C(sipQuery)).
@@ -209,9 +220,9 @@ phones:
       sample: LX9FZdF2
 '''
 
-from ansible_collections.laaffic.voice.plugins.module_utils._errors import ApiStatusError, LaafficError, may_have_reached
+from ansible_collections.laaffic.voice.plugins.module_utils._errors import ApiStatusError, LaafficError
 from ansible_collections.laaffic.voice.plugins.module_utils._module import LaafficModule, argument_spec, client as make_client, connection_options, fail
-from ansible_collections.laaffic.voice.plugins.module_utils._phones import add_group, list_phones, plan_group, public
+from ansible_collections.laaffic.voice.plugins.module_utils._phones import create_group, list_phones, plan_group, public
 
 
 def main():
@@ -261,19 +272,10 @@ def main():
 
 
 def _create(module, client, app_id, plan, result):
-    """Send sipAdd once and return the group's phones as the platform lists them afterwards."""
+    """Create the group by the rule for creating requests (``create_group``) and return its phones as sipQuery lists them."""
     try:
-        add_group(client, app_id, plan)
+        creation = create_group(client, app_id, plan)
     except LaafficError as exc:
-        if may_have_reached(exc):
-            # The answer was lost or unreadable after the request may have reached the platform: never resend, read back.
-            phones = list_phones(client, app_id, group_name=plan.name)
-            if not phones:
-                module.fail_json(msg='%s. The phone group %s is not listed by sipQuery, so it was probably not created; run the '
-                                     'task again (it reads the groups first and never creates a group twice).' % (exc.message, plan.name),
-                                 error=exc.to_dict(), **result)
-            module.warn('The answer to sipAdd was lost or unreadable, but sipQuery lists phone group %s: it was created.' % plan.name)
-            return phones
         result.update(changed=False, created=0)
         if isinstance(exc, ApiStatusError) and exc.code == '-20':
             # Someone created the group between our read and our request.
@@ -283,7 +285,21 @@ def _create(module, client, app_id, plan, result):
                             'it matches the request.' % plan.name)
                 return again.existing
         raise
-    phones = list_phones(client, app_id, group_name=plan.name)
+    phones = creation.phones
+    if creation.created is None:
+        result['created'] = 0
+        module.fail_json(msg='%s; %s. The phones may have been created: sipAdd was not sent again, so that no phones are created '
+                             'twice. Run the task again later: it reads the groups first and creates the group only if it is not '
+                             'there.' % (creation.error.message, creation.note),
+                         error=creation.error.to_dict(), may_have_created=plan.quantity,
+                         phones=[public(p) for p in phones], **result)
+    if creation.created is False:
+        result.update(changed=False, created=0)
+        module.fail_json(msg='%s; %s. Nothing was created: run the task again.' % (creation.error.message, creation.note),
+                         error=creation.error.to_dict(), phones=[], **result)
+    result['created'] = len(phones)
+    if creation.error is not None:
+        module.warn('The answer to sipAdd was lost or refused (%s), but %s: it was created.' % (creation.error.message, creation.note))
     if len(phones) != plan.quantity:
         module.warn('sipAdd accepted %d phone(s) for group %s, but sipQuery lists %d of them so far.' % (plan.quantity, plan.name, len(phones)))
     return phones
