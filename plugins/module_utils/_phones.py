@@ -379,8 +379,7 @@ def create_group(client, app_id, plan, sleep=None, attempts=None):
             except LaafficError as read_exc:
                 return GroupCreation(None, [], first, 'reading the phones back failed too (%s)' % read_exc.message, sends)
             if phones:
-                return GroupCreation(True, phones, first, 'sipQuery lists phone group %s with %d phone(s)' % (plan.name, len(phones)),
-                                     sends)
+                return GroupCreation(True, phones, first, 'sipQuery lists phone group %s' % plan.name, sends)
             if ours or not finished(exc):
                 return GroupCreation(None, [], first, 'sipQuery does not list phone group %s (yet): the request may still be at '
                                                       'work on the platform' % plan.name, sends)

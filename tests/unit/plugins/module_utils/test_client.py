@@ -117,12 +117,15 @@ def test_call_placing_retried_when_never_sent():
 
 
 @pytest.mark.parametrize('code', [429, 503])
-def test_call_placing_retried_after_retry_after(code):
+def test_call_placing_not_retried_after_retry_after(code):
+    # issue 18: the platform may have placed the call before answering 429/503; only laaffic_call's read-back may resend
     waits = []
     client, session, dummy = make(script(FakeResponse(code, 'later', headers={'Retry-After': '2'}), ok('42')))
     client.transport._sleep = waits.append
-    assert client.send_sip('a', '4930123456', 'app') == '42'
-    assert waits == [2.0] and len(session.sent) == 2
+    with pytest.raises(HttpError) as info:
+        client.send_sip('a', '4930123456', 'app')
+    assert info.value.status == code and info.value.retry_after == 2.0
+    assert waits == [] and len(session.sent) == 1
 
 
 def test_transport_error_flags():

@@ -402,7 +402,7 @@ def test_a_group_created_then_answered_busy_is_reported_created_and_sent_once(co
     outcome = _phones.create_group(platform.client(), APP, plan(), sleep=sleeps.append)
     assert len(platform.sent('voice/sipAdd')) == 1 and len(platform.phones) == 4
     assert outcome.created is True and len(outcome.phones) == 3 and outcome.error.status == code
-    assert 'sipQuery lists phone group floor-3 with 3 phone(s)' in outcome.note and sleeps == [0.5]
+    assert 'sipQuery lists phone group floor-3' in outcome.note and sleeps == [0.5]
 
 
 def test_a_busy_sip_add_that_did_nothing_is_sent_again_once_proven():

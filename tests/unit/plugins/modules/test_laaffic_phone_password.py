@@ -62,7 +62,7 @@ def test_partial_failure_keeps_the_new_passwords_and_no_message_shows_them(monke
     first, second, third = result['accounts']
     assert first['reset'] is True and first['password'] == platform.phones[0]['password']
     assert second['reset'] is False and 'knows no such SIP account' in second['error'] and 'password' not in second
-    assert third['reset'] is False and 'still shows the old password' in third['error']
+    assert third['reset'] is None and 'still shows the old password' in third['error']  # not proof: unknown (issue 18)
     assert result['msg'].startswith('2 of 3 password(s) not reset: lobby_002: ')
     assert platform.phones[0]['password'] not in result['msg'] and 'OldPw' not in result['msg']
     assert len(platform.sent('voice/sipReset')) == 3
