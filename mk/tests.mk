@@ -18,9 +18,9 @@ test-integration: collection ## ansible-playbook runs of the modules and lookups
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist worksteal tests/integration/test_laaffic_*.py
 
 # ansible-doc exits 0 even for a plugin it cannot load: the output must name the plugin and no error.
-test-docs: collection ## every module's and plugin's documentation renders with ansible-doc
-	@set -e; for f in plugins/modules/*.py plugins/lookup/*.py plugins/inventory/*.py; do n=$$(basename $$f .py); t=$$(basename $$(dirname $$f)); \
-	  [ $$t = modules ] && t=module; echo "ansible-doc -t $$t laaffic.voice.$$n"; \
+test-docs: collection ## every module's, plugin's and filter's documentation renders with ansible-doc
+	@set -e; for f in plugins/modules/*.py plugins/lookup/*.py plugins/inventory/*.py plugins/filter/*.yml; do n=$$(basename $${f%.*}); \
+	  t=$$(basename $$(dirname $$f)); [ $$t = modules ] && t=module; echo "ansible-doc -t $$t laaffic.voice.$$n"; \
 	  out=$$($(BIN)/ansible-doc -t $$t laaffic.voice.$$n 2>&1); \
 	  if echo "$$out" | grep -qE 'not found|Error loading|ERROR|WARNING'; then echo "$$out"; exit 1; fi; \
 	  echo "$$out" | grep -q "laaffic.voice.$$n"; done
