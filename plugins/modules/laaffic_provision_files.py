@@ -18,7 +18,8 @@ description:
     owner or group differs; the others are left alone.
   - With C(--diff), returns one diff per changed file in which every value of O(files[].secrets) and every text
     matched by O(mask) is replaced by C(********), in the file on disk as in the new content, so that a change
-    (of SIP server, say) can be reviewed without showing a password.
+    (of SIP server, say) can be reviewed without showing a password. A value of the new content that the file on
+    disk does not hold (a new password) shows as C(******** (new)).
   - The action plugin of the same name renders O(files[].template) items on the controller, with Jinja2 alone,
     before the module runs on the target host, and never returns the files' contents (no C(invocation)).
   - Does not talk to the LAAFFIC API, and is not in the C(laaffic.voice.laaffic) action group.
@@ -211,21 +212,38 @@ def resolve_owner(module, owner, group):
     return uid, gid
 
 
-def masker(secrets, patterns):
-    """A function that masks ``secrets`` (longest first) and the matches of ``patterns`` in a text."""
+def masked_values(text, secrets, patterns):
+    """The secret values of ``text``: the ``secrets`` it holds and the texts ``patterns`` match (their first group)."""
+    found = set(secret for secret in secrets if secret and secret in text)
+    for pattern in patterns:
+        for match in pattern.finditer(text):
+            found.add(match.group(1) if pattern.groups else match.group(0))
+    return found
+
+
+def masker(secrets, patterns, known=None):
+    """A function that masks ``secrets`` (longest first) and the matches of ``patterns`` in a text.
+
+    With ``known`` (the secret values of the file before), a value that is not among them is masked as
+    ``******** (new)``, so that a diff shows that a password changed without showing either."""
     secrets = sorted(set(s for s in secrets if s), key=len, reverse=True)
 
+    def label(value):
+        return MASK if known is None or value in known else MASK + ' (new)'
+
     def replace(match):
-        if match.re.groups:
-            start, end = match.span(1) if match.group(1) is not None else (match.end(), match.end())
-            return match.group(0)[:start - match.start()] + MASK + match.group(0)[end - match.start():]
-        return MASK
+        if not match.re.groups:
+            return label(match.group(0))
+        if match.group(1) is None:
+            return match.group(0)
+        start, end = match.start(1) - match.start(), match.end(1) - match.start()
+        return match.group(0)[:start] + label(match.group(1)) + match.group(0)[end:]
 
     def mask(text):
         for pattern in patterns:
             text = pattern.sub(replace, text)
         for secret in secrets:
-            text = text.replace(secret, MASK)
+            text = text.replace(secret, label(secret))
         return text
     return mask
 
@@ -338,10 +356,10 @@ def main():
                     module.fail_json(msg='%s: cannot write (%s)' % (path, to_native(exc.strerror or exc)),
                                      files=results, changed=changed_count > 1, changed_count=changed_count - 1)
             if module._diff and state != 'attributes':
-                mask = masker(item.get('secrets') or [], patterns)
-                diffs.append({'before_header': path, 'after_header': path,
-                              'before': mask(to_text(before, errors='surrogate_or_replace')) if before is not None else '',
-                              'after': mask(item['content'])})
+                secrets = item.get('secrets') or []
+                old = to_text(before, errors='surrogate_or_replace') if before is not None else ''
+                diffs.append({'before_header': path, 'after_header': path, 'before': masker(secrets, patterns)(old),
+                              'after': masker(secrets, patterns, masked_values(old, secrets, patterns))(item['content'])})
         result = {'name': item['name'], 'path': path, 'changed': state != 'unchanged', 'state': state}
         if item.get('host') is not None:
             result['host'] = item['host']
