@@ -107,7 +107,8 @@ demo: demo-smoke ## the main job: smoke-test the demo desk phones on the bundled
 TEST_JOBS ?= 2
 
 test: collection ## every check: pytest, docs, lint, sanity, oldest/newest cores, release (about 7 minutes on a fresh clone, 2 cores)
-	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target $(TEST_TARGETS)
+	@run=$$(date +%s)-$$$$; LAAFFIC_TEST_RUN=$$run $(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target $(TEST_TARGETS); rc=$$?; \
+	  $(PY) devtools/leftovers.py --run $$run || rc=1; exit $$rc
 	@echo "make test: all of [$(TEST_TARGETS)] passed"
 
 bench: ## run every benchmark (BENCH_TARGETS, one after the other), then bench-plot

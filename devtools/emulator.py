@@ -12,6 +12,7 @@ Standard library only.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import http.client
 import json
@@ -33,6 +34,23 @@ DEFAULT_APP_ID = '4luaKsL2'
 def sign(api_key, api_secret, timestamp):
     """The documented LAAFFIC signature: md5(apiKey + apiSecret + timestamp), lowercase hex."""
     return hashlib.md5(('%s%s%s' % (api_key, api_secret, timestamp)).encode('utf-8')).hexdigest()
+
+
+# Every emulator this process started and has not stopped: stopped at exit (atexit) and by the test session's
+# reaper (tests/conftest.py), so that an exception or an interrupted run leaves none behind. A SIGKILL of this
+# process is covered by the emulator itself (EMULATOR_PARENT_PID: it gets SIGTERM when its parent ends).
+LIVE = set()
+
+
+def stop_all():
+    """Stop every emulator this process started and has not stopped; return how many were still running."""
+    running = [emulator for emulator in list(LIVE) if emulator.proc is not None and emulator.proc.poll() is None]
+    for emulator in list(LIVE):
+        emulator.stop()
+    return len(running)
+
+
+atexit.register(stop_all)
 
 
 class EmulatorError(RuntimeError):
@@ -68,7 +86,9 @@ class Emulator:
 
     # lifecycle -----------------------------------------------------------------------------------
     def __enter__(self):
-        self.start()
+        # already started (start() then ``with emulator:``): not a second process, which nobody would stop
+        if self.proc is None or self.proc.poll() is not None:
+            self.start()
         return self
 
     def __exit__(self, *exc_info):
@@ -91,8 +111,12 @@ class Emulator:
         env.update(self.env or {})
         inherited = [] if self.isolated else [p for p in env.get('PYTHONPATH', '').split(os.pathsep) if p]
         env['PYTHONPATH'] = os.pathsep.join([self.servers] + inherited)
+        # the emulator ends when this process does, even by SIGKILL (see laaffic_emulator.cli.die_with_parent);
+        # Linux's rule: when the thread that started it ends, so start it from a thread that lives as long
+        env['EMULATOR_PARENT_PID'] = str(os.getpid())
         self._log = open(os.path.join(self._tmp, 'stderr.log'), 'w+b')  # pylint: disable=consider-using-with
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log, env=env)  # pylint: disable=consider-using-with
+        LIVE.add(self)
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -128,6 +152,7 @@ class Emulator:
                     self.proc.kill()
                     self.proc.wait(5)
             code = self.proc.returncode
+        LIVE.discard(self)
         if self._log is not None and not self._log.closed:
             self._log.flush()
         return code

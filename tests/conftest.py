@@ -21,11 +21,15 @@ The two markers (declared in pytest.ini) are given here, by test name, so that t
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 
 import pytest
 
-from devtools.emulator import Emulator
+from devtools.emulator import Emulator, stop_all
+from devtools.leftovers import servers_below, shown_command
+from devtools.leftovers import stop as stop_processes
 
 # file (relative to the repository root) -> test function names; '*' = every test of the file.
 MARKED = {
@@ -94,3 +98,17 @@ def emulator_process():
     """The shared emulator of this pytest process (of this xdist worker)."""
     with Emulator('default') as emulator:
         yield emulator
+
+
+def pytest_sessionfinish(session, exitstatus):  # pylint: disable=unused-argument
+    """The session-wide reaper (each xdist worker and the controller): whatever a test started and did not stop -
+    an Emulator left unstopped, an emulator or receiver process below this one - is stopped here and named.
+    The emulators also end with their parent by themselves (EMULATOR_PARENT_PID), and `make test` ends with
+    devtools/leftovers.py, which fails the run if anything it started is still running."""
+    left = stop_all()
+    pids = servers_below(os.getpid()) if os.path.isdir('/proc/self') else []
+    for pid in pids:
+        sys.stderr.write('pytest reaper: stopping pid %d left running by a test: %s\n' % (pid, shown_command(pid)))
+    stop_processes(pids)
+    if left:
+        sys.stderr.write('pytest reaper: stopped %d emulator(s) a test had started and not stopped\n' % left)

@@ -94,8 +94,26 @@ async def serve(args, scenario):
     return 0
 
 
+def die_with_parent():
+    """With EMULATOR_PARENT_PID=<pid> in the environment (devtools/emulator.py sets it), ask Linux to send this
+    process SIGTERM when that parent ends (PR_SET_PDEATHSIG), and end at once if it already has: a harness
+    killed with SIGKILL (no finally, no atexit) leaves no emulator behind. Elsewhere, or without it, nothing."""
+    wanted = os.environ.get('EMULATOR_PARENT_PID', '')
+    if not wanted.isdigit() or not sys.platform.startswith('linux'):
+        return
+    try:
+        import ctypes  # pylint: disable=import-outside-toplevel
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != int(wanted):  # the parent ended before the request was made
+        sys.exit(0)
+
+
 def main(argv=None):
     """Console entry point; returns the exit status."""
+    die_with_parent()
     args = parse_args(argv)
     try:
         scenario = load(args.scenario)
