@@ -40,7 +40,9 @@ options:
         phones' provisioning files with the R(desk_phone_config role,ansible_collections.laaffic.voice.desk_phone_config_role).
       - B(Off by default), so that listing, grouping and smoke-testing phones never loads SIP credentials into host variables,
         where C(ansible-inventory --list), C(debug) tasks and fact caches would show them.
-      - With O(cache=true) the passwords are stored in the cache too; use a cache backend you trust with them.
+      - B(Not with O(cache=true)). The plugin refuses the combination with an error, because a cache (the C(jsonfile) one
+        writes a world-readable file) would store the passwords in clear. Keep the provisioning inventory that has the
+        passwords uncached, and cache a separate inventory without them if listing is slow.
     type: bool
     default: false
     env:
@@ -49,6 +51,10 @@ options:
     description:
       - A Jinja2 expression, evaluated with the host variables above, that gives each host its inventory name.
       - The SIP account (the default) is unique in the application; any other expression must give unique names too.
+      - 'Host names come from platform data, so each character of the Unicode categories Cc, Cf, Zl and Zp (control and
+        format characters such as ESC, BEL, U+0085, U+200B, U+202E, U+2028) is replaced by C(_) in the name: such a
+        character would otherwise reach the terminal in Ansible''s output and error lines. The host variables keep the
+        values as the platform sent them.'
     type: str
     default: laaffic_account
   parent_group:
@@ -63,6 +69,16 @@ options:
         so phone group V(floor-3) is the inventory group C(floor_3).
     type: str
     default: ''
+  max_phones:
+    description:
+      - A safety cap on how many phones are read. The plugin reads every page of the application up to the platform's
+        own total, so an application of any size is listed whole; one larger than this cap is listed up to it, with a
+        warning.
+      - A whole number from 1 to 10,000,000.
+    type: int
+    default: 100000
+    env:
+      - name: LAAFFIC_MAX_PHONES
 extends_documentation_fragment:
   - laaffic.voice.connection
   - laaffic.voice.connection.plugins
@@ -74,6 +90,10 @@ notes:
     E(LAAFFIC_APP_ID) (the same the modules read), from the C([laaffic_voice]) section of C(ansible.cfg), or from extra
     variables (C(-e laaffic_api_url=...)). O(app_id) is required.
   - The plugin logs one line per request with C(-vvv) (method, URL, status, milliseconds); never a header, body or password.
+  - Values from the platform that hold C({) or C(}) (every Jinja2 delimiter does) are marked unsafe, so they are never
+    templated; every other value is a plain string, as C(ansible-inventory --list) and an AWX inventory import show it.
+  - Errors of C(sipQuery) never quote the platform's reason, body or redirect target (they may carry SIP passwords); the
+    status code and the collection's own text are shown.
 seealso:
   - module: laaffic.voice.laaffic_phone_info
   - module: laaffic.voice.laaffic_phone_group
@@ -104,9 +124,15 @@ groups:
 
 ---
 # inventory/provisioning.laaffic_phones.yml - with the SIP passwords, to render the phones' configuration files
+# (never cached: the plugin refuses include_passwords with cache, so that no password is written to disk)
 plugin: laaffic.voice.laaffic_phones
 include_passwords: true
 hostname: laaffic_phone_group ~ '-' ~ laaffic_phone_name
+
+---
+# inventory/fleet.laaffic_phones.yml - a large fleet, cached for five minutes (no passwords), listed up to 200,000 phones
+plugin: laaffic.voice.laaffic_phones
+max_phones: 200000
 cache: true
 cache_plugin: ansible.builtin.jsonfile
 cache_connection: ~/.cache/laaffic_phones
@@ -117,12 +143,13 @@ from ansible.errors import AnsibleError
 from ansible.inventory.group import to_safe_group_name
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.display import Display
-from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.laaffic.voice.plugins.module_utils._client import HAS_REQUESTS, LaafficClient
 from ansible_collections.laaffic.voice.plugins.module_utils._errors import LaafficError
+from ansible_collections.laaffic.voice.plugins.module_utils._names import sanitized
 from ansible_collections.laaffic.voice.plugins.module_utils._options import ConnectionOptions
-from ansible_collections.laaffic.voice.plugins.module_utils._phones import list_phones
+from ansible_collections.laaffic.voice.plugins.module_utils._phones import check_max_phones, list_phones
+from ansible_collections.laaffic.voice.plugins.plugin_utils._unsafe import make_unsafe
 
 display = Display()
 
@@ -131,7 +158,8 @@ FILE_SUFFIXES = ('laaffic_phones.yml', 'laaffic_phones.yaml')
 
 
 def host_vars(phone, with_password):
-    """The host variables of one phone, marked unsafe: they come from the network and are never templated."""
+    """The host variables of one phone; those that hold a Jinja2 delimiter are marked unsafe (see _unsafe): they come
+    from the network and are never templated, while plain values stay plain strings."""
     variables = {
         'laaffic_account': phone['account'],
         'laaffic_display_num': phone['display_num'],
@@ -140,7 +168,7 @@ def host_vars(phone, with_password):
     }
     if with_password:
         variables['laaffic_sip_password'] = phone['password']
-    return wrap_var(variables)
+    return make_unsafe(variables)
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
@@ -154,6 +182,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def parse(self, inventory, loader, path, cache=True):
         super(InventoryModule, self).parse(inventory, loader, path, cache)
         self._read_config_data(path)
+        if self.get_option('include_passwords') and self.get_option('cache'):
+            raise AnsibleError('laaffic_phones: include_passwords and cache cannot be used together: the cache would store the '
+                               'SIP passwords in clear (the jsonfile cache writes them to a world-readable file). Turn cache off in '
+                               'this file (passwords are read fresh each run), or turn include_passwords off to cache the listing.')
         cache_key = self.get_cache_key(path)
         use_cache = self.get_option('cache') and cache
         update_cache = self.get_option('cache') and not cache
@@ -188,7 +220,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         client = LaafficClient(options, pool_size=2, log=lambda line: display.vvv('laaffic_phones: %s' % line))
         groups = self.get_option('phone_groups') or []
         try:
-            phones = list_phones(client, options.app_id, warn=lambda text: display.warning('laaffic_phones: %s' % text))
+            phones = list_phones(client, options.app_id, warn=lambda text: display.warning('laaffic_phones: %s' % text),
+                                 max_phones=check_max_phones(self.get_option('max_phones')))
         except LaafficError as exc:
             raise AnsibleError('laaffic_phones: %s' % exc.message)
         finally:
@@ -204,16 +237,18 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return chosen
 
     def _hostname(self, variables):
+        """The host name of a phone, with every Unicode Cc, Cf, Zl and Zp character replaced by _ (see the hostname option)."""
         expression = self.get_option('hostname') or DEFAULT_HOSTNAME
+        account = sanitized(variables['laaffic_account'])
         if expression == DEFAULT_HOSTNAME:
-            return variables['laaffic_account']
+            return account
         try:
             name = self._compose(expression, variables)
         except Exception as exc:  # pylint: disable=broad-exception-caught
-            raise AnsibleError('laaffic_phones: hostname %r failed for account %s: %s' % (expression, variables['laaffic_account'], exc))
+            raise AnsibleError('laaffic_phones: hostname %r failed for account %s: %s' % (expression, account, sanitized(exc)))
         if name is None or not str(name).strip():
-            raise AnsibleError('laaffic_phones: hostname %r gives an empty name for account %s' % (expression, variables['laaffic_account']))
-        return str(name)
+            raise AnsibleError('laaffic_phones: hostname %r gives an empty name for account %s' % (expression, account))
+        return sanitized(name)
 
     def _populate(self, phones):
         strict = self.get_option('strict')
@@ -228,8 +263,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             name = self._hostname(variables)
             if name in seen:
                 raise AnsibleError('laaffic_phones: accounts %s and %s both get the host name %r: choose a hostname expression '
-                                   'that gives unique names' % (seen[name], phone['account'], name))
-            seen[name] = phone['account']
+                                   'that gives unique names' % (seen[name], sanitized(phone['account']), name))
+            seen[name] = sanitized(phone['account'])
             self.inventory.add_host(name)
             for key, value in variables.items():
                 self.inventory.set_variable(name, key, value)

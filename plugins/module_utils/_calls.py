@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 from ansible_collections.laaffic.voice.plugins.module_utils._client import REQUEST_KINDS
+from ansible_collections.laaffic.voice.plugins.module_utils._names import unsafe_characters
 from ansible_collections.laaffic.voice.plugins.module_utils._errors import (
     ApiStatusError, HttpError, LaafficError, describe, finished, may_have_reached, worth_resending)
 from ansible_collections.laaffic.voice.plugins.module_utils._paging import MAX_PAGES
@@ -232,6 +233,9 @@ def build_calls(params, run_id):
         called_info = '%s%d:%s' % (run_tag_prefix(run_id), index, account) if default_tag else str(merged['called_info'])
         if len(called_info) > MAX_CALLED_INFO:
             errors.append('%scalled_info: must be at most %d characters, got %d' % (where, MAX_CALLED_INFO, len(called_info)))
+        if not default_tag and unsafe_characters(called_info):
+            errors.append('%scalled_info: must not contain control, format or line/paragraph separator characters (Unicode categories '
+                          'Cc, Cf, Zl, Zp); found %s' % (where, ', '.join(unsafe_characters(called_info))))
         calls.append(Call(index, account, callee, display_num or None, called_info, expect, default_tag))
     return calls, errors
 

@@ -408,6 +408,7 @@ from ansible_collections.laaffic.voice.plugins.module_utils._calls import CallRu
 from ansible_collections.laaffic.voice.plugins.module_utils._errors import LaafficError, OptionError, describe
 from ansible_collections.laaffic.voice.plugins.module_utils._module import LaafficModule, argument_spec, client as make_client, connection_options, fail
 from ansible_collections.laaffic.voice.plugins.module_utils._options import bounded
+from ansible_collections.laaffic.voice.plugins.module_utils._phones import sip_accounts
 from ansible_collections.laaffic.voice.plugins.module_utils._receiver import ReceiverClient
 
 EXPECT = ['accepted', 'ringing', 'answered']
@@ -440,7 +441,7 @@ def preflight(module, client, app_id, calls, result):
     Only the account names and their SIP groups are kept (returned as account -> group, for narrowing the
     record reads): the passwords that sipQuery returns go nowhere."""
     try:
-        records = client.sip_query(app_id)
+        records = sip_accounts(client, app_id)  # no free text of the server in its errors, passwords join the redaction set
     except LaafficError as exc:
         result['summary'] = summarize([], requests=client.requests.as_dict())
         module.fail_json(msg='Preflight: the platform refused to list the SIP accounts of application %s, no call was placed: %s '

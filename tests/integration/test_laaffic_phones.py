@@ -167,9 +167,9 @@ def test_endless_pages_are_bounded_with_a_warning(tmp_path, hostile):
         return answer({'status': '0', 'reason': 'success', 'data': {'total': 10 ** 9, 'pages': 10 ** 7, 'current': current, 'records': [
             {'account': 'a%d_%d' % (current, n), 'groupName': 'g', 'phoneName': 'p'} for n in range(100)]}})
     hostile.attacks['voice/sipQuery'] = [endless] * 200
-    run = run_playbook(tmp_path, [task('laaffic_phone_info', 'listed', **auth_for(hostile))])
+    run = run_playbook(tmp_path, [task('laaffic_phone_info', 'listed', **auth_for(hostile, max_phones=10000))])
     assert run.rc == 0 and run.results['listed']['count'] == 10000 and len(hostile.sent('voice/sipQuery')) == 100
-    assert 'phones beyond them are not listed' in ' '.join(run.output.split())
+    assert 'phones beyond them are not listed' in ' '.join(run.output.split()) and 'max_phones is 10000' in run.output
 
 
 def test_sip_add_reset_after_the_request_is_read_back_not_resent(tmp_path, hostile):
@@ -415,3 +415,74 @@ def test_smoke_test_over_every_phone_of_the_application(tmp_path, emu, auth):
     assert proc.returncode == 0, output[-4000:]
     assert '%d phone(s): %d ok, 0 short' % (len(phones), len(phones)) in output
     assert sorted(call['account'] for call in emu.calls()) == sorted(p['account'] for p in phones)
+
+
+# issue 18: passwords, unsafe values and host names through ansible-playbook and ansible-inventory ----------------------
+def test_password_endpoints_quote_no_server_text_at_vvvv(tmp_path, hostile):
+    """sipQuery -22 whose reason quotes passwords, a 302 whose Location carries one, sipReset -24 quoting the current
+    password, sipAdd -23 quoting them, and laaffic_call's check-mode preflight meeting a 500 that quotes them: every
+    module at -vvvv (laaffic_sign too), then the inventory plugin: no password, secret or Sign in the output."""
+    quoting = 'accounts f3_001/%s f3_002/%s lobby_001/%s' % tuple(PASSWORDS)
+    hostile.attacks['voice/sipQuery'] = (
+        always(answer({'status': '-22', 'reason': 'bad page size; ' + quoting}))
+        + always(answer('internal error dumping ' + quoting, status=500, reason='Oops ' + PASSWORDS[0]), 4)
+        + always(redirect(302, 'http://127.0.0.1:9/login?next=sipQuery&pw=%s' % PASSWORDS[1])))
+    hostile.attacks['voice/sipReset'] = always(answer({'status': '-24', 'reason': 'no such account; current password %s' % PASSWORDS[0]}))
+    hostile.attacks['voice/sipAdd'] = always(answer({'status': '-23', 'reason': 'caps reached: ' + quoting}))
+    auth = auth_for(hostile)
+    tasks = [
+        task('laaffic_phone_info', 'minus22', **auth),
+        dict(task('laaffic_call', 'preflight', **dict(auth, account='f3_001', callee='4930123456')), check_mode=True),
+        task('laaffic_phone_info', 'moved', **auth),
+        task('laaffic_phone_password', 'reset', **dict(auth, accounts=['f3_001'])),
+        task('laaffic_phone_group', 'group', **dict(auth, name='floor-9', phone_name='floor9-desk', quantity=2)),
+        task('laaffic_sign', 'signed', **auth),
+    ]
+    for item in tasks:
+        item['ignore_errors'] = True
+    run = run_playbook(tmp_path, tasks, verbosity=4)
+    assert run.rc == 0, run.output
+    results = run.results
+    assert 'status -22' in results['minus22']['msg'] and 'HTTP 500' in results['preflight']['msg']
+    assert 'HTTP 302' in results['moved']['msg'] and '127.0.0.1:9' not in results['moved']['msg']
+    assert 'status -24' in results['reset']['accounts'][0]['error'] and 'status -23' in results['group']['msg']
+    assert len(hostile.sent('voice/sipReset')) == 1 and len(hostile.sent('voice/sipAdd')) == 1
+    no_secret_in(run.output, hostile)
+    for attack in (answer({'status': '-22', 'reason': quoting}), redirect(302, 'http://127.0.0.1:9/?pw=' + PASSWORDS[2])):
+        hostile.attacks['voice/sipQuery'] = always(attack)
+        rc, output, dummy = inventory(tmp_path, hostile.api_url, verbosity=4)
+        assert rc != 0 and 'laaffic_phones' in output
+        no_secret_in(output, hostile)
+
+
+EVIL_NAME = "{{ lookup('pipe', 'touch templated-by-ansible') }}"
+
+
+def test_plain_values_stay_plain_unsafe_ones_are_never_templated_and_host_names_are_sanitized(tmp_path, hostile):
+    """ansible-inventory --list shows plain values as plain strings (what an AWX import stores); a phone named like a
+    template is never templated in a play; ESC and BEL in an account never reach the terminal through the host name."""
+    hostile.fake.phones.append(phone('evil', EVIL_NAME, 'evil_001'))
+    hostile.fake.phones.append(phone('esc', 'esc-desk-1', 'esc\x1b]0;owned\x07\u202e_01'))
+    rc, output, dummy = inventory(tmp_path, hostile.api_url)
+    assert rc == 0, output
+    listed = json.loads(output[output.index('{'):output.rindex('}') + 1])  # no object hook: what AWX reads
+    hostvars = listed['_meta']['hostvars']
+    assert hostvars['f3_001'] == {'laaffic_account': 'f3_001', 'laaffic_display_num': '49301234567', 'laaffic_phone_group': 'floor-3',
+                                  'laaffic_phone_name': 'floor3-desk-1'}
+    assert plain(hostvars['evil_001']['laaffic_phone_name']) == EVIL_NAME
+    assert 'esc_]0;owned___01' in hostvars and '\x1b' not in output and '\x07' not in output
+    config = tmp_path / 'play.laaffic_phones.yml'
+    config.write_text('plugin: laaffic.voice.laaffic_phones\n')
+    playbook = tmp_path / 'use.yml'
+    playbook.write_text(json.dumps([{'name': 'Use', 'hosts': 'laaffic_phones', 'gather_facts': False, 'tasks': [
+        {'name': 'Show', 'ansible.builtin.debug': {'msg': 'name={{ laaffic_phone_name }}'}, 'when': "laaffic_account == 'evil_001'"},
+        {'name': 'Fail', 'ansible.builtin.fail': {'msg': 'short'}, 'when': "laaffic_phone_group == 'esc'"}]}]))
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR='1', ANSIBLE_COLLECTIONS_SCAN_SYS_PATH='false',
+               LAAFFIC_API_URL=hostile.api_url, LAAFFIC_API_KEY=CREDENTIALS['api_key'], LAAFFIC_API_SECRET=CREDENTIALS['api_secret'],
+               LAAFFIC_APP_ID=CREDENTIALS['app_id'], ANSIBLE_INVENTORY_UNPARSED_FAILED='true')
+    proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', str(config), str(playbook)], capture_output=True, text=True,
+                          env=env, cwd=str(tmp_path), check=False)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 2 and 'fatal: [esc_]0;owned___01]' in output, output
+    assert 'name=' + EVIL_NAME in output and not (tmp_path / 'templated-by-ansible').exists()
+    assert not any(char in output for char in '\x1b\x07\u202e')

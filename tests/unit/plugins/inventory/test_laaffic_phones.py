@@ -15,7 +15,8 @@ from support.fake_phones import API_URL, FakePhones, phone
 DEFAULTS = dict(CREDENTIALS, api_url=API_URL, timeout=2, validate_certs=True, ca_path=None, plugin='laaffic.voice.laaffic_phones',
                 phone_groups=[], include_passwords=False, hostname='laaffic_account', parent_group='laaffic_phones', group_prefix='',
                 strict=False, compose={}, groups={}, keyed_groups=[], use_extra_vars=False, leading_separator=True,
-                cache=False, cache_plugin='memory', cache_timeout=3600, cache_connection=None, cache_prefix='ansible_inventory_')
+                cache=False, cache_plugin='memory', cache_timeout=3600, cache_connection=None, cache_prefix='ansible_inventory_',
+                max_phones=100000)
 
 
 @pytest.fixture
@@ -180,3 +181,51 @@ def test_templated_secret_from_extra_vars(tmp_path, platform):
     plugin._vars = {'vault_secret': 'from-extra-vars'}
     assert plugin._option('api_secret') == 'from-extra-vars'
     assert plugin._option('api_key') == CREDENTIALS['api_key']
+
+
+# issue 18 -----------------------------------------------------------------------------------------------------------
+def test_passwords_are_never_cached_the_combination_is_refused(tmp_path, platform):
+    for use_cache in (True, False):
+        with pytest.raises(AnsibleError, match='include_passwords and cache cannot be used together') as info:
+            parse(tmp_path, use_cache=use_cache, cache=True, include_passwords=True)
+        assert 'S3cret' not in str(info.value)
+    assert platform.sent() == []  # refused before anything is read, so nothing can be written
+
+
+def test_only_values_with_template_characters_are_unsafe(tmp_path, platform):
+    platform.phones.append(phone('evil', "{% raw %}x{# c #}", 'evil_002'))
+    inventory, dummy = parse(tmp_path)
+    plain = inventory.get_host('f3_001').vars
+    assert Templar(loader=DataLoader()).template(plain['laaffic_phone_name']) == 'floor3-desk-1'
+    assert Templar(loader=DataLoader()).template(inventory.get_host('evil_002').vars['laaffic_phone_name']) == "{% raw %}x{# c #}"
+
+
+@pytest.mark.parametrize('char', ['\x1b', '\x07', '\u0085', '\u009b', '\u200b', '\u202e', '\u2028', '\u2029'])
+def test_host_names_from_platform_data_are_sanitized(tmp_path, platform, char):
+    platform.phones.append(phone('evil', 'evil%s[31m-1' % char, 'ev%sil_01' % char))
+    inventory, dummy = parse(tmp_path)
+    assert 'ev_il_01' in inventory.hosts and not any(char in name for name in inventory.hosts)
+    assert inventory.get_host('ev_il_01').vars['laaffic_account'] == 'ev%sil_01' % char  # the variable keeps what the platform sent
+    inventory, dummy = parse(tmp_path, hostname='laaffic_phone_name')
+    assert 'evil_[31m-1' in inventory.hosts
+
+
+def test_an_application_larger_than_100_pages_is_listed_whole(tmp_path, platform):
+    platform.phones = [phone('g%02d' % (i // 1000), 'p-%d' % i, 'a%05d' % i) for i in range(10050)]
+    inventory, dummy = parse(tmp_path)
+    assert len(inventory.hosts) == 10050
+    inventory, dummy = parse(tmp_path, max_phones=200)
+    assert len(inventory.hosts) == 200
+    with pytest.raises(AnsibleError, match='max_phones: must be a whole number of phones from 1 to'):
+        parse(tmp_path, max_phones=0)
+
+
+def test_sip_query_errors_quote_no_password(tmp_path, platform):
+    platform.script['voice/sipQuery'] = [status(-22, 'size; S3cretA1 S3cretA2')]
+    with pytest.raises(AnsibleError) as info:
+        parse(tmp_path)
+    assert 'S3cret' not in str(info.value) and 'status -22' in str(info.value)
+    platform.script['voice/sipQuery'] = [FakeResponse(302, b'', headers={'Location': 'https://x.test/?S3cretA1'})]
+    with pytest.raises(AnsibleError) as info:
+        parse(tmp_path)
+    assert 'S3cret' not in str(info.value) and 'HTTP 302' in str(info.value)
