@@ -170,7 +170,6 @@ def test_receiver_reads_never_follow_redirects(api, elsewhere):
     (lambda req: answer(envelope(status='-18', reason='system exception')), True),
     (lambda req: answer(envelope(status='-99', reason='undocumented')), True),
     (lambda req: answer(envelope(status='-68', reason='busy')), False),
-    (lambda req: answer(envelope(status='-22', reason='parameter')), False),
 ])
 def test_a_call_request_is_sent_once_when_it_may_have_reached_the_platform(api, hostile, reached):
     api.handler = hostile
