@@ -887,9 +887,9 @@ if web is not None:
             aiohttp's protocol answers None here, and asyncio then closes the transport: the request being handled
             (its push already stored) loses its answer. Keep the transport open for writing while an answer is
             owed: a request taken off aiohttp's queue (``pending_request``, set by the request factory) and not yet
-            answered, or complete requests still queued. A body cut
-            short by the EOF fails its read (400); otherwise (idle, or a request's head cut short) nothing is
-            owed and the connection closes at once, as before."""
+            answered, or complete requests still queued; the connection closes after the last of those answers.
+            A body cut short by the EOF fails its read (400). Otherwise (idle, or a request's head cut short)
+            nothing is owed and the connection closes at once, as before."""
             self.half_closed = True
             request = self.pending_request
             if request is not None:
@@ -1327,10 +1327,11 @@ def single_header(headers, name):
 
 def check_framing(headers):
     """A request's body framing: Transfer-Encoding is absent or exactly one header field ``chunked`` (any letter
-    case): anything else (``gzip, chunked``, ``chunked, gzip``, ``identity``) gets 501, since no other coding is
+    case). Anything else (``gzip, chunked``, ``chunked, gzip``, ``identity``) gets 501, since no other coding is
     implemented and ignoring one would store bytes the client did not mean; a second Transfer-Encoding field
-    gets 400, and so do two Content-Length fields, even when equal. aiohttp's parser refuses most of these itself (400), not all
-    of them in every version: the answer closes the connection and nothing of the body is read or stored."""
+    gets 400, and so do two Content-Length fields, even when equal. aiohttp's parser refuses most of these
+    itself (400), not all of them in every version. The answer closes the connection: nothing of the body is
+    read or stored."""
     single_header(headers, 'Content-Length')
     coding = single_header(headers, 'Transfer-Encoding')
     if coding and coding.strip().lower() != 'chunked':
