@@ -50,6 +50,7 @@ MARKED = {
         'tests/integration/test_demo.py': ('test_demo_end_to_end',),
     },
     'core_independent': {
+        'tests/integration/test_fleet_playbook.py': ('test_two_thousand_phones_through_the_inventory_plugin',),
         'tests/integration/test_laaffic_call.py': (
             'test_batch_of_200_phones_verified_in_bulk',
             'test_batch_of_200_phones_in_a_busy_application_reads_each_record', 'test_batch_of_200_phones_when_the_bulk_read_fails',
