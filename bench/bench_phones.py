@@ -14,7 +14,11 @@ The time per page is given two ways: the listing's time divided by its pages, an
 the module). The command-line rows also show a
 baseline (the same command doing nothing with phones) so that Ansible's start-up cost can be told apart.
 
-    python bench/bench_phones.py [--rounds 10] [--cli-rounds 3] [--json bench/results/phones.json]
+Then (issue 17) the whole listing of a large application, beyond the old bound of 100 pages: an emulator serving
+``--large`` generated fleet phones (default 50,000; ``--fleet-size``), listed by list_phones in process and by
+``ansible-inventory --list`` over the plugin, both timed whole (0 skips it).
+
+    python bench/bench_phones.py [--rounds 10] [--cli-rounds 3] [--large 50000] [--json bench/results/phones.json]
 """
 
 from __future__ import annotations
@@ -161,6 +165,36 @@ def bench_cli(emu, rounds, workdir):
     return dict((name, summary(*values)) for name, values in runs.items())
 
 
+def bench_large(count, rounds):
+    """list_phones and ansible-inventory over ``count`` fleet phones; seconds for each whole listing."""
+    from ansible_collections.laaffic.voice.plugins.module_utils._client import LaafficClient
+    from ansible_collections.laaffic.voice.plugins.module_utils._options import ConnectionOptions
+    from ansible_collections.laaffic.voice.plugins.module_utils._phones import list_phones
+    times = {'client': [], 'inventory': []}
+    with Emulator('default', quiet=True, fleet_size=count) as emu, tempfile.TemporaryDirectory(prefix='bench-phones-large-') as workdir:
+        options = ConnectionOptions(api_url=emu.api_url, api_key=emu.api_key, api_secret=emu.api_secret, app_id=emu.app_id)
+        expected = None
+        for dummy in range(rounds):
+            client = LaafficClient(options, pool_size=2)
+            try:
+                started = time.perf_counter()
+                phones = list_phones(client, emu.app_id)
+                times['client'].append(time.perf_counter() - started)
+            finally:
+                client.close()
+            assert len(phones) >= count and not phones.truncated, (len(phones), phones.truncated)
+            expected = len(phones)
+        inventory = os.path.join(workdir, 'large.laaffic_phones.yml')
+        with open(inventory, 'w', encoding='utf-8') as handle:
+            handle.write('plugin: laaffic.voice.laaffic_phones\n')
+        for dummy in range(rounds):
+            elapsed, output = timed_run([os.path.join(BIN, 'ansible-inventory'), '-i', inventory, '--list'], cli_env(emu), workdir)
+            hosts = json.loads(output[output.index('{'):output.rindex('}') + 1])['_meta']['hostvars']
+            assert len(hosts) == expected, (len(hosts), expected)
+            times['inventory'].append(elapsed)
+    return expected, times
+
+
 def show(label, numbers, whole_listing=True):
     """One line; ``whole_listing`` when the timed span is the listing alone (so listing / pages is a time per page)."""
     line = '%-46s median %7.3f s  p95 %7.3f s' % (label, numbers['total_s_median'], numbers['total_s_p95'])
@@ -177,6 +211,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n', 1)[0])
     parser.add_argument('--rounds', type=int, default=10, help='in-process listings per way (after one warm-up)')
     parser.add_argument('--cli-rounds', type=int, default=3, help='ansible-inventory / ansible-playbook runs per way (after one warm-up)')
+    parser.add_argument('--large', type=int, default=50000, help='fleet phones of the whole-listing run (issue 17; 0 skips it)')
+    parser.add_argument('--large-rounds', type=int, default=2, help='listings of each way in the whole-listing run')
     parser.add_argument('--json', default=os.path.join(HERE, 'results', 'phones.json'),
                         help='results file for bench/plot_results.py (default %(default)s; "" for none)')
     args = parser.parse_args(argv)
@@ -196,6 +232,12 @@ def main(argv=None):
     show('  baseline: ansible-inventory, empty inventory', results['inventory_baseline'])
     for way, base in (('playbook', 'playbook_baseline'), ('inventory', 'inventory_baseline')):
         print('%-46s %7.3f s above its baseline (medians)' % (way, results[way]['total_s_median'] - results[base]['total_s_median']))
+    if args.large:
+        listed, times = bench_large(args.large, max(1, args.large_rounds))
+        print('whole listing of %d phones (%d generated fleet phones, %d pages of 100), %d run(s) each:'
+              % (listed, args.large, -(-listed // 100), len(times['client'])), flush=True)
+        print('  %-44s %s s' % ('client (list_phones, in process)', ', '.join('%.2f' % t for t in times['client'])))
+        print('  %-44s %s s' % ('laaffic_phones inventory, ansible-inventory', ', '.join('%.2f' % t for t in times['inventory'])))
     if args.json:
         os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
         with open(args.json, 'w', encoding='utf-8') as handle:
