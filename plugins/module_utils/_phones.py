@@ -154,8 +154,8 @@ def scrubbed(exc):
         return clean
     if isinstance(exc, HttpError):
         clean = HttpError(exc.details['method'], exc.details['url'], exc.status, None, None, retry_after=exc.retry_after)
-        if exc.message == clean.message or (not exc.details.get('body_excerpt') and exc.message.endswith(' bytes')
-                                             and ' with a body larger than ' in exc.message):
+        own_text = not exc.details.get('body_excerpt') and exc.message.endswith(' bytes') and ' with a body larger than ' in exc.message
+        if exc.message == clean.message or own_text:
             return exc  # nothing the server wrote is in it
         clean.message = '%s (reason and response body %s)' % (clean.message, NOT_SHOWN)
         clean.args = (clean.message,)
