@@ -197,14 +197,6 @@ def desk_phone_config_files(phones, secure=True):
     return files
 
 
-def desk_phone_config_paths(phones, directory):
-    """``{host: [path, ...]}``: the files of each phone under ``directory``, for the fact desk_phone_config_files."""
-    out = {}
-    for phone in phones:
-        out[phone['host']] = ['%s/%s' % (directory, name % phone['mac']) for dummy, name in TEMPLATES.get(phone['family'], ())]
-    return out
-
-
 class FilterModule:
     """laaffic.voice desk_phone_config filters."""
 
@@ -213,5 +205,4 @@ class FilterModule:
             'desk_phone_config_phones': desk_phone_config_phones,
             'desk_phone_config_problems': desk_phone_config_problems,
             'desk_phone_config_files': desk_phone_config_files,
-            'desk_phone_config_paths': desk_phone_config_paths,
         }

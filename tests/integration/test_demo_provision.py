@@ -61,6 +61,6 @@ def test_second_run_creates_nothing_and_rewrites_no_file(tmp_path):
     assert 'changed: [localhost]' in status_of(before, 'Make sure the group exists with its phones')
     assert 'ok: [localhost]' in status_of(after, 'Make sure the group exists with its phones')
     rendered = "laaffic.voice.desk_phone_config : Render the phones' configuration files"
-    assert status_of(before, rendered).count('changed: [') == 5
-    assert 'changed: [' not in status_of(after, rendered) and status_of(after, rendered).count('ok: [') == 5
+    assert status_of(before, rendered).count('changed: [') == 1  # one run_once task writes the 5 phones' files
+    assert 'changed: [' not in status_of(after, rendered) and status_of(after, rendered).count('ok: [') == 1
     assert '(0 created now)' in after and len(os.listdir(tmp_path / 'files')) == 5
