@@ -43,7 +43,7 @@ MARKED = {
         'tests/emulator/test_cli_and_http.py': ('test_fleet_scenario_and_time_scale',),
         'tests/integration/test_laaffic_call.py': (
             'test_every_verdict', 'test_ringing_does_not_wait_for_hangup', 'test_concurrency_limit_visible_in_arrivals',
-            'test_rate_limit_visible_in_arrivals', 'test_slow_response_is_unknown_and_not_repeated',
+            'test_rate_limit_visible_in_arrivals', 'test_slow_response_is_read_back_and_not_repeated',
             'test_503_with_retry_after_is_retried_once', 'test_record_reads_retried_through_faults', 'test_async_poll'),
         'tests/integration/test_laaffic_lookups.py': ('test_record_lookup_by_voice_id', 'test_call_verified_through_receiver'),
         'tests/integration/test_role_smoke_test.py': ('test_reports_and_fact', 'test_fails_naming_short_phones'),
@@ -55,7 +55,7 @@ MARKED = {
             'test_batch_of_200_phones_verified_in_bulk',
             'test_batch_of_200_phones_in_a_busy_application_reads_each_record', 'test_batch_of_200_phones_when_the_bulk_read_fails',
             'test_concurrency_limit_visible_in_arrivals', 'test_rate_limit_visible_in_arrivals',
-            'test_faults_never_duplicate_a_call', 'test_slow_response_is_unknown_and_not_repeated',
+            'test_faults_never_duplicate_a_call', 'test_slow_response_is_read_back_and_not_repeated',
             'test_503_with_retry_after_is_retried_once', 'test_connection_refused_is_retried_then_rejected',
             'test_record_reads_retried_through_faults'),
         'tests/integration/test_creating_requests.py': ('*',),

@@ -35,7 +35,7 @@ def test_every_verdict(tmp_path, emu, auth):
         'desk-reject-01': ('ringing', 'failed'),
         'desk-offline-01': ('ringing', 'rejected'),
         'desk-flaky-02': ('ringing', 'failed'),
-        'desk-slowapi-01': ('ringing', 'unknown'),
+        'desk-slowapi-01': ('ringing', 'rang'),  # its answer times out; the read-back finds the call (issue 18)
         'desk-late-01': ('ringing', 'timeout'),
         'desk-answer-02': ('accepted', 'accepted'),
     }
@@ -46,6 +46,10 @@ def test_every_verdict(tmp_path, emu, auth):
     assert [call['account'] for call in result['calls']] == list(expectations)
     assert [call['index'] for call in result['calls']] == list(range(len(expectations)))
     for account, call in by_account(result).items():
+        if account == 'desk-slowapi-01':  # followed from the read-back: it may be answered by the first look
+            assert call['verdict'] in ('rang', 'answered') and call['voice_id'] == [c['voiceId'] for c in emu.calls()
+                                                                                     if c['account'] == account][0], call
+            continue
         assert call['verdict'] == expectations[account][1], call
     calls = by_account(result)
     assert calls['desk-answer-01']['ok'] and calls['desk-answer-01']['answer_time'] and calls['desk-answer-01']['voice_id']
@@ -53,11 +57,12 @@ def test_every_verdict(tmp_path, emu, auth):
     assert calls['desk-noanswer-01']['sip_code'] == '480'
     assert calls['desk-reject-01']['sip_code'] == '486' and calls['desk-reject-01']['termination_reason']
     assert calls['desk-offline-01']['api_status'] == '-68' and 'registered' in calls['desk-offline-01']['remedy']
-    assert calls['desk-slowapi-01']['voice_id'] is None and 'not sent again' in calls['desk-slowapi-01']['reason']
+    assert calls['desk-slowapi-01']['voice_id'] and calls['desk-slowapi-01']['ok']
     assert calls['desk-answer-02']['ringing_time'] is None
     requests = result['summary'].pop('requests')
-    assert result['summary'] == {'total': 8, 'ok': 2, 'short': 6, 'accepted': 1, 'rang': 1, 'answered': 1, 'failed': 2,
-                                 'rejected': 1, 'timeout': 1, 'unknown': 1}
+    slow = calls['desk-slowapi-01']['verdict']
+    assert result['summary'] == {'total': 8, 'ok': 3, 'short': 5, 'accepted': 1, 'rang': 1 + (slow == 'rang'), 'answered': 1 + (slow == 'answered'),
+                                 'failed': 2, 'rejected': 1, 'timeout': 1, 'unknown': 0}
     assert requests['place'] == 8 and requests['verify'] >= 1 and requests['preflight'] == 0
     assert result['changed'] is True
     placed = [c['account'] for c in emu.calls()]
@@ -246,29 +251,30 @@ def fault_hits(emu):
     return dict((fault['kind'], fault['hits']) for fault in emu.control('GET', '/_emulator/faults')['faults'])
 
 
-@pytest.mark.parametrize('kind, verdict, placed', [
-    ('http_500', 'unknown', 0),
-    ('http_502', 'unknown', 0),
-    ('reset_before_read', 'unknown', 0),
-    ('reset_after_read', 'unknown', 1),
-    ('non_json', 'unknown', 0),
-    ('status_-18', 'rejected', 0),
+# issue 18: every answer but a refusal is read back (recordSipQuery); a 500 proven to have placed nothing is sent again
+@pytest.mark.parametrize('kind, verdict, placed, sent', [
+    ('http_500', 'rejected', 0, 4),
+    ('http_502', 'unknown', 0, 1),
+    ('reset_before_read', 'unknown', 0, 1),
+    ('reset_after_read', 'accepted', 1, 1),
+    ('non_json', 'rejected', 0, 1),
+    ('status_-18', 'rejected', 0, 1),
 ])
-def test_faults_never_duplicate_a_call(tmp_path, emu, auth, kind, verdict, placed):
+def test_faults_never_duplicate_a_call(tmp_path, emu, auth, kind, verdict, placed, sent):
     emu.fault(endpoint='sendSip', kind=kind, count=5)
     run = run_playbook(tmp_path, [call_task(auth, account='desk-answer-01', fail_on='none')])
     assert run.rc == 0, run.output
     assert run.results['r']['calls'][0]['verdict'] == verdict
-    assert fault_hits(emu)[kind] == 1  # the call request was sent once, never again
+    assert fault_hits(emu)[kind] == sent  # sent again only after a read-back proved nothing was placed
     assert len(emu.calls()) == placed
 
 
-def test_slow_response_is_unknown_and_not_repeated(tmp_path, emu, auth):
+def test_slow_response_is_read_back_and_not_repeated(tmp_path, emu, auth):
     emu.fault(endpoint='sendSip', kind='slow', delay=3, count=5)
     run = run_playbook(tmp_path, [call_task(auth, account='desk-answer-01', timeout=1, fail_on='none')])
     assert run.rc == 0, run.output
     call = run.results['r']['calls'][0]
-    assert call['verdict'] == 'unknown' and 'no response within 1s' in call['reason']
+    assert call['verdict'] == 'accepted' and 'no response within 1s' in call['reason'] and call['voice_id'] == emu.calls()[0]['voiceId']
     assert fault_hits(emu)['slow'] == 1 and len(emu.calls()) == 1
 
 
