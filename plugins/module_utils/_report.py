@@ -401,6 +401,88 @@ class Report(object):
         return lines
 
 
+ARGUMENT_SPEC = dict(
+    rows=dict(type='list', elements='dict', required=True),
+    run_id=dict(type='str'),
+    check_mode=dict(type='bool', default=False),
+    summary=dict(type='dict', default={}),
+    finished=dict(type='str'),
+    report_dir=dict(type='path', required=True),
+    report_name=dict(type='str', default='desk-phone-smoke-test'),
+    history=dict(type='path'),
+    history_keep=dict(type='int', default=30),
+    write_in_check_mode=dict(type='bool', default=False),
+)
+
+
+class ReportError(Exception):
+    """The reports could not be written: ``message`` and the result to fail with."""
+
+    def __init__(self, message, **result):
+        super(ReportError, self).__init__(message)
+        self.message = message
+        self.result = result
+
+
+def history_entries(report):
+    """(verdict, ok, account, name, group) per phone: all the history keeps."""
+    return [(phone.verdict, phone.ok, phone.account, phone.name, phone.group) for phone in report.phones]
+
+
+def history_state(path, report, add, keep):
+    """The history's state; adds the run when ``add``. Never raises: what went wrong is the state's problem."""
+    try:
+        if add:
+            return _history.add_run(path, report.run_id, report.finished, history_entries(report), keep=keep)
+        return _history.read(path)
+    except (OSError, ValueError) as exc:
+        state = _history.HistoryState(path)
+        state.problem = 'the history could not be %s (%s)' % ('updated' if add else 'read', getattr(exc, 'strerror', None) or exc.__class__.__name__)
+        return state
+
+
+def produce(params, check_mode):
+    """Everything laaffic_smoke_report does, for its module and its action plugin: ``params`` are the validated
+    options, ``check_mode`` Ansible's. Returns the result; raises ReportError when a report cannot be written."""
+    name = params['report_name']
+    if not name or '/' in name or name in ('.', '..') or '\x00' in name:
+        raise ReportError('report_name: must be a file name without "/", got %r' % (name,))
+    if not 1 <= params['history_keep'] <= 1000:
+        raise ReportError('history_keep: must be between 1 and 1000, got %d' % params['history_keep'])
+    report_dir = params['report_dir']
+    junit_path = os.path.join(report_dir, name + '.junit.xml')
+    html_path = os.path.join(report_dir, name + '.html')
+    history_path = params['history'] or os.path.join(report_dir, name + '.history')
+    finished = params['finished'] or datetime.now(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
+    write = not check_mode or bool(params['write_in_check_mode'])
+    add = not check_mode and not params['check_mode']
+
+    report = Report(params['rows'], run_id=params['run_id'], check_mode=params['check_mode'], summary=params['summary'], finished=finished)
+    if write or add:
+        try:
+            os.makedirs(report_dir, mode=0o755, exist_ok=True)
+        except OSError as exc:
+            raise ReportError('Cannot create the report directory %s: %s' % (report_dir, exc.strerror or exc)) from None
+    state = history_state(history_path, report, add, params['history_keep'])
+    report.set_history(state)
+    if write:
+        for path, content in ((junit_path, report.junit()), (html_path, report.html(state))):
+            try:
+                write_atomic(path, content)
+            except OSError as exc:
+                raise ReportError('Cannot write the report %s: %s' % (path, exc.strerror or exc), history=state.to_dict()) from None
+    return dict(
+        changed=write or state.updated,
+        junit_report=junit_path,
+        html_report=html_path,
+        written=write,
+        flapping=[phone.name for phone in report.flapping],
+        short=[phone.name for phone in report.short],
+        history=state.to_dict(),
+        summary_lines=report.summary_lines(junit_path, html_path, written=write, history_state=state),
+    )
+
+
 def write_atomic(path, content, mode=0o644):
     """Write ``content`` to ``path`` through a temporary file in the same directory and a rename."""
     directory = os.path.dirname(os.path.abspath(path))

@@ -206,86 +206,21 @@ summary_lines:
     - "2 phone(s): 1 ok, 1 short, 0 flapping, accepted 0, rang 0, answered 1, failed 1, rejected 0, timeout 0, unknown 0"
 '''
 
-import os
-from datetime import datetime, timezone
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.laaffic.voice.plugins.module_utils import _history
-from ansible_collections.laaffic.voice.plugins.module_utils._report import Report, write_atomic
-
-
-def history_entries(report):
-    """(verdict, ok, account, name, group) per phone: all the history keeps."""
-    return [(phone.verdict, phone.ok, phone.account, phone.name, phone.group) for phone in report.phones]
-
-
-def update_history(module, path, run_id, finished, report, add):
-    """The history state; adds this run when ``add``. Never fails the task: a problem is reported instead."""
-    try:
-        if add:
-            return _history.add_run(path, run_id, finished, history_entries(report), keep=module.params['history_keep'])
-        return _history.read(path)
-    except (OSError, ValueError) as exc:
-        state = _history.HistoryState(path)
-        state.problem = 'the history could not be %s (%s)' % ('updated' if add else 'read', getattr(exc, 'strerror', None) or exc.__class__.__name__)
-        return state
+from ansible_collections.laaffic.voice.plugins.module_utils._report import ARGUMENT_SPEC, ReportError, produce
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            rows=dict(type='list', elements='dict', required=True),
-            run_id=dict(type='str'),
-            check_mode=dict(type='bool', default=False),
-            summary=dict(type='dict', default={}),
-            finished=dict(type='str'),
-            report_dir=dict(type='path', required=True),
-            report_name=dict(type='str', default='desk-phone-smoke-test'),
-            history=dict(type='path'),
-            history_keep=dict(type='int', default=30),
-            write_in_check_mode=dict(type='bool', default=False),
-        ),
-        supports_check_mode=True,
-    )
-    params = module.params
-    name = params['report_name']
-    if not name or '/' in name or name in ('.', '..') or '\x00' in name:
-        module.fail_json(msg='report_name: must be a file name without "/", got %r' % name)
-    if not 1 <= params['history_keep'] <= 1000:
-        module.fail_json(msg='history_keep: must be between 1 and 1000, got %d' % params['history_keep'])
-    report_dir = params['report_dir']
-    junit_path = os.path.join(report_dir, name + '.junit.xml')
-    html_path = os.path.join(report_dir, name + '.html')
-    history_path = params['history'] or os.path.join(report_dir, name + '.history')
-    finished = params['finished'] or datetime.now(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
-    write = not module.check_mode or params['write_in_check_mode']
-    add = not module.check_mode and not params['check_mode']
-
-    report = Report(params['rows'], run_id=params['run_id'], check_mode=params['check_mode'], summary=params['summary'], finished=finished)
-    if write or add:
-        try:
-            os.makedirs(report_dir, mode=0o755, exist_ok=True)
-        except OSError as exc:
-            module.fail_json(msg='Cannot create the report directory %s: %s' % (report_dir, exc.strerror or exc))
-    state = update_history(module, history_path, report.run_id, report.finished, report, add)
-    report.set_history(state)
-    if write:
-        for path, content in ((junit_path, report.junit()), (html_path, report.html(state))):
-            try:
-                write_atomic(path, content)
-            except OSError as exc:
-                module.fail_json(msg='Cannot write the report %s: %s' % (path, exc.strerror or exc), history=state.to_dict())
-    module.exit_json(
-        changed=write or state.updated,
-        junit_report=junit_path,
-        html_report=html_path,
-        written=write,
-        flapping=[phone.name for phone in report.flapping],
-        short=[phone.name for phone in report.short],
-        history=state.to_dict(),
-        summary_lines=report.summary_lines(junit_path, html_path, written=write, history_state=state),
-    )
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    try:
+        result = produce(module.params, module.check_mode)
+    except ReportError as exc:
+        module.fail_json(msg=exc.message, **exc.result)
+    # The rows are not echoed back (10,000 rows would be megabytes of output): the invocation shows how many there were.
+    args = dict((key, value) for key, value in module.params.items() if key != 'rows')
+    args['rows'] = '%d rows' % len(module.params['rows'])
+    module.exit_json(invocation=dict(module_args=args), **result)
 
 
 if __name__ == '__main__':

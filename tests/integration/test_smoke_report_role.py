@@ -55,3 +55,10 @@ def test_report_tasks_in_check_mode_write_nothing(tmp_path):
     fact = play.results['out']['ansible_facts']['fact']
     assert fact['reports_written'] is False and fact['history']['updated'] is False and fact['flapping'] == []
     assert not (tmp_path / 'reports').exists() and 'check mode: no call placed' in play.output
+
+
+def test_action_plugin_refuses_rows_that_are_not_dicts(tmp_path):
+    play = run_playbook(tmp_path, [{'name': 'Reports', 'laaffic.voice.laaffic_smoke_report': {
+        'rows': [ROWS[0], 'desk-3'], 'report_dir': str(tmp_path / 'reports'), 'history_keep': 5}, 'register': 'out', 'ignore_errors': True}])
+    assert play.results['out']['failed'] and 'rows[1]: must be a dict, got str' in play.results['out']['msg']
+    assert not (tmp_path / 'reports').exists()
