@@ -14,10 +14,20 @@ it is run without this plugin (the unit tests, a copy of the module elsewhere)."
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.laaffic.voice.plugins.module_utils._report import ARGUMENT_SPEC, ReportError, produce
+
+def kind(value):
+    """The kind of a value in words (Ansible's tagged strings are strings)."""
+    for base, name in ((str, 'str'), (bytes, 'bytes'), (Mapping, 'dict'), (bool, 'bool'), (int, 'int'), (float, 'float'), (Sequence, 'list')):
+        if isinstance(value, base):
+            return name
+    return type(value).__name__
+
 
 SMALL_SPEC = dict((key, value) for key, value in ARGUMENT_SPEC.items() if key != 'rows')
 
@@ -35,11 +45,11 @@ class ActionModule(ActionBase):
         rows = args.pop('rows', None)
         if rows is None:
             raise AnsibleActionFail('rows: required, a list of dicts (one per phone)')
-        if not isinstance(rows, (list, tuple)):
-            raise AnsibleActionFail('rows: must be a list of dicts (one per phone), got %s' % type(rows).__name__)
+        if isinstance(rows, (str, bytes, Mapping)) or not isinstance(rows, Sequence):
+            raise AnsibleActionFail('rows: must be a list of dicts (one per phone), got %s' % kind(rows))
         for index, row in enumerate(rows):
-            if not hasattr(row, 'get'):
-                raise AnsibleActionFail('rows[%d]: must be a dict, got %s' % (index, type(row).__name__))
+            if not isinstance(row, Mapping):
+                raise AnsibleActionFail('rows[%d]: must be a dict, got %s' % (index, kind(row)))
         self._task.args = args
         try:
             _validation, params = self.validate_argument_spec(argument_spec=SMALL_SPEC)
