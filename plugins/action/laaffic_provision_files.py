@@ -11,6 +11,8 @@ Ansible's templating of each file took milliseconds per file. The module then wr
 
 from __future__ import annotations
 
+import json
+
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
@@ -36,7 +38,7 @@ def plain(value):
 class ActionModule(ActionBase):
     """Render templated items, then run the module on the task's host."""
 
-    TRANSFERS_FILES = False
+    TRANSFERS_FILES = True
     _VALID_ARGS = frozenset(('path', 'files', 'vars', 'mask', 'mode', 'owner', 'group'))
 
     def _environment(self):
@@ -89,7 +91,7 @@ class ActionModule(ActionBase):
             elif item.get('content') is None:
                 raise AnsibleActionFail('files[%d]: content or template is required' % index)
             out.append(item)
-        module_args = dict((key, value) for key, value in args.items() if key not in ('files', 'vars'))
+        module_args = dict((key, value) for key, value in args.items() if key not in ('files', 'vars', 'src'))
         module_args['files'] = out
         return module_args
 
@@ -100,9 +102,18 @@ class ActionModule(ActionBase):
         if jinja2 is None:  # pragma: no cover
             raise AnsibleActionFail('Jinja2 is required on the controller')
         module_args = self.render(self._task.args)
-        outcome = self._execute_module(module_name='laaffic.voice.laaffic_provision_files', module_args=module_args,
-                                       task_vars=task_vars)
-        # The module's invocation holds every file's content (passwords): it never leaves this plugin.
+        # The contents (passwords included) travel as a file in the task's temporary directory on the target, not as
+        # module arguments: arguments are logged by the target's journal and would be masked one secret at a time.
+        tmpdir = self._connection._shell.tmpdir
+        try:
+            src = self._connection._shell.join_path(tmpdir, 'laaffic_provision_files.json')
+            self._transfer_data(src, json.dumps({'files': module_args.pop('files')}))
+            self._fixup_perms2((tmpdir, src))
+            module_args['src'] = src
+            outcome = self._execute_module(module_name='laaffic.voice.laaffic_provision_files', module_args=module_args,
+                                           task_vars=task_vars)
+        finally:
+            self._remove_tmp_path(tmpdir)
         outcome.pop('invocation', None)
         result.update(outcome)
         return result

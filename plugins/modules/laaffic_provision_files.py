@@ -14,8 +14,8 @@ description:
   - Writes every file of O(files) into the directory O(path) in one task, for example the auto-provisioning files of
     a whole fleet of desk phones (the R(desk_phone_config role,ansible_collections.laaffic.voice.desk_phone_config_role)
     uses it). One task instead of one per file is what makes a fleet of 1,000 phones take seconds.
-  - Each file is written atomically (a temporary file in O(path), then a rename) and only when its content, mode,
-    owner or group differs; the others are left alone.
+  - Each file is written atomically (a temporary file in O(path) with the final mode, then a rename, as
+    M(ansible.builtin.copy) does) and only when its content, mode, owner or group differs; the others are left alone.
   - With C(--diff), returns one diff per changed file in which every value of O(files[].secrets) and every text
     matched by O(mask) is replaced by C(********), in the file on disk as in the new content, so that a change
     (of SIP server, say) can be reviewed without showing a password. A value of the new content that the file on
@@ -33,10 +33,9 @@ options:
     required: true
   files:
     description:
-      - The files. Their names must be unique.
+      - The files. Their names must be unique. Required unless O(src) is given.
     type: list
     elements: dict
-    required: true
     suboptions:
       name:
         description:
@@ -73,6 +72,13 @@ options:
       - Variables of every O(files[].template).
     type: dict
     default: {}
+  src:
+    description:
+      - Set by the action plugin, not by hand. A JSON file on the target host holding O(files) (contents rendered,
+        secrets included), which the action plugin transfers into its temporary directory and removes after the run,
+        so that the contents are neither module arguments (logged by the target's journal) nor ever returned.
+      - Mutually exclusive with O(files).
+    type: path
   mask:
     description:
       - Regular expressions (Python) whose matches are replaced by C(********) in the diffs; when the expression has
@@ -175,6 +181,7 @@ diff:
   elements: dict
 '''
 
+import json
 import os
 import re
 import stat
@@ -248,6 +255,31 @@ def masker(secrets, patterns, known=None):
     return mask
 
 
+def load_src(module, src):
+    """The files list of the JSON file ``src`` (written by the action plugin), each item checked like O(files)."""
+    try:
+        with open(src, encoding='utf-8') as handle:
+            data = json.load(handle)
+    except (OSError, ValueError) as exc:
+        module.fail_json(msg='src: cannot read the files list (%s)' % to_native(exc))
+    files = data.get('files') if isinstance(data, dict) else None
+    if not isinstance(files, list):
+        module.fail_json(msg='src: expected a JSON object with a "files" list')
+    for index, item in enumerate(files):
+        if not isinstance(item, dict):
+            module.fail_json(msg='files[%d]: a dictionary is required' % index)
+        unknown = sorted(set(item) - set(('name', 'content', 'secrets', 'host')))
+        if unknown:
+            module.fail_json(msg='files[%d]: unknown keys %s (allowed: name, content, secrets, host)' % (index, ', '.join(unknown)))
+        for key in ('name', 'content', 'host'):
+            if item.get(key) is not None and not isinstance(item[key], str):
+                module.fail_json(msg='files[%d].%s: a string is required' % (index, key))
+        secrets = item.get('secrets')
+        if secrets is not None and not (isinstance(secrets, list) and all(isinstance(v, str) for v in secrets)):
+            module.fail_json(msg='files[%d].secrets: a list of strings is required' % index)
+    return files
+
+
 def check_files(module, files):
     seen = set()
     for index, item in enumerate(files):
@@ -262,17 +294,15 @@ def check_files(module, files):
 
 
 def write_file(path, data, mode, uid, gid):
-    """Write ``data`` to ``path`` atomically: a 0600 temporary file beside it, mode and owner set, fsync, rename."""
+    """Write ``data`` to ``path`` atomically: a 0600 temporary file beside it, mode and owner set, then a rename."""
     directory, name = os.path.split(path)
     handle, tmp = tempfile.mkstemp(prefix='.%s.' % name, suffix='.tmp', dir=directory)
     try:
         with os.fdopen(handle, 'wb') as out:
             out.write(data)
-            out.flush()
             os.fchmod(out.fileno(), mode)
             if uid != -1 or gid != -1:
                 os.fchown(out.fileno(), uid, gid)
-            os.fsync(out.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -286,7 +316,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             path=dict(type='path', required=True),
-            files=dict(type='list', elements='dict', required=True, options=dict(
+            files=dict(type='list', elements='dict', options=dict(
                 name=dict(type='str', required=True),
                 content=dict(type='str'),
                 template=dict(type='str'),
@@ -295,12 +325,15 @@ def main():
                 host=dict(type='str'),
             )),
             vars=dict(type='dict', default={}),
+            src=dict(type='path'),
             mask=dict(type='list', elements='str', default=[]),
             mode=dict(type='str', default='0600'),
             owner=dict(type='str'),
             group=dict(type='str'),
         ),
         supports_check_mode=True,
+        mutually_exclusive=[('files', 'src')],
+        required_one_of=[('files', 'src')],
     )
     params = module.params
     try:
@@ -315,7 +348,8 @@ def main():
             patterns.append(re.compile(text))
         except re.error as exc:
             module.fail_json(msg='mask[%d]: not a regular expression (%s)' % (index, exc))
-    check_files(module, params['files'])
+    files = params['files'] if params['src'] is None else load_src(module, params['src'])
+    check_files(module, files)
     uid, gid = resolve_owner(module, params['owner'] or '', params['group'] or '')
     directory = params['path']
     exists = os.path.isdir(directory)
@@ -323,7 +357,7 @@ def main():
         module.fail_json(msg='path: %s is not a directory' % directory)
 
     results, diffs, changed_count = [], [], 0
-    for item in params['files']:
+    for item in files:
         path = os.path.join(directory, item['name'])
         data = to_bytes(item['content'], errors='surrogate_or_strict')
         state, before = 'unchanged', None

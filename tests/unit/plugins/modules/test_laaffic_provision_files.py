@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 
@@ -91,3 +92,24 @@ def test_a_directory_in_the_way_is_an_error(monkeypatch, tmp_path):
     (tmp_path / 'a.cfg').mkdir()
     result, failed = run(monkeypatch, tmp_path, [{'name': 'a.cfg', 'content': 'x'}])
     assert failed and 'is not a regular file' in result['msg']
+
+
+def test_files_from_the_action_plugins_src_file(monkeypatch, tmp_path):
+    """What the action plugin hands over: the list in a JSON file, secrets masked by the module itself (not as no_log
+    arguments), nothing of the contents in the result."""
+    out = tmp_path / 'out'
+    out.mkdir()
+    src = tmp_path / 'files.json'
+    src.write_text(json.dumps({'files': [{'name': 'a.cfg', 'content': yealink('Src5ecret'), 'secrets': ['Src5ecret'], 'host': 'a'}]}))
+    result, failed = run_module(monkeypatch, mod.main, {'path': str(out), 'src': str(src), 'mode': '0600', '_ansible_diff': True})
+    assert not failed and result['files'] == [{'name': 'a.cfg', 'path': str(out / 'a.cfg'), 'changed': True, 'state': 'created', 'host': 'a'}]
+    assert '******** (new)' in result['diff'][0]['after'] and 'Src5ecret' not in repr(result)
+    assert (out / 'a.cfg').read_text() == yealink('Src5ecret') and stat.S_IMODE(os.stat(out / 'a.cfg').st_mode) == 0o600
+    for data, words in (({'files': [{'name': 'b', 'content': 'x', 'mode': '0777'}]}, 'files[0]: unknown keys mode'),
+                        ({'files': [{'name': 'b', 'content': 'x', 'secrets': 'pw'}]}, 'files[0].secrets: a list of strings'),
+                        ({'files': 'x'}, 'src: expected a JSON object')):
+        src.write_text(json.dumps(data))
+        result, failed = run_module(monkeypatch, mod.main, {'path': str(out), 'src': str(src)})
+        assert failed and words in result['msg']
+    result, failed = run_module(monkeypatch, mod.main, {'path': str(out), 'src': str(src), 'files': [{'name': 'c', 'content': 'x'}]})
+    assert failed and 'mutually exclusive' in result['msg']
