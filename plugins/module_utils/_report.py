@@ -31,6 +31,10 @@ _ATTR_SPECIAL = re.compile('[&<>"\'\t\n\r\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\u
 _DIGITS = re.compile(r'(\d+)')
 # The verdict's own time, for the JUnit test case's time (seconds from submit_time to it).
 VERDICT_TIME = {'answered': 'answer_time', 'rang': 'ringing_time', 'failed': 'hangup_time'}
+CHUNK = 100  # rows per table of the HTML report
+_COLGROUP = ('<colgroup><col class="c-phone"><col class="c-account"><col class="c-group"><col class="c-callee"><col class="c-expect">'
+             '<col class="c-verdict"><col class="c-trend"><col class="c-time"><col class="c-time"><col class="c-time"><col class="c-voice">'
+             '<col class="c-reason"></colgroup>')
 LIST_ALL_UP_TO = 50  # the console summary lists every phone up to this many phones, else the short and flapping ones
 LIST_AT_MOST = 100
 
@@ -117,6 +121,17 @@ def utc_text(value):
 def utc_iso(value):
     """A time as ISO-8601 UTC with Z, or the text as given."""
     return _utc(value)[1]
+
+
+_ISO_IN_TEXT = re.compile(r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:[Zz]|[+-]\d\d:\d\d)')
+
+
+def zoned(value):
+    """Free text (a reason) with the ISO-8601 times in it given in UTC, as everywhere in the reports."""
+    value = text(value)
+    if 'T' not in value or not _ISO_IN_TEXT.search(value):
+        return value
+    return _ISO_IN_TEXT.sub(lambda match: utc_text(match.group(0)) + ' UTC', value)
 
 
 def case_seconds(row):
@@ -252,7 +267,7 @@ class Report(object):
         if self.check_mode:
             out.append('      <skipped message="check mode: no call placed"/>\n')
         elif phone.kind == 'short':
-            reason = text(row.get('reason'))
+            reason = zoned(row.get('reason'))
             message = 'verdict %s, expected %s%s' % (verdict, text(row.get('expect')), (': ' + reason) if reason else '')
             detail = '\n'.join((
                 'phone: %s' % phone.name,
@@ -295,7 +310,7 @@ class Report(object):
         out.append('</p>\n')
         out.append(self._history_note(state))
         out.append(self._group_table())
-        out.append('<form id="filters" class="filters" onsubmit="return false">\n<label>Show <select id="f-verdict">'
+        out.append('<div class="top">\n<form id="filters" class="filters" onsubmit="return false">\n<label>Show <select id="f-verdict">'
                    '<option value="">all phones</option><option value="short">fell short</option><option value="ok">ok</option>'
                    '<option value="flapping">flapping</option>')
         out.append(''.join('<option value="%s">%s</option>' % (verdict, verdict) for verdict in VERDICT_ORDER))
@@ -304,15 +319,17 @@ class Report(object):
                            for group, _phones in self.groups))
         out.append('</select></label>\n<label>Search <input id="f-q" type="search" placeholder="name or account" size="24"></label>\n'
                    '<span id="f-count">%d of %d phones</span>\n</form>\n' % (len(self.phones), len(self.phones)))
-        out.append('<table id="phones">\n<colgroup><col class="c-phone"><col class="c-account"><col class="c-group"><col class="c-callee">'
-                   '<col class="c-expect"><col class="c-verdict"><col class="c-trend"><col class="c-time"><col class="c-time">'
-                   '<col class="c-time"><col class="c-voice"><col class="c-reason"></colgroup>\n<thead><tr><th>Phone</th><th>Account</th>'
+        # The header is a table of its own, and the rows come in tables of CHUNK rows with the same fixed column widths:
+        # the browser lays out and paints only the chunks near the screen (content-visibility), which keeps 10,000 rows quick.
+        out.append('<table class="phones head">%s<thead><tr><th>Phone</th><th>Account</th>'
                    '<th>Group</th><th>Callee</th><th>Expect</th><th>Verdict</th><th title="oldest first">Last %d runs</th>'
-                   '<th>Submitted (UTC)</th><th>Rang (UTC)</th><th>Answered (UTC)</th><th>Voice ID</th><th>Reason</th></tr></thead>\n<tbody>\n'
-                   % _history.WINDOW)
-        for phone in self.phones:
-            out.append(self._html_row(phone))
-        out.append('</tbody>\n</table>\n<p class="legend">Last runs: A answered, R rang, C accepted, F failed, X rejected, T timeout, '
+                   '<th>Submitted (UTC)</th><th>Rang (UTC)</th><th>Answered (UTC)</th><th>Voice ID</th><th>Reason</th></tr></thead></table>\n'
+                   '</div>\n<div id="phones">\n' % (_COLGROUP, _history.WINDOW))
+        for first in range(0, len(self.phones), CHUNK):
+            out.append('<div class="chunk"><table class="phones">%s<tbody>\n' % _COLGROUP)
+            out.extend(self._html_row(phone) for phone in self.phones[first:first + CHUNK])
+            out.append('</tbody></table></div>\n')
+        out.append('</div>\n<p class="legend">Last runs: A answered, R rang, C accepted, F failed, X rejected, T timeout, '
                    'U unknown, &middot; not tested; lower case = fell short of its expectation, oldest first. A phone <b>flaps</b> when its '
                    'verdict changed at least %d times in the last %d runs.</p>\n' % (_history.FLAP_CHANGES, _history.WINDOW))
         out.append(_HTML_SCRIPT)
@@ -349,7 +366,7 @@ class Report(object):
         row = phone.row
         trend = ''.join(TREND_LETTERS.get(verdict, '?') if ok else TREND_LETTERS.get(verdict, '?').lower() for verdict, ok in phone.trend)
         search = ' '.join(value for value in (phone.name, phone.account, text(row.get('phone_name'))) if value).casefold()
-        reason = escape_body(row.get('reason'))
+        reason = escape_body(zoned(row.get('reason')))
         if row.get('remedy'):
             reason += '<br><small>%s</small>' % escape_body(row.get('remedy'))
         return ('<tr class="%s%s" data-k="%s" data-v="%s" data-g="%s" data-s="%s"><td>%s%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>'
@@ -379,7 +396,7 @@ class Report(object):
         lines.append(fmt % ('', 'PHONE', 'ACCOUNT', 'EXPECT', 'VERDICT', 'REASON'))
         for phone in listed:
             status = '-' if self.check_mode else ('OK' if phone.ok else 'FAIL')
-            reason = text(phone.row.get('reason')) + (' [flapping]' if phone.flapping else '')
+            reason = zoned(phone.row.get('reason')) + (' [flapping]' if phone.flapping else '')
             lines.append((fmt % (status, phone.name, phone.account, text(phone.row.get('expect')), phone.verdict or '-', reason)).rstrip())
         if more:
             lines.append('... and %d more' % more)
@@ -518,23 +535,28 @@ _HTML_HEAD = '''<!DOCTYPE html>
   .fail { color: #b00020; font-weight: bold; }
   details.groups { margin: 0.5em 0; }
   table.groups { width: auto; max-height: 20em; }
-  .filters { position: sticky; top: 0; background: #fff; padding: 0.5em 0; z-index: 2; border-bottom: 1px solid #bbb; }
+  .top { position: sticky; top: 0; background: #fff; z-index: 2; }
+  .filters { padding: 0.5em 0; }
   .filters label { margin-right: 1em; }
   #f-count { color: #555; }
-  table { border-collapse: collapse; width: 100%%; font-size: 0.88em; }
-  #phones { table-layout: fixed; }
-  th, td { border: 1px solid #bbb; padding: 0.25em 0.45em; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+  table { border-collapse: collapse; width: 100%%; font-size: 0.82em; }
+  table.phones { table-layout: fixed; }
+  table.head { border-bottom: 2px solid #888; }
+  .chunk { content-visibility: auto; contain-intrinsic-size: auto 2600px; }
+  .chunk[hidden] { display: none; }
+  .chunk table { margin-top: -1px; }
+  th, td { border: 1px solid #bbb; padding: 0.25em 0.4em; text-align: left; vertical-align: top; overflow-wrap: break-word; }
   th { background: #eee; }
-  col.c-phone { width: 11%%; } col.c-account { width: 9%%; } col.c-group { width: 7%%; } col.c-callee { width: 8%%; }
-  col.c-expect { width: 6%%; } col.c-verdict { width: 6%%; } col.c-trend { width: 7%%; } col.c-time { width: 9%%; }
-  col.c-voice { width: 10%%; } col.c-reason { width: 18%%; }
+  col.c-phone { width: 11%%; } col.c-account { width: 8%%; } col.c-group { width: 7%%; } col.c-callee { width: 8.5%%; }
+  col.c-expect { width: 6.5%%; } col.c-verdict { width: 6.5%%; } col.c-trend { width: 7.5%%; } col.c-time { width: 7.5%%; }
+  col.c-voice { width: 11%%; } col.c-reason { width: 11.5%%; }
   tr.ok td { background: #d9f2d9; }
   tr.amber td { background: #fde9b8; }
   tr.bad td { background: #f6cccc; }
   tr.none td { background: #eeeeee; }
   td.verdict { font-weight: bold; }
   td.trend, td.voice { font-family: ui-monospace, monospace; }
-  td.trend { letter-spacing: 0.1em; }
+  td.trend { white-space: nowrap; overflow: hidden; }
   .badge { background: #7a1fa2; color: #fff; border-radius: 0.6em; padding: 0 0.45em; font-size: 0.8em; white-space: nowrap; }
   tr[hidden] { display: none; }
 </style>
@@ -546,7 +568,7 @@ _HTML_HEAD = '''<!DOCTYPE html>
 # (#verdict=short&group=sales&q=desk-1), so a filtered view can be linked to and opened from a file.
 _HTML_SCRIPT = '''<script>
 (function () {
-  var rows = document.getElementById('phones').tBodies[0].rows;
+  var rows = document.querySelectorAll('#phones tr'), chunks = document.querySelectorAll('#phones .chunk');
   var verdict = document.getElementById('f-verdict'), group = document.getElementById('f-group'), query = document.getElementById('f-q');
   var count = document.getElementById('f-count');
   function apply() {
@@ -557,6 +579,10 @@ _HTML_SCRIPT = '''<script>
         && (g === '*' || d.g === g) && (q === '' || d.s.indexOf(q) !== -1);
       if (r.hidden === ok) { r.hidden = !ok; }
       if (ok) { shown++; }
+    }
+    for (var c = 0; c < chunks.length; c++) {
+      var empty = chunks[c].querySelector('tr:not([hidden])') === null;
+      if (chunks[c].hidden !== empty) { chunks[c].hidden = empty; }
     }
     count.textContent = shown + ' of ' + rows.length + ' phones';
     document.body.setAttribute('data-shown', String(shown));

@@ -25,7 +25,8 @@ ROWS = [
     row('desk-11', 'rejected', False, 'support', api_status='-68', remedy='Register the phone'),
     row('desk-1', 'failed', False, 'support', submit_time='2026-11-26T15:30:00+08:00', hangup_time='2026-11-26T15:30:03+08:00'),
     row('desk-3', 'rang', False, 'sales', submit_time='2026-11-26T07:30:00+00:00', ringing_time='2026-11-26T07:30:02.5Z'),
-    row('desk-9', 'answered', True, '', submit_time='2026-11-26T15:30:00+08:00', answer_time='2026-11-26T07:30:04+00:00'),
+    row('desk-9', 'answered', True, '', submit_time='2026-11-26T15:30:00+08:00', answer_time='2026-11-26T07:30:04+00:00',
+        reason='answered at 2026-11-26T15:30:04+08:00'),
 ]
 SUMMARY = {'total': 6, 'ok': 3, 'short': 3, 'answered': 3, 'requests': {'place': 6, 'verify': 2, 'preflight': 0}}
 
@@ -60,6 +61,7 @@ def test_every_time_in_utc():
     assert '+08:00' not in html and '+00:00' not in html and '+08:00' not in junit and '+00:00' not in junit
     assert 'Submitted (UTC)' in html and 'all times in UTC' in html and '2026-11-26 07:30:04' in html
     assert 'timestamp="2026-11-26T07:31:00Z"' in junit
+    assert 'answered at 2026-11-26 07:30:04 UTC' in html  # times inside the reason text too
 
 
 def test_voice_ids_in_both_reports():
