@@ -9,6 +9,13 @@ BENCH_PHONES_ARGS ?=
 BENCH_PLOT_STAMP := $(VENV)/.bench-plot-installed
 
 BENCH_TARGETS += bench-emulator bench-receiver bench-call bench-phones
+BENCH_TARGETS += bench-report
+BENCH_REPORT_ARGS ?=
+
+.PHONY: bench-report
+bench-report: collection ## smoke test reports of 10,000 phones: cost in a playbook, opening the HTML in headless Chromium (bench/results/report.json)
+	-sh devtools/ensure_chromium.sh
+	$(PY) bench/bench_report.py $(BENCH_REPORT_ARGS)
 
 .PHONY: bench-emulator bench-receiver bench-call bench-phones bench-plot
 
