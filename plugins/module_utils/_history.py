@@ -173,11 +173,12 @@ class _Lock(object):
 
     def __enter__(self):
         try:
-            self.handle = open(self.path, 'a')
+            # A reader never creates the lock file (check mode writes nothing): without one, no writer is running either.
+            self.handle = open(self.path, 'a' if self.exclusive else 'r')
         except OSError:
             if self.exclusive:
                 raise
-            return self  # reading a history in a directory we cannot write to: no lock
+            return self
         if fcntl is not None:
             fcntl.flock(self.handle.fileno(), fcntl.LOCK_EX if self.exclusive else fcntl.LOCK_SH)
         return self

@@ -69,6 +69,9 @@ def test_check_mode_writes_nothing_and_keeps_the_history(monkeypatch, tmp_path):
     assert not (tmp_path / 'reports' / 'desk-phone-smoke-test.html').exists() and history.read_bytes() == before
     assert result['history']['updated'] is False and result['history']['runs'] == 1
     assert result['summary_lines'][-1] == 'Reports are not written in check mode.'
+    (tmp_path / 'other').mkdir()
+    result, failed = run_module(monkeypatch, laaffic_smoke_report.main, args(tmp_path, report_dir=str(tmp_path / 'other'), _ansible_check_mode=True))
+    assert not failed and list((tmp_path / 'other').iterdir()) == []  # not even a lock file
 
 
 def test_check_mode_writes_reports_when_asked_but_never_the_history(monkeypatch, tmp_path):
