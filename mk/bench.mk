@@ -6,9 +6,11 @@ BENCH_EMULATOR_ARGS ?=
 BENCH_RECEIVER_ARGS ?=
 BENCH_CALL_ARGS ?=
 BENCH_PHONES_ARGS ?=
+BENCH_PROVISION_ARGS ?=
 BENCH_PLOT_STAMP := $(VENV)/.bench-plot-installed
 
 BENCH_TARGETS += bench-emulator bench-receiver bench-call bench-phones
+BENCH_TARGETS += bench-provision
 BENCH_TARGETS += bench-report
 BENCH_REPORT_ARGS ?=
 
@@ -18,6 +20,7 @@ bench-report: collection ## smoke test reports of 10,000 phones: cost in a playb
 	$(PY) bench/bench_report.py $(BENCH_REPORT_ARGS)
 
 .PHONY: bench-emulator bench-receiver bench-call bench-phones bench-plot
+.PHONY: bench-provision
 
 bench-emulator: venv ## emulator sendSip throughput and latency on the fleet scenario (BENCH_EMULATOR_ARGS)
 	$(PY) bench/bench_emulator.py $(BENCH_EMULATOR_ARGS)
@@ -30,6 +33,9 @@ bench-call: collection ## laaffic_call against the ansible.builtin.uri way, 50 t
 
 bench-phones: collection ## listing 1,000 phones (fleet scenario) through the inventory plugin and laaffic_phone_info, time per page
 	PYTHONPATH=$(COLLECTIONS):$$PYTHONPATH $(PY) bench/bench_phones.py $(BENCH_PHONES_ARGS)
+
+bench-provision: collection ## desk_phone_config over 1,000 inventory-plugin phones: empty play, first render, rerun (writes bench/results/provision.json)
+	$(PY) bench/bench_provision.py $(BENCH_PROVISION_ARGS)
 
 # matplotlib is installed for this target only.
 $(BENCH_PLOT_STAMP): $(STAMP)
