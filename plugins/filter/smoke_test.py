@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.laaffic.voice.plugins.module_utils._calls import build_calls
+from ansible_collections.laaffic.voice.plugins.plugin_utils._hostvars import host_values
 
 # Per-phone settings: the key in desk_phone_smoke_test_phones items, the host variable, the role default.
 SETTINGS = (
@@ -52,13 +53,6 @@ def _defaults(defaults):
     return defaults
 
 
-def _host_value(host_vars, name):
-    try:
-        return host_vars[name] if name in host_vars else None
-    except KeyError:
-        return None
-
-
 def smoke_test_phones(source, defaults=None, hostvars=None):
     """The phones to test, one dict each: name, account, callee, expect, display_num, called_info, phone_name, group.
 
@@ -72,17 +66,18 @@ def smoke_test_phones(source, defaults=None, hostvars=None):
         raise AnsibleFilterError('smoke_test_phones: expected a list of phones or of host names, got %s' % type(source).__name__)
     phones = []
     if hostvars is not None:
-        for host in source:
-            name = str(host)
-            try:
-                host_vars = hostvars[name]
-            except KeyError:
-                raise AnsibleFilterError('smoke_test_phones: %r is not a host of the inventory' % name) from None
-            phone = {'name': name, 'account': _text(_host_value(host_vars, 'laaffic_account'))}
+        names = [str(host) for host in source]
+        wanted = ('laaffic_account',) + tuple(variable for dummy, variable in SETTINGS + PLATFORM_VARS)
+        try:
+            found = host_values(hostvars, names, wanted)
+        except KeyError as exc:
+            raise AnsibleFilterError('smoke_test_phones: %r is not a host of the inventory' % exc.args[0]) from None
+        for name, host_vars in zip(names, found):
+            phone = {'name': name, 'account': _text(host_vars.get('laaffic_account'))}
             for key, variable in SETTINGS:
-                phone[key] = _pick(_host_value(host_vars, variable), defaults.get(key))
+                phone[key] = _pick(host_vars.get(variable), defaults.get(key))
             for key, variable in PLATFORM_VARS:
-                phone[key] = _text(_host_value(host_vars, variable))
+                phone[key] = _text(host_vars.get(variable))
             phones.append(phone)
         return phones
     for index, item in enumerate(source):
