@@ -31,7 +31,7 @@ description:
   - B(No duplicate calls.) A call request is sent again only when it provably never reached the platform (connection
     refused, name resolution failure, connect timeout) or when a read-back proves that it placed nothing. Any other
     answer - HTTP 429 or 503 with C(Retry-After), any other HTTP error, an unreadable body, status C(-18), a read
-    timeout, a connection lost after sending - may come after the call was placed: the module then looks for the call
+    timeout, a connection lost after sending - may come after the call was placed, so the module then looks for the call
     in the records (C(POST voice/recordSipQuery), matched by callee and O(called_info) since the first request). Found,
     the call goes on with that voice ID; not found after an HTTP 429, 500 or 503 answer, the request is sent again
     (after C(Retry-After)); not found after another answer, the verdict is V(rejected); when the records cannot tell

@@ -20,7 +20,7 @@ description:
     phones. When the requested group cannot be reached through the API, the module fails B(before sending anything),
     saying why and what to do (for example, put the extra phones in a new group).
   - C(sipAdd) is never sent again once it may have created phones. Unless its answer proves that nothing was done (a
-    refusal status, a request that never left), the module reads the phones back (C(sipQuery)): the group listed is
+    refusal status, a request that never left), the module reads the phones back (C(sipQuery)). The group listed is
     reported created (C(changed=true), with a warning); not listed after an HTTP 429, 500 or 503 answer, it is sent again
     (after C(Retry-After)); not listed after another answer, nothing was created; after a timeout, a lost connection or
     a read-back that fails, the task fails with C(changed=true) and RV(may_have_created), saying the phones may have been

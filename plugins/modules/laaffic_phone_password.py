@@ -19,12 +19,12 @@ description:
   - Before sending anything the module reads the application's phones (C(POST voice/sipQuery)) and fails, naming them,
     when an account does not exist (the platform would answer C(-24) for it), so that a typo never leaves half of the
     accounts reset.
-  - B(A reset is never sent twice) once it may have reached the platform: only an answer that proves nothing was done (a
+  - B(A reset is never sent twice) once it may have reached the platform. Only an answer that proves nothing was done (a
     refusal status such as C(-24), a request that never left) leaves an account V(false); HTTP 429 or 503 with
     C(Retry-After), any other HTTP error, a timeout or a lost connection may come after the reset. The module then
     reads the phones again and returns the password it finds when it differs from the old one (RV(accounts[].confirmed_by));
     otherwise the account is unknown (RV(accounts[].reset=null), C(changed=true), the reason in RV(accounts[].error)),
-    and the task fails: run it again for that account to get a password you know. See
+    and the task fails; run it again for that account to get a password you know. See
     R(Which requests are sent again,ansible_collections.laaffic.voice.docsite.guide_troubleshooting.resend).
 author:
   - laaffic.voice maintainers (@laaffic-voice)
