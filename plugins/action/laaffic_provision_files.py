@@ -117,4 +117,3 @@ class ActionModule(ActionBase):
         outcome.pop('invocation', None)
         result.update(outcome)
         return result
-

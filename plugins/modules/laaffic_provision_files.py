@@ -62,7 +62,6 @@ options:
           - Values masked as C(********) in the diffs and in every other output of the module (SIP passwords, for example).
         type: list
         elements: str
-        no_log: true
       host:
         description:
           - The inventory host the file belongs to, returned in RV(files[].host).
