@@ -51,10 +51,12 @@ def printable(text):
 
 
 def _text(value):
-    """Jinja's ``default('', true) | string``: '' for an empty or false value, else the value as text."""
+    """Jinja's ``default('', true) | string``: '' for an empty or false value, else the value as text.
+
+    A string is returned as it is, so that a value Ansible marked unsafe (from the inventory plugin) stays marked."""
     if value is None or value is False or (hasattr(value, '__len__') and len(value) == 0):
         return ''
-    return str(value)
+    return value if isinstance(value, str) else str(value)
 
 
 def _get(host_vars, name):

@@ -114,3 +114,11 @@ def test_bad_input(call, words):
 
 def test_filters_are_registered():
     assert sorted(flt.FilterModule().filters()) == ['desk_phone_config_files', 'desk_phone_config_phones', 'desk_phone_config_problems']
+
+
+def test_strings_keep_their_type_so_unsafe_values_stay_unsafe():
+    class Unsafe(str):
+        pass
+    listed = phones({'a': dict(GOOD, laaffic_phone_name=Unsafe('{{ 7 * 7 }}'), laaffic_sip_password=Unsafe('pw{{x}}'))})
+    assert type(listed[0]['name']) is Unsafe and type(listed[0]['password']) is Unsafe
+    assert listed[0]['name'] == '{{ 7 * 7 }}'
