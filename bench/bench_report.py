@@ -7,7 +7,8 @@ already holding 29 runs of them (so this run makes the default 30):
 
 1. in this process: rendering the JUnit and HTML reports and adding the run to the history;
 2. in a playbook (``ansible-playbook``, wall time, median of --rounds): one ``laaffic_smoke_report`` task, and the
-   role's ``tasks/report.yml`` (the module, the result fact, the summary), each against the same playbook with one
+   role's ``tasks/report.yml`` imported as tasks/main.yml imports it (the module, the result fact, the summary:
+   three tasks), each against the same playbook with one
    empty task (``ansible.builtin.ping``) in its place, both loading the same rows; the difference is what the reports
    cost the playbook (target: at most 1 s);
 3. headless Chromium (Debian's package, plain flags) opening the 10,000-phone HTML: the in-page time from
@@ -70,8 +71,8 @@ def make_rows(phones, seed=0, flaky=()):
 
 
 def result_fact(rows, run_id):
-    return {'run_id': run_id, 'check_mode': False, 'passed': False, 'summary': {'total': len(rows), 'requests': {'place': len(rows), 'verify': 100, 'preflight': 0}},
-            'phones': [], 'short': [], 'junit_report': '', 'html_report': '', 'finished': '2026-11-26T07:31:00Z'}
+    summary = {'total': len(rows), 'requests': {'place': len(rows), 'verify': 100, 'preflight': 0}}
+    return {'run_id': run_id, 'check_mode': False, 'passed': False, 'summary': summary, 'phones': [], 'short': [], 'junit_report': '', 'html_report': '', 'finished': '2026-11-26T07:31:00Z'}
 
 
 def seed_history(path, rows, runs):
@@ -126,8 +127,11 @@ def in_playbook(rows, workdir, rounds, history_runs):
     module = [{'name': 'Reports', 'laaffic.voice.laaffic_smoke_report': {
         'rows': '{{ __desk_phone_smoke_test_rows }}', 'run_id': 'bench', 'summary': '{{ desk_phone_smoke_test_result.summary }}',
         'finished': '2026-11-26T07:31:00Z', 'report_dir': report_dir, 'history_keep': history_runs + 1}}]
-    role = [{'name': 'Reports', 'ansible.builtin.include_role': {'name': 'laaffic.voice.desk_phone_smoke_test', 'tasks_from': 'report'},
-             'vars': {'desk_phone_smoke_test_report_dir': report_dir, 'desk_phone_smoke_test_history_keep': history_runs + 1}}]
+    # As tasks/main.yml uses it: imported, in a block that runs once on localhost.
+    role = [{'name': 'Reports', 'run_once': True, 'delegate_to': 'localhost', 'vars': {
+        'desk_phone_smoke_test_report_dir': report_dir, 'desk_phone_smoke_test_report_name': 'desk-phone-smoke-test',
+        'desk_phone_smoke_test_history_keep': history_runs + 1},
+        'block': [{'ansible.builtin.import_tasks': os.path.join(ROOT, 'roles', 'desk_phone_smoke_test', 'tasks', 'report.yml')}]}]
     seed_history(history, rows, history_runs)
     times = {'empty': [], 'module': [], 'report_yml': []}
     for _round in range(rounds):
@@ -204,8 +208,29 @@ def docs_screenshot(png):
     print('wrote %s' % png)
 
 
+def results_file(details, info, args):
+    """The results in the format of bench/plot_results.py: one row per measurement, the details kept beside."""
+    rows = []
+    inproc, play, chrome = details['in_process'], details['playbook'], details.get('chromium')
+    rows.append({'measure': 'reports + history in process (render, history, write)', 'seconds': inproc['total_s'], 'target_s': None})
+    rows.append({'measure': 'playbook: laaffic_smoke_report task minus an empty task', 'seconds': play['module_cost_s'], 'target_s': 1.0})
+    rows.append({'measure': 'playbook: tasks/report.yml minus an empty task', 'seconds': play['report_yml_cost_s'], 'target_s': 1.0})
+    if chrome:
+        rows.append({'measure': 'headless Chromium: HTML parsed, script run, laid out (in page)', 'seconds': chrome['in_page_ready_s_median'],
+                     'target_s': 2.0})
+        rows.append({'measure': 'headless Chromium --dump-dom wall time (one-line page: %.2f s)' % chrome['dump_dom_tiny_s_median'],
+                     'seconds': chrome['dump_dom_s_median'], 'target_s': None})
+        rows.append({'measure': 'headless Chromium --screenshot wall time (one-line page: %.2f s)' % chrome['screenshot_tiny_s_median'],
+                     'seconds': chrome['screenshot_s_median'], 'target_s': None})
+    return {'benchmark': 'report', 'title': 'Smoke test reports of %d phones' % args.phones,
+            'description': ('bench/bench_report.py: medians of %d rounds; the history already held %d runs. Playbook costs are wall-time '
+                            'differences against the same playbook with one empty task.' % (args.rounds, args.history_runs)),
+            'generated_at': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()), 'machine': info,
+            'columns': {'measure': 'Measure', 'seconds': 'Seconds', 'target_s': 'Target (s)'}, 'rows': rows, 'details': details}
+
+
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--phones', type=int, default=10000)
     parser.add_argument('--rounds', type=int, default=3)
     parser.add_argument('--history-runs', type=int, default=29, help='runs already in the history (default 29: this run makes 30)')
@@ -239,8 +264,8 @@ def main():
                   '--screenshot %.2f s (one-line page %.2f s)' % (
                       chrome['chromium'], args.phones, args.rounds, chrome['in_page_ready_s_median'], chrome['dump_dom_s_median'],
                       chrome['dump_dom_tiny_s_median'], chrome['screenshot_s_median'], chrome['screenshot_tiny_s_median']))
-    info['loadavg_at_end'] = os.getloadavg() and '%.2f %.2f %.2f' % os.getloadavg()
-    results['machine'] = info
+    info['loadavg_at_end'] = '%.2f %.2f %.2f' % os.getloadavg()
+    results = results_file(results, info, args)
     if args.json:
         os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
         with open(args.json, 'w', encoding='utf-8') as handle:

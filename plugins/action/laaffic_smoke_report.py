@@ -21,6 +21,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.laaffic.voice.plugins.module_utils._report import ARGUMENT_SPEC, ReportError, produce
 
+
 def kind(value):
     """The kind of a value in words (Ansible's tagged strings are strings)."""
     for base, name in ((str, 'str'), (bytes, 'bytes'), (Mapping, 'dict'), (bool, 'bool'), (int, 'int'), (float, 'float'), (Sequence, 'list')):

@@ -297,16 +297,16 @@ class Report(object):
         counts = self.counts()
         state = history_state or self.history
         out = [_HTML_HEAD % {'title': escape('Desk phone smoke test %s' % self.run_id)}]
+        check = ' &middot; check mode: no call placed' if self.check_mode else ''
         out.append('<h1>Desk phone smoke test</h1>\n<p class="meta">Run <code>%s</code> &middot; finished %s UTC%s &middot; '
-                   '<b>all times in UTC</b></p>\n' % (escape(self.run_id), escape(utc_text(self.finished)),
-                                                       ' &middot; check mode: no call placed' if self.check_mode else ''))
+                   '<b>all times in UTC</b></p>\n' % (escape(self.run_id), escape(utc_text(self.finished)), check))
         out.append('<p class="totals">')
         if not self.check_mode:
             out.append('<span class="%s">%s</span>' % (('pass', 'PASSED') if self.passed else ('fail', 'FAILED')))
         out.append('<span>%d phone(s)</span><span>%d ok</span><span>%d short</span><span>%d flapping</span>'
                    % (len(self.phones), sum(1 for phone in self.phones if phone.kind == 'ok'), len(self.short), len(self.flapping)))
-        out.append(''.join('<span>%s: %d</span>' % (verdict, counts[verdict]) for verdict in ('accepted', 'rang', 'answered', 'failed',
-                                                                                            'rejected', 'timeout', 'unknown')))
+        verdicts = ('accepted', 'rang', 'answered', 'failed', 'rejected', 'timeout', 'unknown')
+        out.append(''.join('<span>%s: %d</span>' % (verdict, counts[verdict]) for verdict in verdicts))
         out.append('</p>\n')
         out.append(self._history_note(state))
         out.append(self._group_table())
@@ -366,6 +366,7 @@ class Report(object):
         row = phone.row
         trend = ''.join(TREND_LETTERS.get(verdict, '?') if ok else TREND_LETTERS.get(verdict, '?').lower() for verdict, ok in phone.trend)
         search = ' '.join(value for value in (phone.name, phone.account, text(row.get('phone_name'))) if value).casefold()
+        trend_title = ', '.join(verdict if ok else verdict + ' (short)' for verdict, ok in phone.trend)
         reason = escape_body(zoned(row.get('reason')))
         if row.get('remedy'):
             reason += '<br><small>%s</small>' % escape_body(row.get('remedy'))
@@ -375,7 +376,7 @@ class Report(object):
                     phone.css, ' flap' if phone.flapping else '', phone.kind, escape(phone.verdict or ''), escape(phone.group), escape(search),
                     escape_body(phone.shown), ' <span class="badge">flapping</span>' if phone.flapping else '',
                     escape_body(phone.account), escape_body(phone.group), escape_body(row.get('callee')), escape_body(row.get('expect')),
-                    escape_body(phone.verdict or '-'), escape(', '.join(verdict if ok else verdict + ' (short)' for verdict, ok in phone.trend)), escape_body(trend),
+                    escape_body(phone.verdict or '-'), escape(trend_title), escape_body(trend),
                     escape_body(utc_text(row.get('submit_time'))), escape_body(utc_text(row.get('ringing_time'))),
                     escape_body(utc_text(row.get('answer_time'))), escape_body(row.get('voice_id')), reason))
 

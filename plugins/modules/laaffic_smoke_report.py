@@ -13,8 +13,8 @@ version_added: 1.2.0
 description:
   - Takes one row per tested phone (the phone's fields plus the M(laaffic.voice.laaffic_call) module's RV(laaffic.voice.laaffic_call#module:calls)
     entry) and, in one task, writes a JUnit XML report, a self-contained HTML report and adds the run to a bounded fleet history.
-  - The module does not talk to the LAAFFIC API. Run it on the controller (C(delegate_to: localhost)); the role
-    C(laaffic.voice.desk_phone_smoke_test) calls it for you.
+  - The module does not talk to the LAAFFIC API. Its action plugin runs it on the controller, in the controller's process, whatever
+    host the task is for; the role C(laaffic.voice.desk_phone_smoke_test) calls it for you.
   - Both reports list the phones that fell short first, then by verdict (failed, rejected, timeout, unknown, accepted, rang, answered),
     then in natural order of the name shown (C(desk-2) before C(desk-10)). Every time is shown in UTC, the zone named in the headers;
     a time that cannot be read or that has no zone is shown as given.

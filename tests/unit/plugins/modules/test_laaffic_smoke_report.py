@@ -44,8 +44,8 @@ def test_history_holds_nothing_secret(monkeypatch, tmp_path):
     run_module(monkeypatch, laaffic_smoke_report.main, args(tmp_path))
     history = (tmp_path / 'reports' / 'desk-phone-smoke-test.history').read_text(encoding='utf-8')
     assert 'S3cretSip!' not in history and '0123456789abcdef' not in history and '441632960000' not in history
-    assert history.splitlines()[1:] == ['R\trun-1\t2026-11-26T07:31:00Z\t2', 'P\tfailed\t0\tacct-2\tdesk-2\tsupport',
-                                         'P\tanswered\t1\tacct-1\tdesk-1\tsales']
+    assert history.splitlines()[1:] == [
+        'R\trun-1\t2026-11-26T07:31:00Z\t2', 'P\tfailed\t0\tacct-2\tdesk-2\tsupport', 'P\tanswered\t1\tacct-1\tdesk-1\tsales']
 
 
 def test_flapping_phones_after_alternating_runs(monkeypatch, tmp_path):
@@ -76,8 +76,8 @@ def test_check_mode_writes_nothing_and_keeps_the_history(monkeypatch, tmp_path):
 
 def test_check_mode_writes_reports_when_asked_but_never_the_history(monkeypatch, tmp_path):
     check_rows = [dict(row, verdict=None) for row in rows()]
-    result, failed = run_module(monkeypatch, laaffic_smoke_report.main, args(tmp_path, rows=check_rows, check_mode=True, write_in_check_mode=True,
-                                                                           _ansible_check_mode=True))
+    options = args(tmp_path, rows=check_rows, check_mode=True, write_in_check_mode=True, _ansible_check_mode=True)
+    result, failed = run_module(monkeypatch, laaffic_smoke_report.main, options)
     assert not failed and result['written'] and result['changed']
     root = ET.parse(result['junit_report']).getroot()
     assert root.get('skipped') == '2' and root.get('failures') == '0'
