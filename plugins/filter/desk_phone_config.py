@@ -149,7 +149,7 @@ def _phone_problems(phone, many_hosts):
     return out
 
 
-def desk_phone_config_problems(phones, sip_server, sip_port=5060):
+def desk_phone_config_problems(phones, sip_server, sip_port=5060, app_file_path=None):
     """Every reason not to write anything, as messages: ``<host>: <problem>; <problem>`` per phone, then the SIP server,
     the port and the phones that share a MAC address. An empty list means every phone can be written."""
     if not isinstance(phones, list):
@@ -168,6 +168,9 @@ def desk_phone_config_problems(phones, sip_server, sip_port=5060):
         port = 0
     if not 1 <= port <= 65535:
         out.append('desk_phone_config_sip_port must be 1-65535, got %s' % printable(sip_port))
+    if app_file_path is not None and refused_characters(str(app_file_path)):
+        out.append('desk_phone_config_polycom_app_file_path must not contain control characters or Unicode format or line/paragraph '
+                   'separators (categories Cc, Cf, Zl, Zp): found %s' % ', '.join(refused_characters(str(app_file_path))))
     by_mac = {}
     for phone in sorted(phones, key=lambda item: item['host']):
         if phone['mac']:

@@ -86,6 +86,10 @@ def test_server_port_and_shared_macs():
                    'phones share a MAC address, so their configuration files would overwrite each other: 001565aabb01: a, b']
     assert problems({'a': GOOD}, server='sip\u2028.example.net')[0].startswith('desk_phone_config_sip_server must be')
     assert problems({'a': GOOD}, server='') and problems({'a': GOOD}, port='x')
+    out = flt.desk_phone_config_problems(phones({'a': GOOD}), 'sip.example.net', 5060, 'sip\u2028.ld')
+    assert out == ['desk_phone_config_polycom_app_file_path must not contain control characters or Unicode format or line/paragraph '
+                   'separators (categories Cc, Cf, Zl, Zp): found U+2028']
+    assert flt.desk_phone_config_problems(phones({'a': GOOD}), 'sip.example.net', 5060, 'sip.ld') == []
 
 
 def test_files_of_each_family_with_secrets_unless_insecure():
