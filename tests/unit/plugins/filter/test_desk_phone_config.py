@@ -124,5 +124,5 @@ def test_strings_keep_their_type_so_unsafe_values_stay_unsafe():
     class Unsafe(str):
         pass
     listed = phones({'a': dict(GOOD, laaffic_phone_name=Unsafe('{{ 7 * 7 }}'), laaffic_sip_password=Unsafe('pw{{x}}'))})
-    assert type(listed[0]['name']) is Unsafe and type(listed[0]['password']) is Unsafe
+    assert isinstance(listed[0]['name'], Unsafe) and isinstance(listed[0]['password'], Unsafe)
     assert listed[0]['name'] == '{{ 7 * 7 }}'
