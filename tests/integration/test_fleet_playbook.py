@@ -209,7 +209,7 @@ def test_ansible_runner_runs_the_collection_playbook(tmp_path, emu):
                                         'desk_phone_smoke_test_report_dir': str(tmp_path / 'reports')})
     assert run.status == 'failed' and run.rc == 2
     events = list(run.events)
-    call_task = [e for e in events if e.get('event_data', {}).get('task') == 'Place one test call per desk phone and follow it to a verdict'
+    call_task = [e for e in events if e.get('event_data', {}).get('task') == 'Call every desk phone once, follow each call to a verdict, write the reports'
                  and e['event'] in ('runner_on_ok', 'runner_on_failed')]
     assert len(call_task) == 1 and call_task[0]['event'] == 'runner_on_ok'
     assert call_task[0]['event_data']['host'] == 'localhost'
