@@ -420,7 +420,8 @@ class Report(object):
 
 
 ARGUMENT_SPEC = dict(
-    rows=dict(type='list', elements='dict', required=True),
+    rows=dict(type='list', elements='dict'),
+    rows_var=dict(type='str'),
     run_id=dict(type='str'),
     check_mode=dict(type='bool', default=False),
     summary=dict(type='dict', default={}),
@@ -462,6 +463,10 @@ def history_state(path, report, add, keep):
 def produce(params, check_mode):
     """Everything laaffic_smoke_report does, for its module and its action plugin: ``params`` are the validated
     options, ``check_mode`` Ansible's. Returns the result; raises ReportError when a report cannot be written."""
+    if params.get('rows_var') is not None:
+        raise ReportError('rows_var: only the action plugin can read a variable; give rows, or run the task through Ansible')
+    if params.get('rows') is None:
+        raise ReportError('rows: required, a list of dicts (one per phone)')
     name = params['report_name']
     if not name or '/' in name or name in ('.', '..') or '\x00' in name:
         raise ReportError('report_name: must be a file name without "/", got %r' % (name,))

@@ -49,9 +49,17 @@ options:
         M(laaffic.voice.laaffic_call) RV(laaffic.voice.laaffic_call#module:calls) entry (C(verdict), C(ok), C(reason), C(remedy), C(voice_id),
         C(api_status), C(submit_time), C(ringing_time), C(answer_time), C(hangup_time), C(termination_code), C(termination_reason),
         C(sip_code), ...). Missing fields are shown empty.
+      - Give O(rows) or O(rows_var).
     type: list
     elements: dict
-    required: true
+  rows_var:
+    description:
+      - The name of a variable that holds the rows, instead of O(rows). The action plugin reads its value as it is stored,
+        without templating it again, which saves the playbook seconds at 10,000 phones (set the variable with
+        M(ansible.builtin.set_fact) or C(register); a value that is still a template string is templated).
+      - Only the action plugin can read variables: running the module on its own with O(rows_var) fails.
+    type: str
+    version_added: 1.2.0
   run_id:
     description: The run ID (M(laaffic.voice.laaffic_call)'s RV(laaffic.voice.laaffic_call#module:run_id)).
     type: str
@@ -118,14 +126,17 @@ EXAMPLES = r'''
     fail_on: none
   register: smoke
 
+- name: Combine the phones with their verdicts
+  ansible.builtin.set_fact:
+    smoke_rows: "{{ phones | zip(smoke.calls) | map('combine') | list }}"
+
 - name: Write the reports and update the fleet history
   laaffic.voice.laaffic_smoke_report:
-    rows: "{{ phones | zip(smoke.calls) | map('combine') | list }}"
+    rows_var: smoke_rows  # or rows: "{{ smoke_rows }}", slower for thousands of phones
     run_id: "{{ smoke.run_id }}"
     summary: "{{ smoke.summary }}"
     report_dir: "{{ playbook_dir }}/smoke-test-reports"
     history_keep: 60
-  delegate_to: localhost
   run_once: true
   register: report
 

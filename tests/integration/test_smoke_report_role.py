@@ -57,8 +57,16 @@ def test_report_tasks_in_check_mode_write_nothing(tmp_path):
     assert not (tmp_path / 'reports').exists() and 'check mode: no call placed' in play.output
 
 
-def test_action_plugin_refuses_rows_that_are_not_dicts(tmp_path):
-    play = run_playbook(tmp_path, [{'name': 'Reports', 'laaffic.voice.laaffic_smoke_report': {
-        'rows': [ROWS[0], 'desk-3'], 'report_dir': str(tmp_path / 'reports'), 'history_keep': 5}, 'register': 'out', 'ignore_errors': True}])
-    assert play.results['out']['failed'] and 'rows[1]: must be a dict, got str' in play.results['out']['msg']
-    assert not (tmp_path / 'reports').exists()
+def test_action_plugin_rows_and_rows_var(tmp_path):
+    report_dir = str(tmp_path / 'reports')
+    play = run_playbook(tmp_path, [
+        {'name': 'Bad rows', 'laaffic.voice.laaffic_smoke_report': {'rows': [ROWS[0], 'desk-3'], 'report_dir': report_dir},
+         'register': 'bad', 'ignore_errors': True},
+        {'name': 'Both', 'laaffic.voice.laaffic_smoke_report': {'rows': [ROWS[0]], 'rows_var': 'x', 'report_dir': report_dir},
+         'register': 'both', 'ignore_errors': True},
+        {'name': 'Rows given as a template', 'laaffic.voice.laaffic_smoke_report': {'rows_var': 'templated', 'report_dir': report_dir,
+                                                                                    'history_keep': 5}, 'register': 'templated_out'},
+    ], play_vars={'templated': '{{ [source[1]] }}', 'source': ROWS})
+    assert play.results['bad']['failed'] and 'rows[1]: must be a dict, got str' in play.results['bad']['msg']
+    assert play.results['both']['failed'] and 'not both' in play.results['both']['msg']
+    assert play.results['templated_out']['short'] == ['desk-2'] and play.results['templated_out']['history']['runs'] == 1

@@ -110,3 +110,7 @@ def test_bad_options(monkeypatch, tmp_path):
     assert failed and 'report_name' in result['msg']
     result, failed = run_module(monkeypatch, laaffic_smoke_report.main, args(tmp_path, history_keep=0))
     assert failed and 'history_keep' in result['msg']
+    result, failed = run_module(monkeypatch, laaffic_smoke_report.main, dict(args(tmp_path, rows_var='smoke_rows'), rows=None))
+    assert failed and 'rows_var: only the action plugin can read a variable' in result['msg']
+    result, failed = run_module(monkeypatch, laaffic_smoke_report.main, dict(args(tmp_path), rows=None))
+    assert failed and result['msg'].startswith('rows: required')
