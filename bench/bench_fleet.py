@@ -119,7 +119,7 @@ def measure(size, repeat, concurrency):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('--sizes', default='1000,10000', help='fleet sizes, comma-separated (default 1000,10000)')
     parser.add_argument('--repeat', type=int, default=3, help='runs of each command per size; medians are shown (default 3)')
     parser.add_argument('--concurrency', type=int, default=50, help='laaffic_call concurrency for M and T (default 50)')

@@ -125,6 +125,11 @@ def run(args):
         receiver = Receiver()
         emulator = Emulator(scenario=args.scenario, push_url=receiver.push_url)
         emulator.start()
+        if args.scenario == 'default':
+            # The verdict `unknown` (annex): the connection breaks once sendSip was sent and the platform never got it.
+            # The records cannot tell such a call from one still being processed, so the module neither calls again
+            # nor guesses (docs: "Which requests are sent again").
+            emulator.fault(endpoint='sendSip', kind='reset_after_read', placed=False, account='desk-slowapi-01')
         print('run_demo: receiver on %s, emulator on %s (scenario %s)' % (receiver.base, emulator.base, args.scenario), flush=True)
         extra_vars = write_extra_vars(tmpdir, emulator, receiver, report_dir)
         cmd = [ansible_playbook, '-i', os.path.abspath(args.inventory), PLAYBOOK, '-e', '@' + extra_vars] + list(args.playbook_args)

@@ -22,7 +22,7 @@ description:
     Python functions; only the call module's run and the one fact cross a process boundary, so a fleet run costs what
     the inventory and the calls cost.
   - It runs as an action plugin on the controller; the call itself is M(laaffic.voice.laaffic_call), run by the plugin on
-    the task's host (use C(delegate_to: localhost)), with every option the task gives it and the LAAFFIC_* environment
+    the task's host (use C(delegate_to) V(localhost)), with every option the task gives it and the LAAFFIC_* environment
     variables for the rest.
   - Every phone keeps its place in the result; nothing is lost when the reports cannot be written (the task then fails
     after setting the fact).
@@ -119,7 +119,7 @@ attributes:
     details:
       - Every run places new calls, which ring phones and cost money.
 notes:
-  - Run it once, on the controller (C(run_once: true), C(delegate_to: localhost)).
+  - 'Run it once, on the controller: C(run_once: true), C(delegate_to: localhost).'
   - The result holds every phone; it is not printed (it would cost seconds at 10,000 phones) - RV(summary_lines) is,
     by the role's next task.
 seealso:
@@ -213,7 +213,6 @@ ansible_facts:
 '''
 
 from ansible_collections.laaffic.voice.plugins.module_utils._module import LaafficModule, argument_spec
-
 
 
 def spec():

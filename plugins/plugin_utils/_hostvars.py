@@ -89,7 +89,7 @@ def _group_layers(inventory, loader, basedirs, groups):
         return data
 
     layers = {
-        'all_inventory': lambda: all_group.get_vars(),
+        'all_inventory': all_group.get_vars,
         'groups_inventory': lambda: get_group_vars(groups),
         'all_plugins_inventory': lambda: plugins_inventory([all_group]),
         'all_plugins_play': lambda: plugins_play([all_group]),

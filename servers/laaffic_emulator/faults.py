@@ -143,7 +143,11 @@ class Faults:
             answer.reset = True
             return answer
         if kind in AFTER_PROCESSING:
-            answer = api(endpoint, arg, req)
+            if fault.placed or kind != 'reset_after_read':
+                answer = api(endpoint, arg, req)
+            else:
+                # ``placed: false``: the request was read and lost before the platform got it; the connection breaks.
+                answer = Answer(lstatus='fault:' + kind)
             answer.reset = kind == 'reset_after_read'
             answer.partial = kind == 'partial'
             answer.garbage = kind == 'garbage'

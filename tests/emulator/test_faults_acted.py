@@ -67,3 +67,16 @@ def test_placed_must_be_a_boolean(emu):
     status, _headers, data = emu.request('POST', '/_emulator/faults', {'endpoint': 'sendSip', 'kind': 'http_503', 'placed': 'no'})
     assert status == 400 and b'fault placed must be true or false' in data
     assert emu.control('GET', '/_emulator/faults')['faults'] == []
+
+
+def test_reset_after_read_with_placed_false_drops_the_request(emu):
+    """A request lost in transit: read, never processed, the connection breaks (demo/run_demo.py's `unknown`)."""
+    emu.control('POST', '/_emulator/faults', {'endpoint': 'sendSip', 'kind': 'reset_after_read', 'placed': False,
+                                              'account': 'desk-answer-01'})
+    with pytest.raises(ConnectionError):
+        raw(emu, '/voice/sendSip', {'callee': CALLEE, 'account': 'desk-answer-01', 'appId': emu.app_id})
+    assert emu.calls() == []
+    emu.control('POST', '/_emulator/faults', {'endpoint': 'sendSip', 'kind': 'reset_after_read', 'account': 'desk-answer-01'})
+    with pytest.raises(ConnectionError):
+        raw(emu, '/voice/sendSip', {'callee': CALLEE, 'account': 'desk-answer-01', 'appId': emu.app_id})
+    assert [c['account'] for c in emu.calls()] == ['desk-answer-01']  # without placed: false it is processed

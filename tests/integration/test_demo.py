@@ -87,8 +87,9 @@ def test_demo_end_to_end(tmp_path):
     text = html.read_text(encoding='utf-8')
     assert text.count('<tr class=') == len(phones)
     for host, (account, _expect, verdict) in phones.items():
-        assert '<td>%s</td>\n<td>%s</td>' % (host, account) in text
-    assert '<tr class="amber">' in text and '<tr class="bad">' in text and '<tr class="ok">' in text
+        assert '<td>%s</td><td>%s</td>' % (host, account) in text
+        assert 'data-v="%s"' % verdict in text
+    assert '<tr class="amber"' in text and '<tr class="bad"' in text and '<tr class="ok"' in text
 
     started = STARTED.search(out)
     assert started, out

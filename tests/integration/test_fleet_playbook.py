@@ -198,8 +198,8 @@ def test_ansible_runner_runs_the_collection_playbook(tmp_path, emu):
     ansible_runner = pytest.importorskip('ansible_runner')
     private = tmp_path / 'runner'
     (private / 'inventory').mkdir(parents=True)
-    (private / 'inventory' / 'hosts.yml').write_text(yaml.safe_dump({'all': {'children': {'desk_phones': {'hosts': PHONES}}}}),
-                                                      encoding='utf-8')
+    inventory = {'all': {'children': {'desk_phones': {'hosts': PHONES}}}}
+    (private / 'inventory' / 'hosts.yml').write_text(yaml.safe_dump(inventory), encoding='utf-8')
     (private / 'project').mkdir()
     env = environment(emu, PATH=BIN + os.pathsep + os.environ.get('PATH', ''))
     run = ansible_runner.run(private_data_dir=str(private), playbook='laaffic.voice.smoke_test', quiet=True,

@@ -40,8 +40,8 @@ def test_phones_from_host_variables():
 
 def test_phones_from_a_list():
     phones = smoke_test_phones([{'account': 'a1'}, {'name': 'Lobby', 'account': 'a2', 'expect': 'accepted', 'group': 'g'}], DEFAULTS)
-    assert [(p['name'], p['account'], p['expect'], p['group']) for p in phones] == [('a1', 'a1', 'ringing', ''),
-                                                                                     ('Lobby', 'a2', 'accepted', 'g')]
+    assert [(p['name'], p['account'], p['expect'], p['group']) for p in phones] == [
+        ('a1', 'a1', 'ringing', ''), ('Lobby', 'a2', 'accepted', 'g')]
     assert smoke_test_phones(None, DEFAULTS) == []
 
 
@@ -64,7 +64,7 @@ def test_problems_use_laaffic_calls_own_rules():
         {'name': 'space', 'account': 'desk 5'},
     ], DEFAULTS)
     problems = smoke_test_problems(phones)
-    assert [p.split(':')[0] for p in problems] == ['no-account', 'bad-callee', 'bad-expect', 'space']
+    assert [p.split(':', maxsplit=1)[0] for p in problems] == ['no-account', 'bad-callee', 'bad-expect', 'space']
     assert problems[0].startswith('no-account: account: is required')
     assert problems[1].startswith('bad-callee: callee: must be 7-15 digits')
     assert problems[2] == "bad-expect: expect: must be one of accepted, ringing, answered, got 'rang'"
