@@ -9,7 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 module: laaffic_provision_files
 short_description: Write many provisioning files in one task, with masked diffs
-version_added: 1.3.0
+version_added: 1.2.0
 description:
   - Writes every file of O(files) into the directory O(path) in one task, for example the auto-provisioning files of
     a whole fleet of desk phones (the R(desk_phone_config role,ansible_collections.laaffic.voice.desk_phone_config_role)

@@ -10,6 +10,8 @@ DOCUMENTATION = r'''
 module: laaffic_smoke_test
 short_description: Smoke-test desk phones in one task - call each, follow it to a verdict, write the reports
 version_added: 1.2.0
+author:
+  - laaffic.voice maintainers (@laaffic-voice)
 description:
   - The engine of the R(desk_phone_smoke_test role,ansible_collections.laaffic.voice.desk_phone_smoke_test_role), for a
     fleet in one task on the controller. It takes the phones from O(phones) or from the inventory hosts O(hosts) (their
