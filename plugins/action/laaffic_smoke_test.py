@@ -44,7 +44,11 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
         task_vars = task_vars or {}
-        dummy, params = self.validate_argument_spec(argument_spec=SPEC)
+        try:
+            dummy, params = self.validate_argument_spec(argument_spec=SPEC)
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            # ansible-core's own message (names the option and the type wanted, never a no_log value)
+            return self._fail(result, 'laaffic_smoke_test: %s' % (getattr(exc, 'message', None) or exc))
         check_mode = bool(self._play_context.check_mode)
 
         try:
@@ -86,11 +90,11 @@ class ActionModule(ActionBase):
         except ReportError as exc:
             report_error, report = exc.message, dict(exc.result)
         fact.update(flapping=report.get('flapping', []), history=report.get('history'), reports_written=bool(report.get('written')))
-        result['ansible_facts'] = {params['fact_name']: fact}
+        result['run'] = fact
         result['summary_lines'] = report.get('summary_lines') or []
         if call.get('failed'):
             # Calls may have been placed (changed), and each one is in the fact; the module's message says what broke.
             return self._fail(result, call.get('msg') or 'laaffic_call failed')
         if report_error:
-            return self._fail(result, '%s (every phone is in the fact %s)' % (report_error, params['fact_name']))
+            return self._fail(result, '%s (every phone is in the result, run.phones)' % report_error)
         return result

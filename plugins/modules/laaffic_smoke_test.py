@@ -18,16 +18,16 @@ description:
     host variables C(laaffic_account), C(laaffic_callee), C(laaffic_expect), C(laaffic_display_num), C(laaffic_called_info),
     C(laaffic_phone_name) and C(laaffic_phone_group)), checks them against the rules of M(laaffic.voice.laaffic_call) before
     anything is sent, runs M(laaffic.voice.laaffic_call) once with every call, writes the JUnit and HTML reports and adds
-    the run to the fleet history (M(laaffic.voice.laaffic_smoke_report)), and sets one fact with everything.
+    the run to the fleet history (M(laaffic.voice.laaffic_smoke_report)), and returns everything in RV(run).
   - B(Why one task.) At 10,000 phones every Ansible task that carries the phones costs seconds (templating, results
     sent between processes, the callback's copy). Here the phones, the calls, the verdicts and the reports pass between
-    Python functions; only the call module's run and the one fact cross a process boundary, so a fleet run costs what
+    Python functions; only the call module's run and the one result cross a process boundary, so a fleet run costs what
     the inventory and the calls cost.
   - It runs as an action plugin on the controller; the call itself is M(laaffic.voice.laaffic_call), run by the plugin on
     the task's host (use C(delegate_to) V(localhost)), with every option the task gives it and the LAAFFIC_* environment
     variables for the rest.
   - Every phone keeps its place in the result; nothing is lost when the reports cannot be written (the task then fails
-    after setting the fact).
+    with RV(run) set).
 options:
   phones:
     description:
@@ -99,10 +99,6 @@ options:
     description: Write the reports in check mode too (test cases skipped). The history is never updated in check mode.
     type: bool
     default: false
-  fact_name:
-    description: The fact that receives the result (see RV(ansible_facts)).
-    type: str
-    default: desk_phone_smoke_test_result
 extends_documentation_fragment:
   - laaffic.voice.connection
   - laaffic.voice.attributes
@@ -159,59 +155,54 @@ error:
   description: Why the run failed, when it did (also in C(msg)); kept in its own key so that a caller with C(failed_when) can show it.
   returned: on failure
   type: str
-ansible_facts:
-  description: The fact O(fact_name).
-  returned: when phones were checked
+run:
+  description: Everything about the run; the role exposes it as C(desk_phone_smoke_test_result).
+  returned: when the phones could be checked and called
   type: dict
   contains:
-    desk_phone_smoke_test_result:
-      description: Everything about the run.
+    run_id:
+      description: The run's identifier.
+      type: str
+    check_mode:
+      description: Whether it ran in check mode.
+      type: bool
+    passed:
+      description: Whether no phone fell short (in check mode - no phone is predicted to fall short).
+      type: bool
+    summary:
+      description: M(laaffic.voice.laaffic_call)'s summary (verdict counts, requests).
       type: dict
-      returned: success
-      contains:
-        run_id:
-          description: The run's identifier.
-          type: str
-        check_mode:
-          description: Whether it ran in check mode.
-          type: bool
-        passed:
-          description: Whether no phone fell short (in check mode - no phone is predicted to fall short).
-          type: bool
-        summary:
-          description: M(laaffic.voice.laaffic_call)'s summary (verdict counts, requests).
-          type: dict
-        phones:
-          description: Every phone with its call's result (see M(laaffic.voice.laaffic_call)'s RV(laaffic.voice.laaffic_call#module:calls)).
-          type: list
-          elements: dict
-        short:
-          description: Names of the phones that fell short.
-          type: list
-          elements: str
-        short_lines:
-          description: One sentence per phone that fell short.
-          type: list
-          elements: str
-        flapping:
-          description: Names of the phones whose verdict changed at least 3 times in the last 10 runs.
-          type: list
-          elements: str
-        history:
-          description: The fleet history's state (see M(laaffic.voice.laaffic_smoke_report)).
-          type: dict
-        junit_report:
-          description: Path of the JUnit XML report.
-          type: str
-        html_report:
-          description: Path of the HTML report.
-          type: str
-        reports_written:
-          description: Whether the reports were written.
-          type: bool
-        finished:
-          description: When the run finished, UTC.
-          type: str
+    phones:
+      description: Every phone with its call's result (see M(laaffic.voice.laaffic_call)'s RV(laaffic.voice.laaffic_call#module:calls)).
+      type: list
+      elements: dict
+    short:
+      description: Names of the phones that fell short.
+      type: list
+      elements: str
+    short_lines:
+      description: One sentence per phone that fell short.
+      type: list
+      elements: str
+    flapping:
+      description: Names of the phones whose verdict changed at least 3 times in the last 10 runs.
+      type: list
+      elements: str
+    history:
+      description: The fleet history's state (see M(laaffic.voice.laaffic_smoke_report)).
+      type: dict
+    junit_report:
+      description: Path of the JUnit XML report.
+      type: str
+    html_report:
+      description: Path of the HTML report.
+      type: str
+    reports_written:
+      description: Whether the reports were written.
+      type: bool
+    finished:
+      description: When the run finished, UTC.
+      type: str
 '''
 
 from ansible_collections.laaffic.voice.plugins.module_utils._module import LaafficModule, argument_spec
@@ -237,7 +228,6 @@ def spec():
         history=dict(type='path'),
         history_keep=dict(type='int', default=30),
         write_in_check_mode=dict(type='bool', default=False),
-        fact_name=dict(type='str', default='desk_phone_smoke_test_result'),
     )
 
 
