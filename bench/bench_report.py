@@ -72,7 +72,8 @@ def make_rows(phones, seed=0, flaky=()):
 
 def result_fact(rows, run_id):
     summary = {'total': len(rows), 'requests': {'place': len(rows), 'verify': 100, 'preflight': 0}}
-    return {'run_id': run_id, 'check_mode': False, 'passed': False, 'summary': summary, 'phones': [], 'short': [], 'junit_report': '', 'html_report': '', 'finished': '2026-11-26T07:31:00Z'}
+    return {'run_id': run_id, 'check_mode': False, 'passed': False, 'summary': summary, 'phones': [], 'short': [], 'junit_report': '',
+            'html_report': '', 'finished': '2026-11-26T07:31:00Z'}
 
 
 def seed_history(path, rows, runs):
@@ -127,9 +128,9 @@ def in_playbook(rows, workdir, rounds, history_runs):
     module = [{'name': 'Reports', 'laaffic.voice.laaffic_smoke_report': {
         'rows': '{{ __desk_phone_smoke_test_rows }}', 'run_id': 'bench', 'summary': '{{ desk_phone_smoke_test_result.summary }}',
         'finished': '2026-11-26T07:31:00Z', 'report_dir': report_dir, 'history_keep': history_runs + 1}}]
-    module_var = [{'name': 'Reports', 'laaffic.voice.laaffic_smoke_report': dict(module[0]['laaffic.voice.laaffic_smoke_report'], rows=None,
-                                                                                   rows_var='__desk_phone_smoke_test_rows')}]
-    del module_var[0]['laaffic.voice.laaffic_smoke_report']['rows']
+    module_var_args = dict(module[0]['laaffic.voice.laaffic_smoke_report'], rows_var='__desk_phone_smoke_test_rows')
+    del module_var_args['rows']
+    module_var = [{'name': 'Reports', 'laaffic.voice.laaffic_smoke_report': module_var_args}]
     # As tasks/main.yml uses it: imported, in a block that runs once on localhost.
     role = [{'name': 'Reports', 'run_once': True, 'delegate_to': 'localhost', 'vars': {
         'desk_phone_smoke_test_report_dir': report_dir, 'desk_phone_smoke_test_report_name': 'desk-phone-smoke-test',

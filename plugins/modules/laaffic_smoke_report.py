@@ -57,7 +57,7 @@ options:
       - The name of a variable that holds the rows, instead of O(rows). The action plugin reads its value as it is stored,
         without templating it again, which saves the playbook seconds at 10,000 phones (set the variable with
         M(ansible.builtin.set_fact) or C(register); a value that is still a template string is templated).
-      - Only the action plugin can read variables: running the module on its own with O(rows_var) fails.
+      - Only the action plugin can read variables, so running the module on its own with O(rows_var) fails.
     type: str
     version_added: 1.2.0
   run_id:
