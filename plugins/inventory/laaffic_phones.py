@@ -97,8 +97,9 @@ notes:
 seealso:
   - module: laaffic.voice.laaffic_phone_info
   - module: laaffic.voice.laaffic_phone_group
-  - ref: ansible_collections.laaffic.voice.docsite.guide_provisioning
-    description: From zero to a tested fleet.
+  - name: From zero to a tested fleet
+    description: The collection's provisioning guide.
+    link: https://github.com/laaffic-voice/laaffic.voice/blob/main/docs/docsite/rst/guide_provisioning.rst
 '''
 
 EXAMPLES = r'''
@@ -144,7 +145,7 @@ from ansible.inventory.group import to_safe_group_name
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.display import Display
 
-from ansible_collections.laaffic.voice.plugins.module_utils._client import HAS_REQUESTS, LaafficClient
+from ansible_collections.laaffic.voice.plugins.module_utils._client import LaafficClient
 from ansible_collections.laaffic.voice.plugins.module_utils._errors import LaafficError
 from ansible_collections.laaffic.voice.plugins.module_utils._names import sanitized
 from ansible_collections.laaffic.voice.plugins.module_utils._options import ConnectionOptions
@@ -215,8 +216,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             options = ConnectionOptions.from_getter(self._option, require_app_id=True)
         except LaafficError as exc:
             raise AnsibleError('laaffic_phones: %s' % exc.message)
-        if not HAS_REQUESTS:
-            raise AnsibleError('the laaffic.voice.laaffic_phones inventory plugin needs the Python library "requests" on the controller')
+        require_requests('the %s inventory plugin' % self.NAME)
         client = LaafficClient(options, pool_size=2, log=lambda line: display.vvv('laaffic_phones: %s' % line))
         groups = self.get_option('phone_groups') or []
         try:

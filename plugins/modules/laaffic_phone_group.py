@@ -97,8 +97,9 @@ seealso:
   - module: laaffic.voice.laaffic_phone_password
   - plugin: laaffic.voice.laaffic_phones
     plugin_type: inventory
-  - ref: ansible_collections.laaffic.voice.docsite.guide_provisioning
-    description: From zero to a tested fleet.
+  - name: From zero to a tested fleet
+    description: The collection's provisioning guide.
+    link: https://github.com/laaffic-voice/laaffic.voice/blob/main/docs/docsite/rst/guide_provisioning.rst
 '''
 
 EXAMPLES = r'''
