@@ -43,9 +43,16 @@ test-docs-site: ## part of make test: the documentation site builds with no warn
 	@start=$$(date +%s); $(MAKE) --no-print-directory docs >/dev/null; \
 	  echo "test-docs-site: the site built with no warning in $$(( $$(date +%s) - start )) s"
 
-test-docs-lint: collection $(DOCS_STAMP) ## antsibull-docs lint of plugin docs, collection references and extra docs
+# Also: every release tarball a document names (laaffic-voice-X.Y.Z.tar.gz, outside the changelogs, which name
+# past releases) is galaxy.yml's version.
+test-docs-lint: collection $(DOCS_STAMP) ## antsibull-docs lint of plugin docs, collection references and extra docs; tarball versions
 	$(BIN)/antsibull-docs lint-collection-docs --plugin-docs \
 	  --validate-collection-refs self --check-extra-docs-refs .
+	@v=$$(sed -n 's/^version: *//p' galaxy.yml); \
+	  stale=$$(git grep -nIoE 'laaffic-voice-[0-9]+\.[0-9]+\.[0-9]+[^ `/]*\.tar\.gz' -- . ':!changelogs' ':!docs/CHANGELOG.md' \
+	    | grep -vF "laaffic-voice-$$v.tar.gz"); \
+	  if [ -n "$$stale" ]; then echo "test-docs-lint: tarballs named with another version than galaxy.yml's $$v:"; echo "$$stale"; exit 1; fi; \
+	  echo "test-docs-lint: every tarball named in the docs is galaxy.yml's version $$v"
 
 test-changelog: $(DOCS_STAMP) ## antsibull-changelog lint of the fragments and changelog.yaml
 	$(BIN)/antsibull-changelog lint
