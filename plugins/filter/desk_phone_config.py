@@ -15,17 +15,20 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
+
+from ansible_collections.laaffic.voice.plugins.module_utils._names import UNSAFE_CATEGORIES, is_unsafe, unsafe_characters
+from ansible_collections.laaffic.voice.plugins.module_utils._rules import ACCOUNT_REQUIRED, account_problem
 
 FAMILIES = ('yealink', 'polycom')
 TRANSPORTS = ('udp', 'tcp', 'tls', 'dns_naptr')
 MAC = re.compile(r'^[0-9A-Fa-f]{2}([:-]?[0-9A-Fa-f]{2}){5}$')
 # Unicode categories a provisioning file cannot hold: control (Cc, which covers C0, DEL and C1 such as U+0085
-# and U+009B), format (Cf: U+200B, U+202E, ...), line and paragraph separators (Zl U+2028, Zp U+2029).
-REFUSED_CATEGORIES = ('Cc', 'Cf', 'Zl', 'Zp')
+# and U+009B), format (Cf: U+200B, U+202E, ...), line and paragraph separators (Zl U+2028, Zp U+2029). The rule is
+# the collection's one (module_utils/_names), as is the SIP account's (module_utils/_rules).
+REFUSED_CATEGORIES = UNSAFE_CATEGORIES
 # Host variables the role reads per phone.
 HOST_VARS = ('laaffic_account', 'laaffic_mac', 'laaffic_sip_password', 'laaffic_phone_name', 'laaffic_phone_family')
 TEMPLATES = {
@@ -36,18 +39,12 @@ TEMPLATES = {
 
 def refused_characters(text):
     """The code points of ``text`` in a refused category, as ``U+XXXX`` strings (first occurrence order, no repeats)."""
-    found = []
-    for char in text:
-        if unicodedata.category(char) in REFUSED_CATEGORIES:
-            point = 'U+%04X' % ord(char)
-            if point not in found:
-                found.append(point)
-    return found
+    return unsafe_characters(text)
 
 
 def printable(text):
     """``text`` with every refused character written as ``\\uXXXX``, for messages (a host name never reaches the terminal raw)."""
-    return ''.join('\\u%04x' % ord(char) if unicodedata.category(char) in REFUSED_CATEGORIES else char for char in str(text))
+    return ''.join('\\u%04x' % ord(char) if is_unsafe(char) else char for char in str(text))
 
 
 def _text(value):
@@ -99,10 +96,10 @@ def desk_phone_config_phones(hosts, hostvars, family='yealink', passwords=None, 
             host_vars = hostvars[name]
         except KeyError:
             raise AnsibleFilterError('desk_phone_config_phones: %s is not a host of the inventory' % printable(name)) from None
-        values = dict((key, _get(host_vars, key)) for key in HOST_VARS)
+        values = {key: _get(host_vars, key) for key in HOST_VARS}
         phone = _phone(name, values, family, passwords)
         if name == current_host:
-            mine = _phone(name, dict((key, current.get(key)) for key in HOST_VARS), family, passwords)
+            mine = _phone(name, {key: current.get(key) for key in HOST_VARS}, family, passwords)
             phone['task_override'] = sorted(key for key in ('account', 'raw_mac', 'password', 'name', 'family') if mine[key] != phone[key])
             if phone['task_override']:
                 phone = dict(mine, task_override=phone['task_override'])
@@ -121,13 +118,11 @@ def _phone_problems(phone, many_hosts):
     elif mac in ('000000000000', 'ffffffffffff'):
         out.append("laaffic_mac %s is not a phone's address (000000000000.cfg is the configuration of every phone without its own file)"
                    % raw_mac)
-    if not account:
+    problem = account_problem(account)
+    if not account or problem == ACCOUNT_REQUIRED:
         out.append('no SIP account: set the host variable laaffic_account (the laaffic.voice.laaffic_phones inventory does)')
-    elif refused_characters(account) or len(account) > 64:
-        found = refused_characters(account)
-        out.append('laaffic_account must be at most 64 characters without control characters'
-                   + (' or Unicode format or line/paragraph separators (categories Cc, Cf, Zl, Zp): found %s' % ', '.join(found)
-                      if found else ''))
+    elif problem:
+        out.append('laaffic_account %s' % printable(problem))
     found = refused_characters(name)
     if found:
         out.append('laaffic_phone_name must not contain control characters or Unicode format or line/paragraph separators '

@@ -150,6 +150,7 @@ from ansible_collections.laaffic.voice.plugins.module_utils._errors import Laaff
 from ansible_collections.laaffic.voice.plugins.module_utils._names import sanitized
 from ansible_collections.laaffic.voice.plugins.module_utils._options import ConnectionOptions
 from ansible_collections.laaffic.voice.plugins.module_utils._phones import check_max_phones, list_phones
+from ansible_collections.laaffic.voice.plugins.plugin_utils._requests import require_requests
 from ansible_collections.laaffic.voice.plugins.plugin_utils._unsafe import make_unsafe
 
 display = Display()

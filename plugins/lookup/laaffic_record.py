@@ -131,7 +131,7 @@ _raw:
 from datetime import timedelta
 
 from ansible.errors import AnsibleLookupError
-from ansible_collections.laaffic.voice.plugins.module_utils._records import parse_time
+from ansible_collections.laaffic.voice.plugins.module_utils._time import parse_with_offset
 from ansible_collections.laaffic.voice.plugins.plugin_utils._lookup import LaafficLookupBase
 
 MAX_WINDOW = timedelta(days=31)
@@ -167,13 +167,16 @@ class LookupModule(LaafficLookupBase):
 
     @staticmethod
     def _check_window(start, end):
+        """The window as (start, end) aware datetimes: both given, ISO-8601 with an offset, end after start and at most 31
+        days later; an AnsibleLookupError naming the option otherwise."""
         if not start or not end:
             raise AnsibleLookupError('laaffic_record: give voice IDs as terms, or both start_time and end_time for a window query')
         parsed = {}
         for name, value in (('start_time', start), ('end_time', end)):
-            moment = parse_time(value)
-            if moment is None or moment.tzinfo is None:
+            moment = parse_with_offset(value)
+            if moment is None:
                 raise AnsibleLookupError('laaffic_record: %s must be ISO-8601 with an offset, such as 2026-11-01T00:00:00+08:00, got %r' % (name, value))
             parsed[name] = moment
         if not parsed['start_time'] < parsed['end_time'] <= parsed['start_time'] + MAX_WINDOW:
             raise AnsibleLookupError('laaffic_record: end_time must be after start_time and at most 31 days later')
+        return parsed['start_time'], parsed['end_time']

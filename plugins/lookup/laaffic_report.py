@@ -139,11 +139,12 @@ _raw:
 from ansible.errors import AnsibleLookupError
 from ansible.utils.display import Display
 
-from ansible_collections.laaffic.voice.plugins.module_utils._transport import HAS_REQUESTS, new_session, verify_setting
+from ansible_collections.laaffic.voice.plugins.module_utils._transport import new_session, verify_setting
 from ansible_collections.laaffic.voice.plugins.module_utils._errors import OptionError
 from ansible_collections.laaffic.voice.plugins.module_utils._options import bounded
 from ansible_collections.laaffic.voice.plugins.module_utils._receiver import ReceiverClient
 from ansible_collections.laaffic.voice.plugins.plugin_utils._lookup import LaafficLookupBase
+from ansible_collections.laaffic.voice.plugins.plugin_utils._requests import require_requests
 
 display = Display()
 
@@ -152,8 +153,7 @@ class LookupModule(LaafficLookupBase):
 
     def run(self, terms, variables=None, **kwargs):
         self.load_options(variables, kwargs)
-        if not HAS_REQUESTS:
-            raise AnsibleLookupError('the laaffic_report lookup needs the Python library "requests" on the controller: pip install requests')
+        require_requests('the %s lookup' % self._load_name, AnsibleLookupError)
         max_pages = self.max_pages()
         try:
             timeout = bounded('timeout', self.get_option('timeout'))

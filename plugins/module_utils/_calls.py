@@ -22,24 +22,22 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from ansible_collections.laaffic.voice.plugins.module_utils._client import REQUEST_KINDS
-from ansible_collections.laaffic.voice.plugins.module_utils._names import unsafe_characters
 from ansible_collections.laaffic.voice.plugins.module_utils._errors import (
     ApiStatusError, HttpError, LaafficError, describe, finished, may_have_reached, worth_resending)
 from ansible_collections.laaffic.voice.plugins.module_utils._paging import MAX_PAGES
 from ansible_collections.laaffic.voice.plugins.module_utils._polling import Deadline, RateLimiter, backoff
 from ansible_collections.laaffic.voice.plugins.module_utils._records import Progress
+from ansible_collections.laaffic.voice.plugins.module_utils._rules import (
+    DEFAULT_EXPECT, account_problem, call_display_num_problem, callee_problem, expect_problem, normalize_number, unsafe_problem)
+from ansible_collections.laaffic.voice.plugins.module_utils._time import platform_time
 
-EXPECTATIONS = ('accepted', 'ringing', 'answered')
 VERDICTS = ('accepted', 'rang', 'answered', 'failed', 'rejected', 'timeout', 'unknown')
 _VERDICT_LEVEL = {'accepted': 0, 'rang': 1, 'answered': 2}
 _EXPECT_LEVEL = {'accepted': 0, 'ringing': 1, 'answered': 2}
 CALL_FIELDS = ('account', 'callee', 'display_num', 'called_info', 'expect')
-_SEPARATORS = re.compile(r'[\s\-.()/]')
-_NUMBER = re.compile(r'[0-9]{7,15}\Z')
-_ACCOUNT = re.compile(r'[\x21-\x7e]{1,64}\Z')
 _VOICE_ID = re.compile(r'[\x21-\x7e]{1,64}\Z')
 MAX_CALLED_INFO = 1000
 TAG_PREFIX = 'laaffic-voice'
@@ -69,9 +67,8 @@ RESEND_PAUSE = 0.5
 read-back proves that nothing was placed, the request is sent again)."""
 MAX_RESEND_PAUSE = 30
 """A Retry-After longer than this is not waited for: the call is read back at once and not sent again."""
-PLATFORM_ZONE = timezone(timedelta(hours=8))
-"""[INFERRED] Every documented example of recordSipQuery's strTime/endTime carries +08:00 (the platform's zone):
-the window is sent in that offset, right whether the platform reads the offset or assumes its own zone."""
+# The run's recordSipQuery window is sent with the platform's offset (PLATFORM_ZONE, see _time), right whether the
+# platform reads the offset or assumes its own zone.
 
 
 def meets(verdict, expect):
@@ -79,23 +76,9 @@ def meets(verdict, expect):
     return verdict in _VERDICT_LEVEL and _VERDICT_LEVEL[verdict] >= _EXPECT_LEVEL[expect]
 
 
-def normalize_number(value):
-    """Phone numbers as the platform wants them: a leading + and spaces, dashes, dots, slashes and
-    parentheses are removed (+49 30-1234 5678 -> 493012345678). Returns the text, digits or not."""
-    text = str(value).strip()
-    if text.startswith('+'):
-        text = text[1:]
-    return _SEPARATORS.sub('', text)
-
-
 def new_run_id():
     """A short tag unique to one run: UTC time plus random hex."""
     return '%s-%s' % (datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ'), uuid.uuid4().hex[:8])
-
-
-def platform_time(epoch):
-    """ISO-8601 with the platform's offset, whole seconds: 1764208800 -> '2025-11-27T10:00:00+08:00'."""
-    return datetime.fromtimestamp(int(epoch), PLATFORM_ZONE).isoformat(timespec='seconds')
 
 
 def run_tag_prefix(run_id):
@@ -212,30 +195,19 @@ def build_calls(params, run_id):
         merged = dict(task)
         merged.update((key, value) for key, value in item.items() if value is not None)
         account = str(merged.get('account') or '').strip()
-        if not account:
-            errors.append('%saccount: is required (the SIP account of the desk phone)' % where)
-        elif not _ACCOUNT.match(account):
-            errors.append('%saccount: must be the SIP account name without spaces, at most 64 characters (printable ASCII, no '
-                          'control characters), got %r' % (where, account))
         callee = normalize_number(merged.get('callee') or '')
-        if not merged.get('callee'):
-            errors.append('%scallee: is required (7-15 digits, country code first)' % where)
-        elif not _NUMBER.match(callee):
-            errors.append('%scallee: must be 7-15 digits (ASCII 0-9) with the country code (a leading +, spaces and dashes are '
-                          'removed), got %r' % (where, merged.get('callee')))
         display_num = normalize_number(merged.get('display_num') or '')
-        if display_num and not _NUMBER.match(display_num):
-            errors.append('%sdisplay_num: must be empty or 7-15 digits (ASCII 0-9), got %r' % (where, merged.get('display_num')))
-        expect = merged.get('expect') or 'accepted'
-        if expect not in EXPECTATIONS:
-            errors.append('%sexpect: must be one of %s, got %r' % (where, ', '.join(EXPECTATIONS), expect))
+        expect = merged.get('expect') or DEFAULT_EXPECT
+        for field, problem in (('account', account_problem(account)), ('callee', callee_problem(merged.get('callee') or None)),
+                               ('display_num', call_display_num_problem(merged.get('display_num'))), ('expect', expect_problem(expect))):
+            if problem:
+                errors.append('%s%s: %s' % (where, field, problem))
         default_tag = merged.get('called_info') is None
         called_info = '%s%d:%s' % (run_tag_prefix(run_id), index, account) if default_tag else str(merged['called_info'])
         if len(called_info) > MAX_CALLED_INFO:
             errors.append('%scalled_info: must be at most %d characters, got %d' % (where, MAX_CALLED_INFO, len(called_info)))
-        if not default_tag and unsafe_characters(called_info):
-            errors.append('%scalled_info: must not contain control, format or line/paragraph separator characters (Unicode categories '
-                          'Cc, Cf, Zl, Zp); found %s' % (where, ', '.join(unsafe_characters(called_info))))
+        if not default_tag and unsafe_problem(called_info):
+            errors.append('%scalled_info: %s' % (where, unsafe_problem(called_info)))
         calls.append(Call(index, account, callee, display_num or None, called_info, expect, default_tag))
     return calls, errors
 

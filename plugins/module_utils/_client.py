@@ -31,6 +31,8 @@ import time
 from datetime import datetime, timezone
 from urllib.parse import quote
 
+from ansible.module_utils.basic import missing_required_lib
+
 from ansible_collections.laaffic.voice.plugins.module_utils._errors import ApiStatusError, LaafficError, TransportError
 from ansible_collections.laaffic.voice.plugins.module_utils._paging import MAX_PAGES, numbered
 from ansible_collections.laaffic.voice.plugins.module_utils._signing import signed_headers
@@ -70,7 +72,7 @@ class LaafficClient(object):
 
     def __init__(self, options, pool_size=10, log=None, read_attempts=4, retry_delay=None, session=None, sleep=time.sleep):
         if not HAS_REQUESTS:
-            raise RuntimeError('the requests library is required')
+            raise RuntimeError(missing_required_lib('requests'))
         self.options = options
         self.session = session or new_session(pool_size)
         self.verify = verify_setting(options.validate_certs, options.ca_path)

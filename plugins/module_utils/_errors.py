@@ -118,9 +118,11 @@ class ApiStatusError(LaafficError):
 
     kind = 'api_status'
 
-    def __init__(self, code, reason, method, url, signed_at=None):
+    def __init__(self, code, reason, method, url, signed_at=None, remedy=None):
+        """``remedy``: what to do, when the caller knows better than the generic text of the status (an endpoint's own)."""
         code = str(code).strip()
-        meaning, remedy = status_text(code)
+        meaning, generic = status_text(code)
+        remedy = remedy or generic
         text = 'LAAFFIC answered status %s (%s) to %s %s' % (code, reason or meaning or 'no reason given', method, url)
         if code == '-16' and signed_at:
             remedy = '%s Local UTC time signed: %s.' % (remedy, signed_at)
@@ -137,18 +139,27 @@ class HttpError(LaafficError):
     kind = 'http'
     permanent = False
 
-    def __init__(self, method, url, status, body=None, reason=None, retry_after=None, text=None):
+    def __init__(self, method, url, status, body=None, reason=None, retry_after=None, text=None, remedy=None):
+        """``remedy``: what to do about this status on this endpoint, added to the message in parentheses."""
         if text is None:
-            if status == 200:
-                text = '%s %s answered HTTP 200 with a body that is not a JSON object' % (method, url)
-            else:
-                text = '%s %s answered HTTP %s%s' % (method, url, status, ' %s' % reason if reason else '')
+            text = self.summary(method, url, status, reason)
         body_excerpt = excerpt(body)
         if body_excerpt:
             text = '%s: %s' % (text, body_excerpt)
-        super(HttpError, self).__init__(text, method=method, url=url, http_status=status, body_excerpt=body_excerpt)
+        if remedy:
+            text = '%s (%s)' % (text, remedy)
+        super().__init__(text, method=method, url=url, http_status=status, body_excerpt=body_excerpt)
+        if remedy:
+            self.details['remedy'] = remedy
         self.status = status
         self.retry_after = retry_after
+
+    @staticmethod
+    def summary(method, url, status, reason=None):
+        """The message's first words: what answered what."""
+        if status == 200:
+            return '%s %s answered HTTP 200 with a body that is not a JSON object' % (method, url)
+        return '%s %s answered HTTP %s%s' % (method, url, status, ' %s' % reason if reason else '')
 
 
 class RedirectError(HttpError):
@@ -157,10 +168,13 @@ class RedirectError(HttpError):
     kind = 'redirect'
     permanent = True
 
-    def __init__(self, method, url, status, location, option):
+    def __init__(self, method, url, status, location, option, shown=None):
+        """``shown``: what the message says instead of ``location`` (which is then not kept), when it must not be shown."""
+        if shown is not None:
+            location = None
         text = ('%s %s answered HTTP %s redirecting to %s; redirects are not followed, so that the credentials are sent '
                 'only to the address you configured: if that is the right server, set %s to the final address'
-                % (method, url, status, location or '(no Location header)', option))
+                % (method, url, status, shown or location or '(no Location header)', option))
         super(RedirectError, self).__init__(method, url, status, text=text)
         self.details.update(location=location)
         self.location = location

@@ -8,7 +8,7 @@
 """SIP desk phones of a voice application: list them (sipQuery), plan and create a phone group (sipAdd),
 reset passwords (sipReset).
 
-The documented constraints (laaffic-api.md section 9): ``groupName`` 4-32 characters and unique per
+The documented constraints (the vendor's sipAdd and sipReset pages; the rules are in _rules): ``groupName`` 4-32 characters and unique per
 application, ``phoneName`` 4-32 characters, ``quantity`` 1-50 per request, ``displayNum`` 7-13 digits
 (optional), ``account`` 4-32 characters. The platform has no call to add phones to an existing group
 (sipAdd answers -20 for an existing group name), to rename or delete phones, or to change their
@@ -22,15 +22,13 @@ from __future__ import annotations
 
 import time
 
-from ansible_collections.laaffic.voice.plugins.module_utils._calls import MAX_RESEND_PAUSE, RESEND_PAUSE, normalize_number
+from ansible_collections.laaffic.voice.plugins.module_utils._calls import MAX_RESEND_PAUSE, RESEND_PAUSE
 from ansible_collections.laaffic.voice.plugins.module_utils._errors import (
     ApiStatusError, HttpError, LaafficError, OptionError, RedirectError, finished, may_have_reached, worth_resending)
-from ansible_collections.laaffic.voice.plugins.module_utils._names import unsafe_characters
 from ansible_collections.laaffic.voice.plugins.module_utils._paging import Records
+from ansible_collections.laaffic.voice.plugins.module_utils._rules import check_account, check_display_num, check_name
 
-NAME_MIN, NAME_MAX = 4, 32
 MAX_PER_REQUEST = 50
-DISPLAY_NUM_MIN, DISPLAY_NUM_MAX = 7, 13
 PAGE_SIZE = 100
 """sipQuery's largest documented page (1-100)."""
 MAX_PHONES = 100000
@@ -61,34 +59,6 @@ def _text(value):
     return str(value)
 
 
-def check_name(field: str, value, what: str) -> str:
-    """A group, phone or account name as the platform documents it: 4-32 characters, no control or format
-    characters (Unicode categories Cc, Cf, Zl, Zp: the rule of _names)."""
-    if value is None or not str(value).strip():
-        raise OptionError(field, 'is required: %s, %d-%d characters' % (what, NAME_MIN, NAME_MAX))
-    text = str(value)
-    found = unsafe_characters(text)
-    if found:
-        raise OptionError(field, 'must not contain control characters or other invisible ones (Unicode categories Cc, Cf, Zl, '
-                                 'Zp); found %s' % ', '.join(found))
-    if text != text.strip():
-        raise OptionError(field, 'must not start or end with spaces or contain control characters, got %r' % text)
-    if not NAME_MIN <= len(text) <= NAME_MAX:
-        raise OptionError(field, 'must be %d-%d characters (%s), got %d: %r' % (NAME_MIN, NAME_MAX, what, len(text), text))
-    return text
-
-
-def check_display_num(value, field: str = 'display_num'):
-    """The caller ID of new phones: None, or 7-13 digits after removing +, spaces and dashes."""
-    if value is None or not str(value).strip():
-        return None
-    number = normalize_number(value)
-    if not number.isdigit() or not DISPLAY_NUM_MIN <= len(number) <= DISPLAY_NUM_MAX:
-        raise OptionError(field, 'must be %d-%d digits (a leading +, spaces and dashes are removed), got %r'
-                          % (DISPLAY_NUM_MIN, DISPLAY_NUM_MAX, value))
-    return number
-
-
 def check_quantity(value, field: str = 'quantity') -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise OptionError(field, 'must be a whole number of phones, 1 or more, got %r' % (value,))
@@ -107,7 +77,7 @@ def check_accounts(values, field: str = 'accounts') -> list:
         raise OptionError(field, 'give at least one SIP account')
     accounts = []
     for index, value in enumerate(values):
-        account = check_name('%s[%d]' % (field, index), value, 'a SIP account of the application')
+        account = check_account('%s[%d]' % (field, index), value)
         if account not in accounts:
             accounts.append(account)
     return accounts
@@ -140,44 +110,27 @@ def public(phone, with_password=False):
 NOT_SHOWN = 'not shown: on this endpoint it may contain SIP passwords'
 
 
-def scrubbed(exc):
-    """The error without any free text from the server (status reason, response body, ``Location``): on the
-    endpoints that carry SIP passwords (sipQuery, sipAdd, sipReset) any of them may quote one. The status
-    code and the collection's own text stay. Other errors (no answer: our own text) are returned as they are."""
+def scrubbed(exc, remedies=None):
+    """The error to raise instead of ``exc``, built once with all it says: without any free text from the server
+    (status reason, response body, ``Location``), because on the endpoints that carry SIP passwords (sipQuery, sipAdd,
+    sipReset) any of them may quote one, and with the endpoint's own remedy for its status (``remedies``, by status
+    code) where it has one, else the status's generic remedy. The status code and the collection's own text stay.
+    Other errors (no answer: our own text) are returned as they are."""
     if isinstance(exc, ApiStatusError):
         meaning = exc.details.get('meaning') or 'an undocumented status'
-        clean = ApiStatusError(exc.code, '%s; the platform\'s reason is %s' % (meaning, NOT_SHOWN), exc.details['method'], exc.details['url'])
-        return _with_remedy_text(clean, exc.remedy)
+        return ApiStatusError(exc.code, '%s; the platform\'s reason is %s' % (meaning, NOT_SHOWN), exc.details['method'], exc.details['url'],
+                              remedy=(remedies or {}).get(exc.code) or exc.remedy)
     if isinstance(exc, RedirectError):
-        clean = RedirectError(exc.details['method'], exc.details['url'], exc.status, '(%s)' % NOT_SHOWN.replace('contain', 'carry'), 'api_url')
-        clean.details['location'] = clean.location = None
-        return clean
+        return RedirectError(exc.details['method'], exc.details['url'], exc.status, None, 'api_url',
+                             shown='(%s)' % NOT_SHOWN.replace('contain', 'carry'))
     if isinstance(exc, HttpError):
-        clean = HttpError(exc.details['method'], exc.details['url'], exc.status, None, None, retry_after=exc.retry_after)
+        method, url = exc.details['method'], exc.details['url']
         own_text = not exc.details.get('body_excerpt') and exc.message.endswith(' bytes') and ' with a body larger than ' in exc.message
-        if exc.message == clean.message or own_text:
+        if exc.message == HttpError.summary(method, url, exc.status) or own_text:
             return exc  # nothing the server wrote is in it
-        clean.message = '%s (reason and response body %s)' % (clean.message, NOT_SHOWN)
-        clean.args = (clean.message,)
-        return clean
+        return HttpError(method, url, exc.status, retry_after=exc.retry_after,
+                         text='%s (reason and response body %s)' % (HttpError.summary(method, url, exc.status), NOT_SHOWN))
     return exc
-
-
-def _with_remedy_text(exc, remedy):
-    """``exc`` (an ApiStatusError) with ``remedy`` as its remedy, in its message too."""
-    stem = exc.message[:-len(exc.remedy)] if exc.remedy and exc.message.endswith(exc.remedy) else exc.message + ' '
-    exc.remedy = exc.details['remedy'] = remedy
-    exc.message = stem + remedy
-    exc.args = (exc.message,)
-    return exc
-
-
-def with_remedy(exc, remedies):
-    """An ApiStatusError with the remedy that fits this endpoint instead of the generic one; other errors unchanged."""
-    if not isinstance(exc, ApiStatusError) or exc.code not in remedies:
-        return exc
-    better = ApiStatusError(exc.code, exc.reason, exc.details['method'], exc.details['url'])
-    return _with_remedy_text(better, remedies[exc.code])
 
 
 def remember_passwords(client, records):
@@ -328,7 +281,7 @@ def add_group(client, app_id, plan):
     try:
         client.request('POST', 'voice/sipAdd', sip_add_body(app_id, plan), places_call=True)
     except LaafficError as exc:
-        raise with_remedy(scrubbed(exc), SIP_ADD_REMEDIES)
+        raise scrubbed(exc, SIP_ADD_REMEDIES) from None
 
 
 class GroupCreation(object):
@@ -396,7 +349,7 @@ def reset_password(client, app_id, account):
     try:
         payload = client.request('POST', 'voice/sipReset', {'account': account, 'appId': app_id}, places_call=True)
     except LaafficError as exc:
-        raise with_remedy(scrubbed(exc), SIP_RESET_REMEDIES)
+        raise scrubbed(exc, SIP_RESET_REMEDIES) from None
     data = payload.get('data')
     password = _text(data.get('password')) if isinstance(data, dict) else None
     remember_passwords(client, [{'password': password}])

@@ -14,11 +14,12 @@ from __future__ import annotations
 import time
 from urllib.parse import quote
 
-from ansible_collections.laaffic.voice.plugins.module_utils._errors import HttpError, OptionError
+from ansible_collections.laaffic.voice.plugins.module_utils._errors import OptionError
 from ansible_collections.laaffic.voice.plugins.module_utils._paging import MAX_PAGES, walk
 from ansible_collections.laaffic.voice.plugins.module_utils._transport import Redactor, Transport
 
 PAGE_SIZE = 1000
+TOKEN_REMEDIES = {401: 'check receiver_token', 403: 'check receiver_token'}
 
 
 class ReceiverClient(object):
@@ -38,12 +39,8 @@ class ReceiverClient(object):
 
     def _get(self, path, params=None, deadline=None):
         """GET a JSON object; None on 404."""
-        try:
-            return self.transport.send('GET', self.base_url + path, self._headers, params=params, deadline=deadline, missing_ok=True)
-        except HttpError as exc:
-            if exc.status in (401, 403):
-                exc.message += ' (check receiver_token)'
-            raise
+        return self.transport.send('GET', self.base_url + path, self._headers, params=params, deadline=deadline, missing_ok=True,
+                                   remedies=TOKEN_REMEDIES)
 
     def report(self, voice_id, deadline=None):
         """The receiver's call object for one voice ID, or None when it has heard nothing of it."""

@@ -19,9 +19,11 @@ callStatus values (documented on the push page): 10 busy, 20 no pick-up, 30 not 
 
 from __future__ import annotations
 
+import typing as t
 from datetime import datetime, timezone
 
 from ansible_collections.laaffic.voice.plugins.module_utils._paging import whole_number
+from ansible_collections.laaffic.voice.plugins.module_utils._time import parse_platform_time
 
 RANG_STATUSES = (20, 30, 40)
 ANSWERED_STATUS = 50
@@ -42,8 +44,9 @@ def _absent(value):
 
 
 def parse_time(value):
-    """An aware datetime from ISO-8601 text or epoch milliseconds/seconds; None for null, empty, 0 or
-    anything that is not a time (including numbers out of range)."""
+    """An aware datetime from ISO-8601 text, ``%Y-%m-%d %H:%M:%S`` text or epoch milliseconds/seconds; None for null,
+    empty, 0 or anything that is not a time (including numbers out of range). Text without an offset is in the
+    platform's zone (UTC+8, see _time)."""
     if _absent(value):
         return None
     try:
@@ -52,13 +55,7 @@ def parse_time(value):
             if number > 1e11:  # milliseconds, as in pushed reports
                 number /= 1000.0
             return datetime.fromtimestamp(number, tz=timezone.utc)
-        text = str(value).strip()
-        if text.endswith(('Z', 'z')):
-            text = text[:-1] + '+00:00'
-        try:
-            return datetime.fromisoformat(text)
-        except ValueError:
-            return datetime.strptime(text, '%Y-%m-%d %H:%M:%S')
+        return parse_platform_time(str(value))
     except (ValueError, OverflowError, OSError):
         return None
 
@@ -81,7 +78,7 @@ def _text(value):
 TIME_FIELDS = (('submit_time', 'submitTime'), ('ringing_time', 'ringingTime'), ('answer_time', 'answerTime'), ('hangup_time', 'hangupTime'))
 
 
-class Progress(object):
+class Progress:
     """What a record or report says about a call."""
 
     def __init__(self, record):

@@ -20,6 +20,7 @@ import tempfile
 from datetime import datetime, timezone
 
 from ansible_collections.laaffic.voice.plugins.module_utils import _history
+from ansible_collections.laaffic.voice.plugins.module_utils._time import parse_platform_time
 
 VERDICT_ORDER = ('failed', 'rejected', 'timeout', 'unknown', 'accepted', 'rang', 'answered')
 _VERDICT_RANK = dict((verdict, rank) for rank, verdict in enumerate(VERDICT_ORDER))
@@ -78,17 +79,14 @@ def natural_key(value):
 
 
 def parse_time(value):
-    """An aware datetime from ISO-8601 text (``Z`` or an offset); None when absent, unreadable or without a zone."""
+    """An aware datetime from ISO-8601 text (``Z`` or an offset) or the platform's ``%Y-%m-%d %H:%M:%S``; text without
+    an offset is in the platform's zone (UTC+8, see _time). None when absent or unreadable."""
     if value is None or value == '':
         return None
-    raw = str(value).strip()
-    if raw[-1:] in ('Z', 'z'):
-        raw = raw[:-1] + '+00:00'
     try:
-        moment = datetime.fromisoformat(raw)
+        return parse_platform_time(str(value))
     except ValueError:
         return None
-    return moment if moment.tzinfo is not None else None
 
 
 _SHOWN = {}

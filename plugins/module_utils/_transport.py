@@ -290,8 +290,10 @@ class Transport(object):
         self.url_option = url_option
         self.max_body = max_body
 
-    def send(self, method, url, headers=None, body=None, params=None, places_call=False, deadline=None, missing_ok=False):
+    def send(self, method, url, headers=None, body=None, params=None, places_call=False, deadline=None, missing_ok=False,
+             remedies=None):
         """Send until a JSON object comes back, and return it redacted (None for HTTP 404 when ``missing_ok``).
+        ``remedies``: what to do about an HTTP status of this endpoint, by status, built into the HttpError.
 
         ``headers`` is a dict or a function giving fresh headers for each attempt. Raises HttpError,
         RedirectError or TransportError once ``retry_wait`` says no, the attempts are spent or the
@@ -302,7 +304,8 @@ class Transport(object):
         while True:
             attempt += 1
             try:
-                return self._once(method, url, headers() if callable(headers) else headers, body, params, deadline, missing_ok)
+                return self._once(method, url, headers() if callable(headers) else headers, body, params, deadline, missing_ok,
+                                  remedies or {})
             except (HttpError, TransportError) as exc:
                 wait = retry_wait(exc, places_call, next(delays))
                 if wait is None or attempt >= self.attempts or deadline.remaining() <= wait:
@@ -318,7 +321,7 @@ class Transport(object):
             chunks.append(chunk)
         return b''.join(chunks)
 
-    def _once(self, method, url, headers, body, params, deadline, missing_ok):
+    def _once(self, method, url, headers, body, params, deadline, missing_ok, remedies):
         redact = self.redactor.redact
         data = None if body is None else json.dumps(body, separators=(',', ':')).encode('utf-8')
         timeout = self.timeout if deadline.at is None else min(self.timeout, max(0.1, deadline.remaining()))
@@ -341,7 +344,7 @@ class Transport(object):
                 except _TooLarge:
                     done('HTTP %s, body larger than %d bytes' % (status, self.max_body))
                     raise HttpError(method, url, status, reason=reason, text='%s %s answered HTTP %s with a body larger than %d bytes'
-                                    % (method, url, status, self.max_body))
+                                    % (method, url, status, self.max_body), remedy=remedies.get(status))
                 retry_after = parse_retry_after(response.headers.get('Retry-After'))
             finally:
                 response.close()
@@ -356,7 +359,7 @@ class Transport(object):
             return None
         if status != 200:
             done('HTTP %s' % status)
-            raise HttpError(method, url, status, redact(content), reason, retry_after=retry_after)
+            raise HttpError(method, url, status, redact(content), reason, retry_after=retry_after, remedy=remedies.get(status))
         try:
             payload = self.redactor.redact_data(json.loads(content.decode('utf-8-sig'), parse_constant=_keep_as_text))
         except (ValueError, RecursionError):

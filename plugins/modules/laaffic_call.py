@@ -410,8 +410,9 @@ from ansible_collections.laaffic.voice.plugins.module_utils._module import Laaff
 from ansible_collections.laaffic.voice.plugins.module_utils._options import bounded
 from ansible_collections.laaffic.voice.plugins.module_utils._phones import sip_accounts
 from ansible_collections.laaffic.voice.plugins.module_utils._receiver import ReceiverClient
+from ansible_collections.laaffic.voice.plugins.module_utils._rules import EXPECTATIONS
 
-EXPECT = ['accepted', 'ringing', 'answered']
+EXPECT = list(EXPECTATIONS)
 
 
 def option_errors(params):

@@ -18,7 +18,7 @@ from ansible.utils.display import Display
 from ansible_collections.laaffic.voice.plugins.module_utils._client import LaafficClient
 from ansible_collections.laaffic.voice.plugins.module_utils._errors import LaafficError, describe
 from ansible_collections.laaffic.voice.plugins.module_utils._options import ConnectionOptions
-from ansible_collections.laaffic.voice.plugins.module_utils._transport import HAS_REQUESTS
+from ansible_collections.laaffic.voice.plugins.plugin_utils._requests import require_requests
 
 display = Display()
 
@@ -71,6 +71,5 @@ class LaafficLookupBase(LookupBase):
             display.warning(message)
 
     def client(self, options):
-        if not HAS_REQUESTS:
-            raise AnsibleLookupError('the %s lookup needs the Python library "requests" on the controller: pip install requests' % self._load_name)
+        require_requests('the %s lookup' % self._load_name, AnsibleLookupError)
         return LaafficClient(options, log=lambda line: display.vvv('laaffic: %s' % line))

@@ -68,7 +68,7 @@ def test_problems_use_laaffic_calls_own_rules():
     assert problems[0].startswith('no-account: account: is required')
     assert problems[1].startswith('bad-callee: callee: must be 7-15 digits')
     assert problems[2] == "bad-expect: expect: must be one of accepted, ringing, answered, got 'rang'"
-    assert 'space: account: must be the SIP account name without spaces' in problems[3]
+    assert 'space: account: must be 4-32 printable ASCII characters without spaces' in problems[3]
     assert smoke_test_problems(phones[:1]) == []
     assert smoke_test_problems([])[0].startswith('No phones to test')
 

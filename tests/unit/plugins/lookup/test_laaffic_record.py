@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
 from ansible.errors import AnsibleLookupError
@@ -56,4 +58,9 @@ def test_window_validation(start, end, words):
 
 
 def test_window_ok():
-    laaffic_record.LookupModule._check_window('2026-11-01T00:00:00+08:00', '2026-12-02T00:00:00+08:00')
+    """A window of exactly 31 days is accepted and read with its offsets; one second more is refused."""
+    start, end = laaffic_record.LookupModule._check_window('2026-11-01T00:00:00+08:00', '2026-12-02T00:00:00+08:00')
+    assert start == datetime(2026, 10, 31, 16, 0, tzinfo=timezone.utc) and end == datetime(2026, 12, 1, 16, 0, tzinfo=timezone.utc)
+    assert end - start == laaffic_record.MAX_WINDOW == timedelta(days=31)
+    with pytest.raises(AnsibleLookupError, match='at most 31 days'):
+        laaffic_record.LookupModule._check_window('2026-11-01T00:00:00+08:00', '2026-12-02T00:00:01+08:00')

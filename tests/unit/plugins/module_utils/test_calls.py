@@ -89,42 +89,42 @@ def test_normalize_number(raw, expected):
 
 
 def test_default_tag_and_index():
-    calls = calls_for(('a', 'accepted'), ('b', 'ringing'))
-    assert [c.called_info for c in calls] == ['laaffic-voice:RUN:0:a', 'laaffic-voice:RUN:1:b']
+    calls = calls_for(('desk-a', 'accepted'), ('desk-b', 'ringing'))
+    assert [c.called_info for c in calls] == ['laaffic-voice:RUN:0:desk-a', 'laaffic-voice:RUN:1:desk-b']
     assert all(c.default_tag for c in calls)
 
 
 def test_verdicts_from_records():
     client = FakeClient(records={
-        'v-ans': [PENDING, RING, ANSWERED], 'v-ring': [PENDING, RING], 'v-noans': [RING, NO_ANSWER], 'v-busy': [BUSY],
+        'v-answ': [PENDING, RING, ANSWERED], 'v-ring': [PENDING, RING], 'v-noans': [RING, NO_ANSWER], 'v-busy': [BUSY],
         'v-late': [PENDING], 'v-none': [None], 'v-still': [RING],
     })
-    calls = calls_for(('ans', 'answered'), ('ring', 'ringing'), ('noans', 'answered'), ('busy', 'ringing'), ('late', 'ringing'),
-                      ('none', 'ringing'), ('still', 'answered'), ('acc', 'accepted'))
+    calls = calls_for(('answ', 'answered'), ('ring', 'ringing'), ('noans', 'answered'), ('busy', 'ringing'), ('late', 'ringing'),
+                      ('none', 'ringing'), ('still', 'answered'), ('accp', 'accepted'))
     result = run(client, calls)
     verdicts = dict((a, c.verdict) for a, c in result.items())
-    assert verdicts == {'ans': 'answered', 'ring': 'rang', 'noans': 'rang', 'busy': 'failed', 'late': 'timeout', 'none': 'timeout',
-                        'still': 'rang', 'acc': 'accepted'}
+    assert verdicts == {'answ': 'answered', 'ring': 'rang', 'noans': 'rang', 'busy': 'failed', 'late': 'timeout', 'none': 'timeout',
+                        'still': 'rang', 'accp': 'accepted'}
     assert 'SIP 480' in result['noans'].reason and 'SIP 486' in result['busy'].reason
     assert 'still not answered when wait_timeout expired' in result['still'].reason
     assert 'did not ring within wait_timeout' in result['late'].reason
     assert 'did not ring within wait_timeout: the platform has no record of the call yet' in result['none'].reason
-    assert 'acc' not in [v[2:] for v in client.polls]  # accepted calls are not waited for
+    assert 'accp' not in [v[2:] for v in client.polls]  # accepted calls are not waited for
     summary = summarize(list(result.values()))
     assert summary['total'] == 8 and summary['ok'] == 3 and summary['rang'] == 3
 
 
 def test_ringing_satisfied_without_waiting_for_hangup():
-    client = FakeClient(records={'v-a': [RING]})
-    result = run(client, calls_for(('a', 'ringing')), wait=5)
-    assert result['a'].verdict == 'rang' and client.polls['v-a'] == 1
+    client = FakeClient(records={'v-desk-a': [RING]})
+    result = run(client, calls_for(('desk-a', 'ringing')), wait=5)
+    assert result['desk-a'].verdict == 'rang' and client.polls['v-desk-a'] == 1
 
 
 def test_at_least_one_look_even_when_no_time_is_left():
-    client = FakeClient(records={'v-a': [RING], 'v-b': [PENDING]})
-    result = run(client, calls_for(('a', 'ringing'), ('b', 'ringing')), wait=0)
-    assert result['a'].verdict == 'rang' and result['b'].verdict == 'timeout'
-    assert client.polls == {'v-a': 1, 'v-b': 1}  # one look, no more
+    client = FakeClient(records={'v-desk-a': [RING], 'v-desk-b': [PENDING]})
+    result = run(client, calls_for(('desk-a', 'ringing'), ('desk-b', 'ringing')), wait=0)
+    assert result['desk-a'].verdict == 'rang' and result['desk-b'].verdict == 'timeout'
+    assert client.polls == {'v-desk-a': 1, 'v-desk-b': 1}  # one look, no more
 
 
 # FakeClient's read-back lists no call: after an answer with which the platform was done that proves the call was not
@@ -142,9 +142,9 @@ def test_at_least_one_look_even_when_no_time_is_left():
     (HttpError('POST', 'u', 404), 'rejected', 1),
 ])
 def test_placing_failures(error, verdict, sends):
-    client = FakeClient(placing={'a': error})
-    result = run(client, calls_for(('a', 'ringing')), sleep=lambda seconds: None)
-    call = result['a']
+    client = FakeClient(placing={'desk-a': error})
+    result = run(client, calls_for(('desk-a', 'ringing')), sleep=lambda seconds: None)
+    call = result['desk-a']
     assert call.verdict == verdict and not call.ok and client.polls == {}
     assert call.may_exist is (verdict == 'unknown')
     assert len(client.placed) == sends
@@ -152,10 +152,10 @@ def test_placing_failures(error, verdict, sends):
 
 def test_read_errors_keep_waiting_then_explain():
     failure = TransportError('GET', 'u', 'reset', sent=True)
-    client = FakeClient(records={'v-a': [failure, failure, RING], 'v-b': [failure]})
-    result = run(client, calls_for(('a', 'ringing'), ('b', 'ringing')))
-    assert result['a'].verdict == 'rang'
-    assert result['b'].verdict == 'timeout' and 'did not ring within wait_timeout: GET u got no answer (reset)' in result['b'].reason
+    client = FakeClient(records={'v-desk-a': [failure, failure, RING], 'v-desk-b': [failure]})
+    result = run(client, calls_for(('desk-a', 'ringing'), ('desk-b', 'ringing')))
+    assert result['desk-a'].verdict == 'rang'
+    assert result['desk-b'].verdict == 'timeout' and 'did not ring within wait_timeout: GET u got no answer (reset)' in result['desk-b'].reason
 
 
 def test_concurrency_bound():
@@ -173,13 +173,13 @@ def test_concurrency_bound():
                 active['now'] -= 1
             return FakeClient.send_sip(self, *args, **kwargs)
 
-    specs = [('p%d' % n, 'accepted') for n in range(30)]
+    specs = [('desk-p%d' % n, 'accepted') for n in range(30)]
     run(Slow(), calls_for(*specs), concurrency=4)
     assert active['max'] == 4
 
 
 def test_invalid_expect_and_empty_calls():
-    params = dict(account='a', callee='4930123456', display_num=None, called_info=None, expect='accepted', calls=[])
+    params = dict(account='desk-a', callee='4930123456', display_num=None, called_info=None, expect='accepted', calls=[])
     assert build_calls(params, 'R')[1] == ['calls: must list at least one call']
     params['calls'] = [{'expect': 'rings'}, 'desk-1']
     errors = build_calls(params, 'R')[1]
@@ -220,13 +220,13 @@ def test_answered_through_the_receiver_stays_rang_when_the_record_has_no_answer(
 @pytest.mark.parametrize('data, verdict', [('12345', 'accepted'), (12345, 'accepted'), (None, 'unknown'), ('', 'unknown'),
                                            ({'voiceId': 1}, 'unknown'), (True, 'unknown'), ('a b', 'unknown'), ('x' * 65, 'unknown')])
 def test_voice_id_must_be_one(data, verdict):
-    result = run(FakeClient(placing={'a': data}), calls_for(('a', 'accepted')))
-    assert result['a'].verdict == verdict and result['a'].may_exist
+    result = run(FakeClient(placing={'desk-a': data}), calls_for(('desk-a', 'accepted')))
+    assert result['desk-a'].verdict == verdict and result['desk-a'].may_exist
 
 
 def test_unexpected_error_while_placing_is_unknown_not_lost():
-    result = run(FakeClient(placing={'a': OverflowError('cannot convert float infinity to integer')}), calls_for(('a', 'ringing')))
-    assert result['a'].verdict == 'unknown' and result['a'].may_exist and 'unexpected OverflowError' in result['a'].reason
+    result = run(FakeClient(placing={'desk-a': OverflowError('cannot convert float infinity to integer')}), calls_for(('desk-a', 'ringing')))
+    assert result['desk-a'].verdict == 'unknown' and result['desk-a'].may_exist and 'unexpected OverflowError' in result['desk-a'].reason
 
 
 def test_broke_gives_every_call_a_verdict():
@@ -530,7 +530,7 @@ def test_a_request_whose_turn_comes_after_the_deadline_is_not_sent():
 
 
 # One rule for requests that create something (issue 18): a lost answer is read back, never guessed ---------------
-TAG = 'laaffic-voice:RUN:0:a'
+TAG = 'laaffic-voice:RUN:0:desk-a'
 
 
 def record_of(voice_id, called_info=TAG, callee='4930123456'):
@@ -547,10 +547,10 @@ def placed_then(error, listing, voice_id='v-first'):
 
 def test_a_call_placed_then_answered_503_goes_on_with_the_voice_id_read_back():
     listing, sleeps = [], []
-    client = FakeClient(placing={'a': [placed_then(HttpError('POST', 'u', 503, retry_after=0), listing), 'v-second']},
+    client = FakeClient(placing={'desk-a': [placed_then(HttpError('POST', 'u', 503, retry_after=0), listing), 'v-second']},
                         listing=listing, records={'v-first': [RING]})
-    call = run(client, calls_for(('a', 'ringing')), sleep=sleeps.append)['a']
-    assert client.placed == ['a'] and client.queries == 1  # sent once, read back once
+    call = run(client, calls_for(('desk-a', 'ringing')), sleep=sleeps.append)['desk-a']
+    assert client.placed == ['desk-a'] and client.queries == 1  # sent once, read back once
     assert call.voice_id == 'v-first' and call.verdict == 'rang' and call.ok and call.may_exist
     assert sleeps[0] == 0.5  # Retry-After 0: still a pause before the read-back
 
@@ -560,25 +560,25 @@ def test_a_call_placed_then_answered_503_goes_on_with_the_voice_id_read_back():
                                    ApiStatusError('-18', 'system exception', 'POST', 'u'), HttpError('POST', 'u', 504)])
 def test_a_call_placed_then_lost_is_found_by_its_record_whatever_the_answer(error):
     listing = []
-    client = FakeClient(placing={'a': [placed_then(error, listing), 'v-second']}, listing=listing)
-    call = run(client, calls_for(('a', 'accepted')), sleep=lambda seconds: None)['a']
-    assert client.placed == ['a'] and call.voice_id == 'v-first' and call.verdict == 'accepted'
+    client = FakeClient(placing={'desk-a': [placed_then(error, listing), 'v-second']}, listing=listing)
+    call = run(client, calls_for(('desk-a', 'accepted')), sleep=lambda seconds: None)['desk-a']
+    assert client.placed == ['desk-a'] and call.voice_id == 'v-first' and call.verdict == 'accepted'
     assert 'recordSipQuery lists this call with voice ID v-first' in call.reason
 
 
 def test_a_503_that_did_nothing_is_sent_again_after_retry_after():
     sleeps = []
-    client = FakeClient(placing={'a': [HttpError('POST', 'u', 503, retry_after=3), 'v-second']})
-    call = run(client, calls_for(('a', 'accepted')), sleep=sleeps.append)['a']
-    assert client.placed == ['a', 'a'] and client.queries == 1 and call.voice_id == 'v-second' and call.verdict == 'accepted'
+    client = FakeClient(placing={'desk-a': [HttpError('POST', 'u', 503, retry_after=3), 'v-second']})
+    call = run(client, calls_for(('desk-a', 'accepted')), sleep=sleeps.append)['desk-a']
+    assert client.placed == ['desk-a', 'desk-a'] and client.queries == 1 and call.voice_id == 'v-second' and call.verdict == 'accepted'
     assert sleeps[0] == 3
 
 
 def test_a_retry_after_too_long_is_read_back_at_once_and_not_sent_again():
     sleeps = []
-    client = FakeClient(placing={'a': [HttpError('POST', 'u', 429, retry_after=3600), 'v-second']})
-    call = run(client, calls_for(('a', 'accepted')), sleep=sleeps.append)['a']
-    assert client.placed == ['a'] and call.verdict == 'rejected' and 'not placed (request sent 1 time)' in call.reason
+    client = FakeClient(placing={'desk-a': [HttpError('POST', 'u', 429, retry_after=3600), 'v-second']})
+    call = run(client, calls_for(('desk-a', 'accepted')), sleep=sleeps.append)['desk-a']
+    assert client.placed == ['desk-a'] and call.verdict == 'rejected' and 'not placed (request sent 1 time)' in call.reason
     assert 3600 not in sleeps
 
 
@@ -588,23 +588,23 @@ def test_a_retry_after_too_long_is_read_back_at_once_and_not_sent_again():
     ([record_of('not a voice id')], 'lists 1 record(s)'),
 ])
 def test_a_read_back_that_cannot_decide_leaves_the_call_unknown_in_its_place(listing, words):
-    client = FakeClient(placing={'b': [HttpError('POST', 'u', 503, retry_after=0), 'v-second']}, listing=listing)
-    calls = run(client, calls_for(('b', 'accepted'), ('a', 'accepted'), called_info=TAG), sleep=lambda seconds: None)
-    call = calls['b']
-    assert client.placed.count('b') == 1 and call.verdict == 'unknown' and call.may_exist and words in call.reason
-    assert 'not sent again' in call.reason and call.index == 0 and calls['a'].verdict == 'accepted'
+    client = FakeClient(placing={'desk-b': [HttpError('POST', 'u', 503, retry_after=0), 'v-second']}, listing=listing)
+    calls = run(client, calls_for(('desk-b', 'accepted'), ('desk-a', 'accepted'), called_info=TAG), sleep=lambda seconds: None)
+    call = calls['desk-b']
+    assert client.placed.count('desk-b') == 1 and call.verdict == 'unknown' and call.may_exist and words in call.reason
+    assert 'not sent again' in call.reason and call.index == 0 and calls['desk-a'].verdict == 'accepted'
 
 
 def test_a_resend_that_meets_the_busy_phone_is_unknown():
-    client = FakeClient(placing={'a': [HttpError('POST', 'u', 503, retry_after=0), ApiStatusError('-68', 'busy', 'POST', 'u')]})
-    call = run(client, calls_for(('a', 'accepted')), sleep=lambda seconds: None)['a']
-    assert client.placed == ['a', 'a'] and client.queries == 2 and call.verdict == 'unknown' and call.may_exist
+    client = FakeClient(placing={'desk-a': [HttpError('POST', 'u', 503, retry_after=0), ApiStatusError('-68', 'busy', 'POST', 'u')]})
+    call = run(client, calls_for(('desk-a', 'accepted')), sleep=lambda seconds: None)['desk-a']
+    assert client.placed == ['desk-a', 'desk-a'] and client.queries == 2 and call.verdict == 'unknown' and call.may_exist
     assert 'the phone is busy: the first request may have placed the call' in call.reason
 
 
 def test_the_read_back_never_takes_a_record_another_call_of_the_run_has():
-    listing = [record_of('v-a', called_info='shared')]
-    client = FakeClient(placing={'a': 'v-a', 'b': HttpError('POST', 'u', 404)}, listing=listing)
-    calls = run(client, calls_for(('a', 'accepted'), ('b', 'accepted'), called_info='shared', concurrency=1), sleep=lambda seconds: None)
-    assert calls['a'].voice_id == 'v-a' and calls['b'].voice_id is None and calls['b'].verdict == 'rejected'
-    assert client.queries == 1 and 'recordSipQuery lists no such call' in calls['b'].reason
+    listing = [record_of('v-desk-a', called_info='shared')]
+    client = FakeClient(placing={'desk-a': 'v-desk-a', 'desk-b': HttpError('POST', 'u', 404)}, listing=listing)
+    calls = run(client, calls_for(('desk-a', 'accepted'), ('desk-b', 'accepted'), called_info='shared', concurrency=1), sleep=lambda seconds: None)
+    assert calls['desk-a'].voice_id == 'v-desk-a' and calls['desk-b'].voice_id is None and calls['desk-b'].verdict == 'rejected'
+    assert client.queries == 1 and 'recordSipQuery lists no such call' in calls['desk-b'].reason

@@ -44,7 +44,7 @@ def test_push_report_with_ms_times_and_status_only():
 def test_receiver_ringing_evidence():
     progress = Progress(None)
     progress.mark_rang('2026-11-26 10:00:01')
-    assert progress.rang and progress.ringing_time == '2026-11-26T10:00:01'
+    assert progress.rang and progress.ringing_time == '2026-11-26T10:00:01+08:00'  # the platform's zone
 
 
 @pytest.mark.parametrize('value', [99999999999999999999, '99999999999999999999', 1e300, float('nan'), '9' * 5000, 'NaN', 'Infinity',

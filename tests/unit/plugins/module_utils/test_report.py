@@ -55,7 +55,9 @@ def test_every_time_in_utc():
     assert utc_text('2026-11-26T15:30:02+08:00') == '2026-11-26 07:30:02'
     assert utc_text('2026-11-26T07:30:02+00:00') == '2026-11-26 07:30:02'
     assert utc_text('2026-11-26T07:30:02Z') == '2026-11-26 07:30:02'
-    assert utc_text('soon') == 'soon' and utc_text('2026-11-26 07:30:02') == '2026-11-26 07:30:02' and utc_text(None) == ''
+    assert utc_text('soon') == 'soon' and utc_text(None) == ''
+    # a platform time without an offset is in the platform's zone, UTC+8 (module_utils/_time)
+    assert utc_text('2026-11-26 07:30:02') == '2026-11-25 23:30:02' and utc_text('2026-11-26T07:30:02') == '2026-11-25 23:30:02' and utc_text(None) == ''
     report = Report(ROWS, run_id='r1', finished='2026-11-26T15:31:00+08:00')
     html, junit = report.html(), report.junit()
     assert '+08:00' not in html and '+00:00' not in html and '+08:00' not in junit and '+00:00' not in junit

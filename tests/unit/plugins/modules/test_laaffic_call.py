@@ -15,7 +15,7 @@ AUTH = {'api_key': 'bDqJFiq9', 'api_secret': '7bz1lzh9', 'app_id': '4luaKsL2', '
 @pytest.fixture
 def platform(monkeypatch):
     """A fake platform behind the module's client: sendSip answers from ``answers`` by account."""
-    state = {'answers': {}, 'session': None, 'accounts': ['a', 'b', 'desk-1', 'ok', 'busy', 'x']}
+    state = {'answers': {}, 'session': None, 'accounts': ['desk-a', 'desk-b', 'desk-1', 'desk-ok', 'busy', 'x']}
 
     def handler(method, url, body, headers):
         if url.endswith('/getBalance'):
@@ -51,26 +51,26 @@ def test_single_call_accepted(monkeypatch, platform):
 
 
 def test_items_override_task_values(monkeypatch, platform):
-    calls = [{'account': 'a'}, {'account': 'b', 'callee': '4411122233', 'display_num': '49-30-5555', 'called_info': 'mine'}]
+    calls = [{'account': 'desk-a'}, {'account': 'desk-b', 'callee': '4411122233', 'display_num': '49-30-5555', 'called_info': 'mine'}]
     result, failed = run_module(monkeypatch, laaffic_call.main, dict(AUTH, callee='4930123456', display_num='4930999999', calls=calls))
     assert not failed
     bodies = sorted((s['body'] for s in sent(platform, '/voice/sendSip')), key=lambda b: b['account'])
     assert bodies[0]['callee'] == '4930123456' and bodies[0]['displayNum'] == '4930999999'
-    assert bodies[1] == {'account': 'b', 'callee': '4411122233', 'displayNum': '49305555', 'calledInfo': 'mine', 'appId': '4luaKsL2'}
+    assert bodies[1] == {'account': 'desk-b', 'callee': '4411122233', 'displayNum': '49305555', 'calledInfo': 'mine', 'appId': '4luaKsL2'}
 
 
 def test_rejected_call_fails_task_with_remedy(monkeypatch, platform):
     platform['answers']['busy'] = status(-68, 'The SIP is not in the idle state')
-    result, failed = run_module(monkeypatch, laaffic_call.main, dict(AUTH, callee='4930123456', calls=[{'account': 'ok'}, {'account': 'busy'}]))
+    result, failed = run_module(monkeypatch, laaffic_call.main, dict(AUTH, callee='4930123456', calls=[{'account': 'desk-ok'}, {'account': 'busy'}]))
     assert failed and '1 of 2 calls fell short' in result['msg'] and 'busy (rejected' in result['msg']
     busy = result['calls'][1]
     assert busy['api_status'] == '-68' and 'registered' in busy['remedy'] and result['changed'] is True
 
 
 def test_summary_counts_the_requests_of_the_run(monkeypatch, platform):
-    result, failed = run_module(monkeypatch, laaffic_call.main, dict(AUTH, callee='4930123456', calls=[{'account': 'a'}, {'account': 'b'}]))
+    result, failed = run_module(monkeypatch, laaffic_call.main, dict(AUTH, callee='4930123456', calls=[{'account': 'desk-a'}, {'account': 'desk-b'}]))
     assert not failed and result['summary']['requests'] == {'place': 2, 'verify': 0, 'preflight': 0}
-    result, failed = run_module(monkeypatch, laaffic_call.main, dict(AUTH, callee='4930123456', account='a', _ansible_check_mode=True))
+    result, failed = run_module(monkeypatch, laaffic_call.main, dict(AUTH, callee='4930123456', account='desk-a', _ansible_check_mode=True))
     assert not failed and result['summary']['requests'] == {'place': 0, 'verify': 0, 'preflight': 2}  # sipQuery, getBalance
     platform['answers']['busy'] = status(-68)
     result, failed = run_module(monkeypatch, laaffic_call.main, dict(AUTH, callee='4930123456', account='busy', preflight=True))
@@ -79,7 +79,7 @@ def test_summary_counts_the_requests_of_the_run(monkeypatch, platform):
 
 def test_verify_rate_limit_accepts_zero_and_the_range(monkeypatch, platform):
     for value in (0, 0.01, 1000):
-        result, failed = run_module(monkeypatch, laaffic_call.main, dict(AUTH, callee='4930123456', account='a', verify_rate_limit=value))
+        result, failed = run_module(monkeypatch, laaffic_call.main, dict(AUTH, callee='4930123456', account='desk-a', verify_rate_limit=value))
         assert not failed, result['msg']
 
 
@@ -90,7 +90,7 @@ def test_fail_on_none(monkeypatch, platform):
 
 
 def test_check_mode_reads_only(monkeypatch, platform):
-    result, failed = run_module(monkeypatch, laaffic_call.main, dict(AUTH, callee='4930123456', account='a', _ansible_check_mode=True))
+    result, failed = run_module(monkeypatch, laaffic_call.main, dict(AUTH, callee='4930123456', account='desk-a', _ansible_check_mode=True))
     assert not failed and result['changed'] is True and result['calls'][0]['verdict'] is None
     assert result['balance'] == {'balance': '12.5', 'gift': '0', 'credit': '0'}
     assert sent(platform, '/voice/sendSip') == [] and len(sent(platform, '/getBalance')) == 1
@@ -98,14 +98,14 @@ def test_check_mode_reads_only(monkeypatch, platform):
 
 
 def test_all_invalid_items_reported_and_nothing_sent(monkeypatch, platform):
-    calls = [{'account': 'a', 'callee': '123'}, {'callee': '4930123456'}, {'account': 'c d', 'callee': '4930123456', 'display_num': 'x'}]
+    calls = [{'account': 'desk-a', 'callee': '123'}, {'callee': '4930123456'}, {'account': 'c d', 'callee': '4930123456', 'display_num': 'x'}]
     result, failed = run_module(monkeypatch, laaffic_call.main, dict(AUTH, calls=calls))
     assert failed and result['msg'].startswith('Invalid parameters, no call was placed')
     assert result['errors'] == [
         "calls[0].callee: must be 7-15 digits (ASCII 0-9) with the country code (a leading +, spaces and dashes are removed), got '123'",
         'calls[1].account: is required (the SIP account of the desk phone)',
-        "calls[2].account: must be the SIP account name without spaces, at most 64 characters (printable ASCII, no control characters), "
-        "got 'c d'",
+        "calls[2].account: must be 4-32 printable ASCII characters without spaces (the SIP account of the desk phone, as the platform "
+        "names it), got 'c d'",
         "calls[2].display_num: must be empty or 7-15 digits (ASCII 0-9), got 'x'",
     ]
     assert platform['session'] is None
@@ -113,20 +113,20 @@ def test_all_invalid_items_reported_and_nothing_sent(monkeypatch, platform):
 
 def test_missing_app_id(monkeypatch, platform):
     monkeypatch.delenv('LAAFFIC_APP_ID', raising=False)
-    args = dict(AUTH, account='a', callee='4930123456')
+    args = dict(AUTH, account='desk-a', callee='4930123456')
     del args['app_id']
     result, failed = run_module(monkeypatch, laaffic_call.main, args)
     assert failed and 'app_id: must be a non-empty string' in result['msg'] and platform['session'] is None
 
 
 def test_receiver_token_required(monkeypatch, platform):
-    result, failed = run_module(monkeypatch, laaffic_call.main, dict(AUTH, account='a', callee='4930123456', receiver_url='http://127.0.0.1:1'))
+    result, failed = run_module(monkeypatch, laaffic_call.main, dict(AUTH, account='desk-a', callee='4930123456', receiver_url='http://127.0.0.1:1'))
     assert failed and 'receiver_token: is required' in result['msg']
 
 
 def test_requests_missing(monkeypatch):
     monkeypatch.setattr(_module, 'HAS_REQUESTS', False)
-    result, failed = run_module(monkeypatch, laaffic_call.main, dict(AUTH, account='a', callee='4930123456'))
+    result, failed = run_module(monkeypatch, laaffic_call.main, dict(AUTH, account='desk-a', callee='4930123456'))
     assert failed and 'requests' in result['msg'] and 'Failed to import the required Python library' in result['msg']
 
 
