@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: laaffic.voice contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Run the LAAFFIC report receiver (roles/report_receiver/files/laaffic_receiver.py) for tests.
+"""Run the LAAFFIC report receiver (the package roles/report_receiver/files/laaffic_receiver) for tests.
 
     from devtools.receiver import Receiver
 
@@ -13,16 +13,18 @@ Secrets must be 16+ characters (A-Z a-z 0-9 . _ ~ -), tokens 16+ printable chara
 LAAFFIC_RECEIVER_PYTHON selects the interpreter that runs the receiver (default: this one; it needs aiohttp).
 ``preexec_fn`` runs in the child before the receiver starts (an open-files limit, a umask).
 
-``load_module()`` imports the receiver's file in-process, for tests of its parts (aiohttp needed).
+The receiver runs as ``python -m laaffic_receiver`` with RECEIVER_DIR (roles/report_receiver/files) first on
+PYTHONPATH (``receiver_command()`` and ``receiver_env()``); ``receiver_file`` runs a single-file receiver instead
+(the benchmark compares one). Tests of its parts import the package normally (RECEIVER_DIR is on pytest's
+pythonpath): ``from laaffic_receiver.push import parse_push``.
 ``exchange()`` and ``raw_http()`` send raw bytes on a socket, for requests a client library would refuse
 to send; ``exchange()`` reads the answers with the standard library's ``http.client``, ``raw_http()`` and
-``read_all()`` return the bytes. Standard library only (``load_module()`` aside).
+``read_all()`` return the bytes. Standard library only.
 """
 
 from __future__ import annotations
 
 import http.client
-import importlib.util
 import json
 import os
 import secrets
@@ -36,25 +38,34 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from typing import Dict, List, Optional
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RECEIVER_FILE = os.path.join(ROOT, 'roles', 'report_receiver', 'files', 'laaffic_receiver.py')
+# The directory holding the receiver's package (laaffic_receiver/), as the role deploys it.
+RECEIVER_DIR = os.path.join(ROOT, 'roles', 'report_receiver', 'files')
 # Interpreter that runs the receiver (the role deploys it for any system python3 >= 3.9).
 RECEIVER_PYTHON = os.environ.get('LAAFFIC_RECEIVER_PYTHON') or sys.executable
 
 
-def load_module(name='laaffic_receiver_under_test'):
-    """The receiver's file imported as a module (a fresh one each call)."""
-    spec = importlib.util.spec_from_file_location(name, RECEIVER_FILE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def receiver_command(python: Optional[str] = None, receiver_file: Optional[str] = None) -> List[str]:
+    """The command line that runs the receiver: the package as a module, or a single-file receiver."""
+    if receiver_file:
+        return [python or RECEIVER_PYTHON, receiver_file]
+    return [python or RECEIVER_PYTHON, '-m', 'laaffic_receiver']
+
+
+def receiver_env(env: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+    """``env`` (default: this process's environment) with RECEIVER_DIR first on PYTHONPATH."""
+    result = dict(os.environ if env is None else env)
+    result['PYTHONPATH'] = os.pathsep.join([RECEIVER_DIR] + [p for p in result.get('PYTHONPATH', '').split(os.pathsep) if p])
+    return result
 
 
 class Receiver:
     """The receiver as a subprocess on 127.0.0.1 with an ephemeral port; started by the constructor."""
 
-    def __init__(self, secret=None, token=None, db=None, args=(), env=None, python=None, start_timeout=20.0, preexec_fn=None):
+    def __init__(self, secret=None, token=None, db=None, args=(), env=None, python=None, start_timeout=20.0, preexec_fn=None,
+                 receiver_file=None):
         self.secret = secret or secrets.token_urlsafe(24)
         self.token = token or secrets.token_urlsafe(24)
         self.tmpdir = tempfile.mkdtemp(prefix='laaffic-receiver-')
@@ -65,7 +76,8 @@ class Receiver:
         child_env = {k: v for k, v in os.environ.items() if not k.startswith('RECEIVER_')}
         child_env.update({'RECEIVER_SECRET': self.secret, 'RECEIVER_TOKEN': self.token, 'RECEIVER_HOST': '127.0.0.1'})
         child_env.update(env or {})
-        cmd = [python or RECEIVER_PYTHON, RECEIVER_FILE, '--port', '0', '--port-file', self.port_file, '--db', self.db]
+        child_env = receiver_env(child_env)
+        cmd = receiver_command(python, receiver_file) + ['--port', '0', '--port-file', self.port_file, '--db', self.db]
         cmd.extend(args)
         self._log = open(self.log_path, 'ab')  # pylint: disable=consider-using-with
         self.proc = subprocess.Popen(cmd, env=child_env, stdin=subprocess.DEVNULL, stdout=self._log,  # pylint: disable=consider-using-with

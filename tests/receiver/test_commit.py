@@ -10,16 +10,21 @@ import asyncio
 import json
 import sqlite3
 import time
+import types
 import uuid
 
 import pytest
 
-from devtools.receiver import Receiver, load_module
+from devtools.receiver import Receiver
+from laaffic_receiver.config import GATHER_TURNS
+from laaffic_receiver.push import parse_push
+from laaffic_receiver.store import Store
 
 
 @pytest.fixture(scope='module')
 def module():
-    return load_module()
+    """The receiver's parts these tests use."""
+    return types.SimpleNamespace(parse_push=parse_push, Store=Store, GATHER_TURNS=GATHER_TURNS)
 
 
 def push_items(module, voice_id):

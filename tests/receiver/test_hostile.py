@@ -19,7 +19,8 @@ import uuid
 
 import pytest
 
-from devtools.receiver import RECEIVER_FILE, RECEIVER_PYTHON, Receiver, exchange, load_module
+from devtools.receiver import Receiver, exchange, receiver_command, receiver_env
+from laaffic_receiver.logs import Throttled
 
 HOST = 'Host: 127.0.0.1\r\n'
 
@@ -37,13 +38,6 @@ def get(rcv, target, token=True, method='GET'):
     auth = 'Authorization: Bearer %s\r\n' % rcv.token if token else ''
     return exchange(rcv.port, ('%s %s HTTP/1.1\r\n%s%sConnection: close\r\n\r\n' % (method, target, HOST, auth)).encode(),
                     methods=(method,))
-
-
-@pytest.fixture(scope='module')
-def rcv():
-    receiver = Receiver()
-    yield receiver
-    assert receiver.stop() == 0
 
 
 # -- request smuggling: chunk sizes that are not plain hexadecimal ------------------------------------
@@ -427,10 +421,9 @@ def test_open_files_soft_limit_is_raised_to_the_hard_limit():
 
 
 def test_repeated_events_are_logged_at_most_once_a_second_with_a_count():
-    module = load_module()
     now = [1000.0]
     lines = []
-    throttle = module.Throttled(lambda **record: lines.append(record), 'accept_error', clock=lambda: now[0])
+    throttle = Throttled(lambda **record: lines.append(record), 'accept_error', clock=lambda: now[0])
     total = 0
     for _step in range(5000):  # 5 simulated seconds of errors, one every millisecond
         throttle.hit(error='EMFILE')
@@ -450,7 +443,7 @@ def test_repeated_events_are_logged_at_most_once_a_second_with_a_count():
 def test_bad_resource_options_are_config_errors(args, field):
     env = {k: v for k, v in os.environ.items() if not k.startswith('RECEIVER_')}
     env.update({'RECEIVER_SECRET': 's' * 20, 'RECEIVER_TOKEN': 't' * 20})
-    result = subprocess.run([RECEIVER_PYTHON, RECEIVER_FILE, '--check-config'] + args, env=env, capture_output=True, text=True,
+    result = subprocess.run(receiver_command() + ['--check-config'] + args, env=receiver_env(env), capture_output=True, text=True,
                             timeout=30, check=False)
     assert result.returncode == 2 and field in result.stderr, result.stderr
 

@@ -18,7 +18,7 @@ import uuid
 
 import pytest
 
-from devtools.receiver import RECEIVER_FILE, RECEIVER_PYTHON, Receiver, raw_http, read_all, status_of
+from devtools.receiver import Receiver, raw_http, read_all, receiver_command, receiver_env, status_of
 
 CALL_KEYS = {'voiceId', 'calledInfo', 'account', 'ringing', 'ringingTime', 'final', 'report', 'firstSeen', 'updated', 'seq'}
 
@@ -41,13 +41,6 @@ def ringing(call_id, **extra):
              'seatGroupName': 'desk', 'noAnswerSipList': [], 'sipAccount': '1001', 'callinEventTime': '2025-03-01 20:15:30'}
     event.update(extra)
     return event
-
-
-@pytest.fixture(scope='module')
-def rcv():
-    receiver = Receiver()
-    yield receiver
-    assert receiver.stop() == 0
 
 
 # -- basics -----------------------------------------------------------------------------------
@@ -496,7 +489,7 @@ def test_trusted_proxy_forwarded_for():
 def run_cli(args, env=None, timeout=20):
     child_env = {k: v for k, v in os.environ.items() if not k.startswith('RECEIVER_')}
     child_env.update(env or {})
-    return subprocess.run([RECEIVER_PYTHON, RECEIVER_FILE] + list(args), env=child_env, capture_output=True, text=True,
+    return subprocess.run(receiver_command() + list(args), env=receiver_env(child_env), capture_output=True, text=True,
                           timeout=timeout, check=False)
 
 
