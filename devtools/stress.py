@@ -7,7 +7,7 @@
 Starts ``--busy`` processes that each keep one core busy (a Python loop that also ends by itself after
 ``--busy-limit`` seconds), then runs ``--runs`` times in a row:
 
-1. ``pytest -m emulator_timing`` (the tests listed in tests/conftest.py) on ``--workers`` pytest-xdist workers,
+1. ``pytest -m emulator_timing`` (the tests marked so in their files) on ``--workers`` pytest-xdist workers,
    as ``make test`` runs them;
 2. ``demo/run_demo.py`` (what ``make demo`` runs), which exits 0 only when every demo phone got its expected verdict.
 

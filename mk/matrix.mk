@@ -4,7 +4,7 @@
 # `make test` runs test-core-oldest-newest: on the oldest and the newest core, every sanity test, every unit
 # test, and the integration tests of the modules and lookups that exercise ansible-core (argument specs, check
 # mode, no_log, module_defaults, environment fallbacks, async, lookups); it leaves to the main core those marked
-# core_independent in tests/conftest.py, which test only the plugins' own HTTP handling. The two cores run
+# core_independent (in the test files), which test only the plugins' own HTTP handling. The two cores run
 # one after the other; each pytest session uses PYTEST_WORKERS workers.
 
 # Extra arguments for ansible-test sanity; empty means every test.
@@ -23,21 +23,13 @@ MATRIX_SANITY_ROOT_$(1) := $$(CURDIR)/.build/sanity-$(1)/ansible_collections/laa
 
 venv-core-$(1): $$(STAMP_$(1)) ## create (once) the virtual environment of ansible-core $(1)
 
-# ansible-test sanity runs on a copy of the files git knows about (tracked or not, minus the ignored ones), made
-# a git repository of its own (otherwise ansible-test lists files with the checkout's git, which ignores .build/).
-# ansible-test bootstraps pip in its virtual environments with a get-pip script it downloads from a host this
-# machine cannot reach: when no script for the pip version this ansible-test pins is cached yet, the offline
-# stand-in tests/utils/get_pip_substitute.py is put in its place. A cached script is never replaced.
+# devtools/sanity.py, with this core's python: puts the offline get-pip stand-in in ansible-test's cache when no
+# get-pip script for the pip version this ansible-test pins is cached (a cached one is never replaced), copies the
+# files git knows about into MATRIX_SANITY_ROOT_<core> (a git repository of its own), and runs ansible-test
+# sanity there.
 sanity-core-$(1): collection $$(STAMP_$(1)) ## ansible-test sanity on ansible-core $(1) (MATRIX_SANITY_ARGS)
-	@pipver=$$$$($$(BIN_$(1))/python -c "import re, ansible_test, os; p = os.path.join(os.path.dirname(ansible_test.__file__), '_internal', 'python_requirements.py'); print(re.search(r\"pip='([0-9.]+)'\", open(p).read()).group(1))"); \
-	  cache=~/.ansible/test/cache; script=$$$$cache/get_pip_$$$${pipver//./_}.py; \
-	  if [ ! -e "$$$$script" ]; then mkdir -p $$$$cache; cp tests/utils/get_pip_substitute.py "$$$$script.$$$$$$$$"; \
-	    mv -n "$$$$script.$$$$$$$$" "$$$$script"; rm -f "$$$$script.$$$$$$$$"; echo "sanity-core-$(1): offline get-pip stand-in for pip $$$$pipver in $$$$script"; fi
-	@rm -rf $$(MATRIX_SANITY_ROOT_$(1)) && mkdir -p $$(MATRIX_SANITY_ROOT_$(1))
-	@git ls-files -co --exclude-standard -z | xargs -0 -I{} sh -c 'test ! -e "$$$$1" || cp --parents "$$$$1" $$(MATRIX_SANITY_ROOT_$(1))/' _ {}
-	@git -C $$(MATRIX_SANITY_ROOT_$(1)) init -q
-	cd $$(MATRIX_SANITY_ROOT_$(1)) && PATH=$$(BIN_$(1)):$$$$PATH $$(BIN_$(1))/ansible-test sanity --venv \
-	  --python $(CORE_PYTHON_$(1)) --color no $$(MATRIX_SANITY_ARGS)
+	$$(BIN_$(1))/python devtools/sanity.py --core $(1) --python $(CORE_PYTHON_$(1)) \
+	  --root $$(MATRIX_SANITY_ROOT_$(1)) -- $$(MATRIX_SANITY_ARGS)
 
 # With this core's python, ansible-playbook and module interpreter.
 pytest-core-$(1): collection $$(STAMP_$(1)) ## pytest on ansible-core $(1) (MATRIX_PYTEST_ARGS; empty = every test)

@@ -1,5 +1,5 @@
-# Flaky-proofing: the tests whose outcome depends on the emulator's timings (marker emulator_timing, listed in
-# tests/conftest.py) and the demo, many times in a row while other processes keep cores busy (devtools/stress.py).
+# Flaky-proofing: the tests whose outcome depends on the emulator's timings (marker emulator_timing, put on
+# the tests themselves) and the demo, many times in a row while other processes keep cores busy (devtools/stress.py).
 # Included by the Makefile. Not part of `make test`: 20 runs take about half an hour on 2 cores.
 
 STRESS_RUNS ?= 20

@@ -1,4 +1,4 @@
-"""What every test shares: one emulator per pytest process, and the lists behind two markers.
+"""What every test shares: one emulator per pytest process.
 
 Imports need no set-up here: pytest.ini puts the checkout (``devtools``), ``tests`` (``support``) and the
 collection link made by ``make collection`` (``ansible_collections.laaffic.voice``) on pytest's path.
@@ -7,11 +7,12 @@ collection link made by ``make collection`` (``ansible_collections.laaffic.voice
 pytest-xdist every worker has its own. The ``emu`` fixtures of tests/emulator and tests/integration hand it
 out reset to the scenario's initial state. Tests that need other start-up options start their own.
 
-The two markers (declared in pytest.ini) are given here, by test name, so that the test files stay as they are:
+Two markers (declared in pytest.ini) are put on the tests themselves (``@pytest.mark.<marker>``, or
+``pytestmark`` for a whole file):
 
 - ``emulator_timing``: the outcome depends on how fast the emulator's simulated phones ring, answer, hang up
   and push compared with the timeouts and poll intervals of the test. ``make stress`` repeats these under
-  CPU load. A name listed here that its file no longer has stops a run that selects the marker.
+  CPU load.
 - ``core_independent``: integration tests of the plugins' own HTTP handling (plugins/module_utils: faults,
   retries, timeouts, concurrency and rate limits, large batches), which is the same code on every ansible-core
   and is unit-tested on every core. ``make test-core-oldest-newest`` leaves them to the main core and runs
@@ -31,38 +32,6 @@ from devtools.emulator import Emulator, stop_all
 from devtools.leftovers import servers_below, shown_command
 from devtools.leftovers import stop as stop_processes
 
-# file (relative to the repository root) -> test function names; '*' = every test of the file.
-MARKED = {
-    'emulator_timing': {
-        'tests/emulator/test_calls.py': (
-            'test_answer_timeline', 'test_no_answer_timeline', 'test_answer_after_ring_timeout_is_no_answer',
-            'test_reject_timeline', 'test_slow_api_answers_late_but_places_the_call',
-            'test_slow_api_does_not_block_other_requests', 'test_late_ring', 'test_concurrent_calls_to_one_phone'),
-        'tests/emulator/test_push.py': ('*',),
-        'tests/emulator/test_faults.py': ('test_slow_response',),
-        'tests/emulator/test_cli_and_http.py': ('test_fleet_scenario_and_time_scale',),
-        'tests/integration/test_laaffic_call.py': (
-            'test_every_verdict', 'test_ringing_does_not_wait_for_hangup', 'test_concurrency_limit_visible_in_arrivals',
-            'test_rate_limit_visible_in_arrivals', 'test_slow_response_is_read_back_and_not_repeated',
-            'test_503_with_retry_after_is_retried_once', 'test_record_reads_retried_through_faults', 'test_async_poll'),
-        'tests/integration/test_laaffic_lookups.py': ('test_record_lookup_by_voice_id', 'test_call_verified_through_receiver'),
-        'tests/integration/test_role_smoke_test.py': ('test_reports_and_fact', 'test_fails_naming_short_phones'),
-        'tests/integration/test_demo.py': ('test_demo_end_to_end',),
-    },
-    'core_independent': {
-        'tests/integration/test_fleet_playbook.py': ('test_two_thousand_phones_through_the_inventory_plugin',),
-        'tests/integration/test_laaffic_call.py': (
-            'test_batch_of_200_phones_verified_in_bulk',
-            'test_batch_of_200_phones_in_a_busy_application_reads_each_record', 'test_batch_of_200_phones_when_the_bulk_read_fails',
-            'test_concurrency_limit_visible_in_arrivals', 'test_rate_limit_visible_in_arrivals',
-            'test_faults_never_duplicate_a_call', 'test_slow_response_is_read_back_and_not_repeated',
-            'test_503_with_retry_after_is_retried_once', 'test_connection_refused_is_retried_then_rejected',
-            'test_record_reads_retried_through_faults'),
-        'tests/integration/test_creating_requests.py': ('*',),
-    },
-}
-
-
 def pytest_configure(config):  # pylint: disable=unused-argument
     """Give the programs the tests start Ctrl-C as a terminal delivers it, however pytest was started.
 
@@ -73,26 +42,6 @@ def pytest_configure(config):  # pylint: disable=unused-argument
     """
     if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
-
-
-def pytest_collection_modifyitems(config, items):
-    """Add the markers of MARKED; when a run selects a marker (-m), every name listed for it must exist."""
-    markexpr = config.getoption('markexpr') or ''
-    missing = []
-    for marker, files in MARKED.items():
-        checked = set()
-        for item in items:
-            path = item.path.relative_to(config.rootpath).as_posix()
-            names = files.get(path)
-            if not names:
-                continue
-            if marker in markexpr and path not in checked:
-                checked.add(path)
-                missing.extend('%s::%s' % (path, name) for name in names if name != '*' and not hasattr(item.module, name))
-            if '*' in names or item.originalname in names:
-                item.add_marker(getattr(pytest.mark, marker))
-    if missing:
-        raise pytest.UsageError('tests/conftest.py marks tests that do not exist (renamed?): %s' % ', '.join(missing))
 
 
 @pytest.fixture(scope='session')

@@ -55,6 +55,7 @@ def check_in_progress(record):
         assert record[field] is None
 
 
+@pytest.mark.emulator_timing
 def test_answer_timeline(emu):
     emu.phone('t-answer', behaviour='answer', group='g1', name='answer-phone', display_num='8613811111111',
               ring_after=0.5, answer_after=0.5, talk=1.0)
@@ -78,6 +79,7 @@ def test_answer_timeline(emu):
     assert final['recordingFileId']
 
 
+@pytest.mark.emulator_timing
 def test_no_answer_timeline(emu):
     emu.phone('t-noanswer', behaviour='no_answer', ring_after=0.4, ring_timeout=0.8)
     voice_id = emu.send_sip('t-noanswer', callee='4420123456789')['data']
@@ -91,12 +93,14 @@ def test_no_answer_timeline(emu):
     assert final['recordingFileId'] is None
 
 
+@pytest.mark.emulator_timing
 def test_answer_after_ring_timeout_is_no_answer(emu):
     emu.phone('t-slowpick', behaviour='answer', ring_after=0.2, answer_after=5, ring_timeout=0.4)
     final = watch(emu, emu.send_sip('t-slowpick')['data'])[-1]
     assert final['answerTime'] is None and final['sipCode'] == '480'
 
 
+@pytest.mark.emulator_timing
 def test_reject_timeline(emu):
     voice_id = emu.send_sip('desk-reject-01')['data']
     assert emu.send_sip('desk-reject-01')['status'] == '-68'
@@ -137,6 +141,7 @@ def test_flaky_mixes_outcomes_reproducibly(emu):
     assert outcomes() == first  # the scenario seed makes runs reproducible
 
 
+@pytest.mark.emulator_timing
 def test_slow_api_answers_late_but_places_the_call(emu):
     emu.phone('t-slow', behaviour='slow_api', api_delay=1.5, then='answer', ring_after=0.1, answer_after=0.1, talk=0.2)
     body = {'callee': CALLEE, 'account': 't-slow', 'appId': emu.app_id}
@@ -152,6 +157,7 @@ def test_slow_api_answers_late_but_places_the_call(emu):
     assert status == 200 and answer['status'] == '0' and answer['data'] == emu.calls()[-1]['voiceId']
 
 
+@pytest.mark.emulator_timing
 def test_slow_api_does_not_block_other_requests(emu):
     emu.phone('t-slow2', behaviour='slow_api', api_delay=3.0)
     results = {}
@@ -167,6 +173,7 @@ def test_slow_api_does_not_block_other_requests(emu):
     assert results['slow']['status'] == '0'
 
 
+@pytest.mark.emulator_timing
 def test_late_ring(emu):
     emu.phone('t-late', behaviour='late_ring', ring_after=1.0, then='no_answer', ring_timeout=0.2)
     voice_id = emu.send_sip('t-late')['data']
@@ -187,6 +194,7 @@ def test_record_sip_both_prefixes(emu):
     assert emu.api('GET', '/voice/recordSip/' + voice_id, prefix='')[1]['data']['voiceId'] == voice_id
 
 
+@pytest.mark.emulator_timing
 def test_concurrent_calls_to_one_phone(emu):
     emu.phone('t-busy', behaviour='answer', ring_after=1, answer_after=1, talk=5)
     barrier = threading.Barrier(8)

@@ -92,6 +92,7 @@ def test_json_scenario_file_with_fee_failure_and_faults(tmp_path):
         assert emu.api('GET', '/getBalance', headers=emu.signed_headers(api_key='bDqJFiq9', api_secret='7bz1lzh9'))[1]['status'] == '-1'
 
 
+@pytest.mark.emulator_timing
 def test_fleet_scenario_and_time_scale():
     with Emulator('fleet', args=['--time-scale', '0.1', '--quiet']) as emu:
         data = emu.api('POST', '/voice/sipQuery', {'current': 10, 'size': 100, 'params': {'appId': emu.app_id}})[1]['data']

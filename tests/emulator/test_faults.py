@@ -84,6 +84,7 @@ def test_garbage_answer(emu, raw):
     assert emu.api('GET', '/getBalance')[1]['status'] == '0'
 
 
+@pytest.mark.emulator_timing
 def test_slow_response(emu):
     emu.fault(endpoint='sendSip', kind='slow', delay=1.5)
     with pytest.raises((socket.timeout, TimeoutError)):

@@ -13,6 +13,9 @@ import pytest
 
 from devtools.emulator import Emulator
 
+# every test here depends on the emulator's simulated timings (make stress repeats them)
+pytestmark = pytest.mark.emulator_timing
+
 REPORT_FIELDS = {'voiceId', 'type', 'callee', 'displayNum', 'submitTime', 'callTime', 'ringingTime', 'answerTime',
                  'hangupTime', 'callDuration', 'chargedDuration', 'billPeriod', 'code', 'rate', 'baseCost', 'cost',
                  'terminationCode', 'terminationReason', 'sipCode', 'callStatus', 'ringDuration', 'calledInfo',

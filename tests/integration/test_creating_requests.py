@@ -8,6 +8,9 @@ import pytest
 
 from support.playbook import run_playbook
 
+# every test here exercises only the plugins' own HTTP handling: the main core runs them
+pytestmark = pytest.mark.core_independent
+
 CALLEE = '4930123456'
 
 

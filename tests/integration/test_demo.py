@@ -57,6 +57,7 @@ def test_inventory_covers_every_verdict():
     assert len({account for account, _expect, _verdict in phones.values()}) == len(phones)  # one call per phone
 
 
+@pytest.mark.emulator_timing
 def test_demo_end_to_end(tmp_path):
     proc = run_demo(tmp_path)
     out = proc.stdout + proc.stderr

@@ -180,6 +180,7 @@ def test_role_in_a_play_over_the_phones_fails_each_short_phone(tmp_path, emu):
     assert all(hosts[name]['failed'] == 0 for name in ('lobby', 'kitchen'))
 
 
+@pytest.mark.core_independent
 def test_two_thousand_phones_through_the_inventory_plugin(tmp_path):
     with Emulator('default', fleet_size=2000, quiet=True) as emu:
         inventory = tmp_path / 'fleet.laaffic_phones.yml'

@@ -28,6 +28,7 @@ def by_account(result):
     return dict((call['account'], call) for call in result['calls'])
 
 
+@pytest.mark.emulator_timing
 def test_every_verdict(tmp_path, emu, auth):
     expectations = {
         'desk-answer-01': ('answered', 'answered'),
@@ -76,6 +77,7 @@ def test_shortfall_fails_the_task_and_names_phones(tmp_path, emu, auth):
     assert len(run.results['r']['calls']) == 2
 
 
+@pytest.mark.emulator_timing
 def test_ringing_does_not_wait_for_hangup(tmp_path, emu, auth):
     run = run_playbook(tmp_path, [call_task(auth, account='desk-longcall-01', expect='ringing', poll_interval=0.2)])
     assert run.rc == 0, run.output
@@ -192,6 +194,7 @@ def run_fleet_200(tmp_path, fleet, **options):
     return run, result, requests_since_mark(fleet)
 
 
+@pytest.mark.core_independent
 def test_batch_of_200_phones_verified_in_bulk(tmp_path, fleet):
     run, result, served = run_fleet_200(tmp_path, fleet)
     assert 'recordSip' not in served  # no call was read alone: the pages showed them all
@@ -200,6 +203,7 @@ def test_batch_of_200_phones_verified_in_bulk(tmp_path, fleet):
     assert served['sendSip'] == 200
 
 
+@pytest.mark.core_independent
 def test_batch_of_200_phones_in_a_busy_application_reads_each_record(tmp_path, fleet):
     others = ['fleet-%04d' % n for n in range(201, 1001)]  # 800 calls of "another run" just before: the window holds 1,000
     for account in others:
@@ -211,6 +215,7 @@ def test_batch_of_200_phones_in_a_busy_application_reads_each_record(tmp_path, f
     assert result['summary']['requests'] == {'place': 200, 'verify': 1 + served['recordSip'], 'preflight': 0}
 
 
+@pytest.mark.core_independent
 def test_batch_of_200_phones_when_the_bulk_read_fails(tmp_path, fleet):
     fleet.fault(endpoint='recordSipQuery', kind='status_-18', count=1)
     run, result, served = run_fleet_200(tmp_path, fleet)
@@ -219,6 +224,8 @@ def test_batch_of_200_phones_when_the_bulk_read_fails(tmp_path, fleet):
     assert result['summary']['requests']['verify'] == 1 + served['recordSip']
 
 
+@pytest.mark.emulator_timing
+@pytest.mark.core_independent
 def test_concurrency_limit_visible_in_arrivals(tmp_path, emu, auth):
     delay, concurrency = 0.6, 3
     accounts = ['slow-%02d' % n for n in range(9)]
@@ -234,6 +241,8 @@ def test_concurrency_limit_visible_in_arrivals(tmp_path, emu, auth):
     assert max(len([t for t in arrivals if moment - delay < t <= moment]) for moment in arrivals) == concurrency
 
 
+@pytest.mark.emulator_timing
+@pytest.mark.core_independent
 def test_rate_limit_visible_in_arrivals(tmp_path):
     with Emulator(scenario='fleet', quiet=True) as fleet:
         rate = 10.0
@@ -252,6 +261,7 @@ def fault_hits(emu):
 
 
 # issue 18: every answer but a refusal is read back (recordSipQuery); a 500 proven to have placed nothing is sent again
+@pytest.mark.core_independent
 @pytest.mark.parametrize('kind, verdict, placed, sent', [
     ('http_500', 'rejected', 0, 4),
     ('http_502', 'unknown', 0, 1),
@@ -269,6 +279,8 @@ def test_faults_never_duplicate_a_call(tmp_path, emu, auth, kind, verdict, place
     assert len(emu.calls()) == placed
 
 
+@pytest.mark.emulator_timing
+@pytest.mark.core_independent
 def test_slow_response_is_read_back_and_not_repeated(tmp_path, emu, auth):
     emu.fault(endpoint='sendSip', kind='slow', delay=3, count=5)
     run = run_playbook(tmp_path, [call_task(auth, account='desk-answer-01', timeout=1, fail_on='none')])
@@ -278,6 +290,8 @@ def test_slow_response_is_read_back_and_not_repeated(tmp_path, emu, auth):
     assert fault_hits(emu)['slow'] == 1 and len(emu.calls()) == 1
 
 
+@pytest.mark.emulator_timing
+@pytest.mark.core_independent
 def test_503_with_retry_after_is_retried_once(tmp_path, emu, auth):
     emu.fault(endpoint='sendSip', kind='http_503', retry_after=1, count=1)
     run = run_playbook(tmp_path, [call_task(auth, account='desk-answer-01')])
@@ -286,6 +300,7 @@ def test_503_with_retry_after_is_retried_once(tmp_path, emu, auth):
     assert len(emu.calls()) == 1
 
 
+@pytest.mark.core_independent
 def test_connection_refused_is_retried_then_rejected(tmp_path, emu):
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
@@ -297,6 +312,8 @@ def test_connection_refused_is_retried_then_rejected(tmp_path, emu):
     assert run.results['r']['changed'] is False
 
 
+@pytest.mark.emulator_timing
+@pytest.mark.core_independent
 def test_record_reads_retried_through_faults(tmp_path, emu, auth):
     emu.fault(endpoint='recordSip', kind='http_500', count=2)
     run = run_playbook(tmp_path, [call_task(auth, account='desk-answer-01', expect='ringing', poll_interval=0.3)])
@@ -323,6 +340,7 @@ def test_secret_and_signs_absent_from_vvvv_output(tmp_path, emu, auth):
         assert hashlib.md5(material.encode()).hexdigest() not in run.output
 
 
+@pytest.mark.emulator_timing
 def test_async_poll(tmp_path, emu, auth):
     task = call_task(auth, account='desk-answer-01', expect='answered', poll_interval=0.3)
     task.update({'async': 60, 'poll': 1})

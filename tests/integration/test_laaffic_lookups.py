@@ -25,6 +25,7 @@ def fact(name, expression):
     return {'name': 'Lookup %s' % name, 'ansible.builtin.set_fact': {name: expression}, 'register': name + '_task'}
 
 
+@pytest.mark.emulator_timing
 def test_record_lookup_by_voice_id(tmp_path, emu, auth):
     tasks = [place(auth, ['desk-answer-01', 'desk-noanswer-01'], expect='ringing', poll_interval=0.3),
              fact('records', "{{ query('laaffic.voice.laaffic_record', *(placed.calls | map(attribute='voice_id')), **laaffic) }}")]
@@ -92,6 +93,7 @@ def pushed():
         yield receiver, emulator
 
 
+@pytest.mark.emulator_timing
 def test_call_verified_through_receiver(tmp_path, pushed):
     receiver, emulator = pushed
     emulator.reset()

@@ -92,6 +92,7 @@ def fresh(emu):
     return emu
 
 
+@pytest.mark.emulator_timing
 def test_reports_and_fact(tmp_path, fresh):
     proc, fact = run_playbook(tmp_path, fresh, {'desk_phone_smoke_test_fail_on_shortfall': False})
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -135,6 +136,7 @@ def test_reports_and_fact(tmp_path, fresh):
     assert fact['junit_report'] in proc.stdout and fact['html_report'] in proc.stdout
 
 
+@pytest.mark.emulator_timing
 def test_fails_naming_short_phones(tmp_path, fresh):
     proc, fact = run_playbook(tmp_path, fresh, {})
     assert proc.returncode != 0
