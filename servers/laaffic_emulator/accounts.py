@@ -79,6 +79,10 @@ class SipAccounts:
                         display_num=display, password=random_text(PASSWORD_LENGTH))
             phone = Phone(spec, scenario.defaults, scenario.api_secret)
             phones[phone.account] = phone
+            if self.platform.sip is not None:
+                self.platform.sip.created.add(phone.account)
+        if self.platform.sip is not None:
+            self.platform.sip.changed()
         return ok(None)
 
     def _new_prefix(self):
@@ -114,4 +118,6 @@ class SipAccounts:
             password = random_text(PASSWORD_LENGTH)
         phone.password = password
         phone.spec['password'] = password  # a later change through the control API keeps it
+        if self.platform.sip is not None:
+            self.platform.sip.changed()  # the old password no longer registers; its registrations are dropped
         return ok({'account': account, 'password': password})

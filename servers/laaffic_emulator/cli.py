@@ -35,6 +35,11 @@ def parse_args(argv=None):
     parser.add_argument('--time-scale', type=float, default=None, help='multiply every simulated delay (e.g. 0.01)')
     parser.add_argument('--quiet', action='store_true', default=env('EMULATOR_QUIET', '') not in ('', '0'),
                         help='no per-request log lines')
+    parser.add_argument('--sip-port', type=int, default=int(env('EMULATOR_SIP_PORT') or -1),
+                        help='serve SIP (registrar and call leg, Kamailio and SIPp) on this UDP and TCP port; 0 = a free one; off by default')
+    parser.add_argument('--sip-host', default=env('EMULATOR_SIP_HOST', '127.0.0.1'),
+                        help='address the SIP side binds (default 127.0.0.1; a LAN address exposes the registrar to the LAN)')
+    parser.add_argument('--sip-port-file', default=env('EMULATOR_SIP_PORT_FILE'), help='write the SIP port to this file once serving')
     parser.add_argument('--version', action='version', version=__version__)
     return parser.parse_args(argv)
 
@@ -73,6 +78,19 @@ async def serve(args, scenario):
         overrides['time_scale'] = args.time_scale
     platform = Platform(scenario, loop, overrides=overrides, quiet=args.quiet)
     runner, port = await start(platform, args.host, args.port)
+    if args.sip_port >= 0:
+        from laaffic_emulator.sip import SipSide  # pylint: disable=import-outside-toplevel
+        platform.sip = SipSide(platform, args.sip_host, args.sip_port)
+        try:
+            await platform.sip.start()
+        except BaseException:
+            await platform.sip.stop()
+            await runner.cleanup()
+            raise
+        if args.sip_port_file:
+            with open(args.sip_port_file + '.tmp', 'w', encoding='ascii') as handle:
+                handle.write('%d\n' % platform.sip.port)
+            os.replace(args.sip_port_file + '.tmp', args.sip_port_file)
     if args.port_file:
         tmp = args.port_file + '.tmp'
         with open(tmp, 'w', encoding='ascii') as handle:
@@ -85,9 +103,15 @@ async def serve(args, scenario):
     sys.stderr.write('laaffic emulator %s listening on http://%s:%d (scenario %s, %d phones, push %s)\n' % (
         __version__, args.host, port, scenario.name, len(platform.phones), shown_url(platform.settings['push_url']) or 'off'))
     sys.stderr.flush()
+    if platform.sip is not None:
+        sys.stderr.write('laaffic emulator SIP side on sip:%s:%d (UDP and TCP; Kamailio registrar, SIPp call leg)\n' % (
+            platform.sip.host, platform.sip.port))
+        sys.stderr.flush()
     try:
         await stop.wait()
     finally:
+        if platform.sip is not None:
+            await platform.sip.stop()
         await platform.pusher.close()
         await runner.cleanup()
     sys.stderr.write('laaffic emulator stopped\n')
@@ -127,6 +151,9 @@ def main(argv=None):
     except ScenarioError as exc:
         sys.stderr.write('laaffic emulator: %s\n' % exc)
         return 2
+    except RuntimeError as exc:  # sip.SipUnavailable: Kamailio or SIPp missing, or Kamailio did not start
+        sys.stderr.write('laaffic emulator: %s\n' % exc)
+        return 1
     except OSError as exc:
         sys.stderr.write('laaffic emulator: cannot listen on %s:%s: %s\n' % (args.host, args.port, exc))
         return 1

@@ -71,6 +71,7 @@ class Platform:
         self.records = {}
         self.balance = self.gift = self.credit = Decimal(0)
         self.rng = random.Random()
+        self.sip = None  # the SIP side (sip.SipSide) when --sip-port is given
         self.restore()
 
     # state ---------------------------------------------------------------------------------------
@@ -92,6 +93,8 @@ class Platform:
         self.gift = self.scenario.gift
         self.credit = self.scenario.credit
         self.rng = random.Random(self.scenario.seed)
+        if self.sip is not None:
+            self.sip.changed()
 
     # helpers -------------------------------------------------------------------------------------
     def log_line(self, text):
@@ -265,8 +268,16 @@ class Platform:
         info = body.get('calledInfo')
         if info is not None and (not isinstance(info, str) or len(info) > CALLED_INFO_MAX):
             return self.fail('-22')
+        if self.sip is not None:
+            # the registrar decides first: a registered phone is rung over SIP (see sip.py)
+            return self.sip.send(phone, lambda leg: self.place(phone, callee, display, info, leg))
+        return self.place(phone, callee, display, info)
+
+    def place(self, phone, callee, display, info, leg=None):
+        """sendSip once the parameters are valid; ``leg`` is the SIP side when the phone is rung over SIP (its
+        registration and idleness already checked), else None (the phone's scripted behaviour)."""
         # [INFERRED] after parameters: phone state (-68), fee lookup (-26), balance (-10).
-        if phone.behaviour == 'offline' or phone.current is not None:
+        if leg is None and (phone.behaviour == 'offline' or phone.current is not None):
             return self.fail('-68')
         rate = self.rate_for(callee)
         if rate is None:
@@ -276,19 +287,23 @@ class Platform:
         available = self.balance + self.gift + self.credit
         if available <= 0 or available < minimum:
             return self.fail('-10')
-        return self.accept(phone, callee, display or phone.display_num, info, rate)
+        return self.accept(phone, callee, display or phone.display_num, info, rate, leg)
 
-    def accept(self, phone, callee, display, info, rate):
+    def accept(self, phone, callee, display, info, rate, leg=None):
         """Place the call: record it, make the phone busy, schedule its events."""
         now = time.time()
         cost = self.scenario.per_call
         self.charge(cost)
-        fate = plan(phone.behaviour, phone.params, self.rng)
+        # on the SIP leg the phone's own answers decide (sip.py fills the times and the outcome)
+        fate = plan(phone.behaviour, phone.params, self.rng) if leg is None else ('pending', None, None, 0.0, None)
         scale = self.settings['time_scale']
         call = Call(self.next_voice_id(now), phone, callee, display, info, rate, cost, now, fate, self.settings['dial_delay'], scale)
         _outcome, ring, _answer, end, _sip = fate
-        call.timers.append(self.loop.call_later(end * scale, self.finish, call))
-        if ring is not None and self.settings['push_ringing'] and (self.settings['push_url'] or self.settings['ringing_url']):
+        if leg is not None:
+            leg.place(call)
+        else:
+            call.timers.append(self.loop.call_later(end * scale, self.finish, call))
+        if leg is None and ring is not None and self.settings['push_ringing'] and (self.settings['push_url'] or self.settings['ringing_url']):
             call.timers.append(self.loop.call_later(ring * scale, self.pusher.ringing, call))
         phone.current = call
         self.records[call.voice_id] = call
@@ -298,7 +313,7 @@ class Platform:
             oldest = self.calls.pop(0)
             self.records.pop(oldest['voiceId'], None)
         resp = Answer(200, b'{"status":"0","reason":"success","data":"%s"}' % call.voice_id.encode('ascii'), lstatus='0')
-        if phone.behaviour == 'slow_api':
+        if phone.behaviour == 'slow_api' and leg is None:
             resp.delay = phone.params['api_delay'] * scale
         return resp
 

@@ -99,6 +99,8 @@ def make_app(platform):
         req = Incoming(request, await request.read() if request.can_read_body else b'')
         try:
             answer = platform.handle(req)
+            if getattr(answer, 'pending', None) is not None:  # the SIP side asks its registrar first (sip.py)
+                answer = await answer.pending
         except Exception as exc:  # pylint: disable=broad-exception-caught
             platform.log_error(req, exc)
             return web.Response(status=500, body=CRASH_BODY, content_type='application/json')

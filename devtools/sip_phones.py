@@ -1,0 +1,220 @@
+# Copyright (c) 2026, laaffic.voice contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""SIP phones for tests, the demo and the benchmarks: a SIPp phone farm (one SIPp process answering for any
+number of accounts, one behaviour per farm) and the desk-phone files' SIP settings read back.
+
+    farm = PhoneFarm('answer', ring_ms=300)            # SIPp UAS on 127.0.0.1, ephemeral port
+    result = farm.register('127.0.0.1', 5070, [(account, password), ...])   # {'account': 'registered' | 'refused 403'}
+    farm.stop()
+
+Every SIPp started here binds 127.0.0.1 only (signalling, media, control socket), is tied to this process
+(SIGTERM when it ends, PR_SET_PDEATHSIG) and stopped by stop(), atexit or the context manager. The farm's
+account file (account;password) lives in a private temporary directory and is deleted at once; SIPp writes
+no message trace (only "registered <account>" / "refused <account> <code>" lines, never a password).
+"""
+
+from __future__ import annotations
+
+import atexit
+import ctypes
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import xml.etree.ElementTree as ET  # nosec - our own rendered files
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REGISTER_XML = os.path.join(HERE, 'sipp', 'register.xml')
+LIVE = set()
+
+HEAD = '''<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="laaffic phone farm: %s">
+  <recv request="INVITE" crlf="true"/>
+'''
+RESPONSE = '''  <send%s>
+    <![CDATA[
+      SIP/2.0 %s
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]P[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      [last_Record-Route:]
+      Contact: <sip:phone@[local_ip]:[local_port];transport=[transport]>
+      %s
+    ]]>
+  </send>
+'''
+SDP = '''Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=phone 1 1 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 0
+      a=rtpmap:0 PCMU/8000'''
+NO_BODY = 'Content-Length: 0'
+
+
+def uas_scenario(behaviour, ring_ms):
+    """The SIPp UAS scenario of one behaviour: answer (180, 200 after ring_ms, then the platform's BYE), ring
+    (180 and never answers: the platform's CANCEL), busy (486), decline (603), or unavailable (480)."""
+    out = HEAD % behaviour
+    if behaviour == 'busy':
+        return out + RESPONSE % ('', '486 Busy Here', NO_BODY) + '  <recv request="ACK"/>\n</scenario>\n'
+    if behaviour == 'decline':
+        return out + RESPONSE % ('', '603 Decline', NO_BODY) + '  <recv request="ACK"/>\n</scenario>\n'
+    if behaviour == 'unavailable':
+        return out + RESPONSE % ('', '480 Temporarily Unavailable', NO_BODY) + '  <recv request="ACK"/>\n</scenario>\n'
+    out += RESPONSE % ('', '180 Ringing', NO_BODY)
+    if behaviour == 'ring':
+        out += '  <recv request="CANCEL"/>\n'
+        out += RESPONSE.replace('[last_CSeq:]', '[last_CSeq:]') % ('', '200 OK', NO_BODY)
+        out += RESPONSE.replace('[last_CSeq:]', 'CSeq: 1 INVITE') % ('', '487 Request Terminated', NO_BODY)
+        return out + '  <recv request="ACK"/>\n</scenario>\n'
+    if behaviour != 'answer':
+        raise ValueError('unknown behaviour %r' % behaviour)
+    out += '  <pause milliseconds="%d"/>\n' % ring_ms
+    out += RESPONSE % (' retrans="500"', '200 OK', SDP)
+    out += '  <recv request="ACK" crlf="true"/>\n  <recv request="BYE"/>\n'
+    out += RESPONSE % ('', '200 OK', NO_BODY)
+    return out + '</scenario>\n'
+
+
+def die_with_us():
+    """In the child before exec: SIGTERM when this process ends."""
+    try:
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def free_port(kind=socket.SOCK_DGRAM):
+    """A free port on 127.0.0.1."""
+    sock = socket.socket(socket.AF_INET, kind)
+    sock.bind(('127.0.0.1', 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+def sipp_binary():
+    """SIPp's path, or None."""
+    return shutil.which('sipp')
+
+
+class PhoneFarm:
+    """One SIPp UAS answering INVITEs for every account registered to its port, all with one behaviour."""
+
+    def __init__(self, behaviour='answer', ring_ms=300, transport='udp', port=None):
+        self.behaviour = behaviour
+        self.transport = transport.lower()
+        self.tmp = tempfile.mkdtemp(prefix='laaffic-phones-')
+        self.port = port or free_port(socket.SOCK_STREAM if self.transport == 'tcp' else socket.SOCK_DGRAM)
+        scenario = os.path.join(self.tmp, 'uas.xml')
+        with open(scenario, 'w', encoding='utf-8') as handle:
+            handle.write(uas_scenario(behaviour, ring_ms))
+        self.proc = subprocess.Popen(  # pylint: disable=consider-using-with,subprocess-popen-preexec-fn
+            [sipp_binary(), '-sf', scenario, '-i', '127.0.0.1', '-mi', '127.0.0.1', '-ci', '127.0.0.1', '-cp', str(free_port()),
+             '-p', str(self.port), '-t', 't1' if self.transport == 'tcp' else 'u1', '-nostdin',
+             '-max_socket', '1000', '-timeout', '600s'],
+            cwd=self.tmp, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            preexec_fn=die_with_us)
+        LIVE.add(self)
+
+    def register(self, server, port, accounts, transport=None, expires=600, rate=500):
+        """REGISTER every (account, password) with ``server:port``, contact = this farm. Returns
+        {account: 'registered' | 'refused <code>' | 'no answer'}."""
+        transport = (transport or self.transport).lower()
+        accounts = list(accounts)
+        if not accounts:
+            return {}
+        inf = os.path.join(self.tmp, 'accounts.csv')
+        fd = os.open(inf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, 'w', encoding='utf-8') as handle:
+            handle.write('SEQUENTIAL\n')
+            for account, password in accounts:
+                handle.write('%s;[authentication username=%s password=%s]\n' % (account, account, password))
+        logs = os.path.join(self.tmp, 'register_logs.txt')
+        if os.path.exists(logs):
+            os.unlink(logs)
+        cmd = [sipp_binary(), '-sf', REGISTER_XML, '%s:%s' % (server, port), '-inf', inf, '-m', str(len(accounts)),
+               '-r', str(rate), '-l', '200', '-i', '127.0.0.1', '-mi', '127.0.0.1', '-ci', '127.0.0.1',
+               '-cp', str(free_port()), '-p', str(free_port()), '-t', 't1' if transport == 'tcp' else 'u1', '-nostdin',
+               '-key', 'contact_port', str(self.port), '-key', 'expires', str(expires),
+               '-trace_logs', '-log_file', logs, '-timeout', '60s']
+        try:
+            subprocess.run(cmd, cwd=self.tmp, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, timeout=90, preexec_fn=die_with_us, check=False)
+        finally:
+            os.unlink(inf)
+        result = {account: 'no answer' for account, _password in accounts}
+        if os.path.exists(logs):
+            with open(logs, encoding='utf-8', errors='replace') as handle:
+                for line in handle:
+                    match = re.search(r'(registered|refused) (\S+)(?: (\d{3}))?', line)
+                    if match and match.group(2) in result:
+                        result[match.group(2)] = match.group(1) if match.group(1) == 'registered' else 'refused ' + match.group(3)
+        return result
+
+    def unregister(self, server, port, accounts):
+        """REGISTER with Expires: 0 (the phone goes offline)."""
+        return self.register(server, port, accounts, expires=0)
+
+    def stop(self):
+        """Stop SIPp, remove the directory."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        LIVE.discard(self)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def stop_all():
+    """Stop every farm not stopped yet."""
+    for farm in list(LIVE):
+        farm.stop()
+
+
+atexit.register(stop_all)
+
+YEALINK_TRANSPORTS = {'0': 'udp', '1': 'tcp', '2': 'tls'}
+POLY_TRANSPORTS = {'UDPOnly': 'udp', 'TCPOnly': 'tcp', 'TLS': 'tls'}
+
+
+def read_yealink(path):
+    """SIP settings of a rendered Yealink <MAC>.cfg: account, password, server, port, transport."""
+    values = {}
+    with open(path, encoding='utf-8') as handle:
+        for line in handle:
+            if line.startswith('#') or '=' not in line:
+                continue
+            key, _sep, value = line.partition('=')
+            values[key.strip()] = value.strip()
+    return {'account': values['account.1.auth_name'], 'password': values['account.1.password'],
+            'server': values['account.1.sip_server.1.address'], 'port': int(values['account.1.sip_server.1.port']),
+            'transport': YEALINK_TRANSPORTS[values['account.1.sip_server.1.transport_type']]}
+
+
+def read_poly(path):
+    """SIP settings of a rendered Poly phone<MAC>.cfg (its <ALL> element's reg.1.* attributes)."""
+    node = ET.parse(path).getroot().find('ALL')  # nosec - a file we rendered
+    return {'account': node.get('reg.1.auth.userId'), 'password': node.get('reg.1.auth.password'),
+            'server': node.get('reg.1.server.1.address'), 'port': int(node.get('reg.1.server.1.port')),
+            'transport': POLY_TRANSPORTS[node.get('reg.1.server.1.transport')]}
