@@ -1,6 +1,6 @@
 # Copyright (c) 2026, laaffic.voice contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""SIP account (desk phone) management: voice/sipAdd, voice/sipQuery, voice/sipReset (laaffic-api.md section 9).
+"""SIP account (desk phone) management: voice/sipAdd, voice/sipQuery, voice/sipReset (docs/api-reference.md section 9).
 
 The phones live in the platform's phone table with the scenario's phones: they stay for the emulator's
 lifetime and a reset through the control API restores the scenario (phones created here are gone, reset

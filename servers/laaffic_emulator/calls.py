@@ -129,7 +129,7 @@ class Call:
         }
 
     def push_report(self, platform):
-        """The voice status report (laaffic-api.md 7.1); times as ms epoch, 0 for events that did not happen."""
+        """The voice status report (docs/api-reference.md section 7.1); times as ms epoch, 0 for events that did not happen."""
         def millis(value):
             return int(round(value * 1000)) if value is not None else 0
         final = self.final_fields(platform)

@@ -240,7 +240,7 @@ class Platform:
         if endpoint == 'recordSip':
             return self.record_sip(arg)
         if endpoint == 'getBalance':
-            # getBalance puts the amounts at top level, not under data (laaffic-api.md section 8)
+            # getBalance puts the amounts at top level, not under data (docs/api-reference.md section 8)
             return Answer(200, dumps({'status': '0', 'reason': 'success', 'balance': str(self.balance.quantize(SIX)),
                                       'gift': str(self.gift.quantize(SIX)), 'credit': str(self.credit.quantize(SIX))}),
                           lstatus='0')

@@ -166,7 +166,7 @@ class Phone:
 # ---------------------------------------------------------------------------------------------------
 # the generated fleet (scenario `fleet:`, --fleet-size, EMULATOR_FLEET_SIZE)
 MAX_PHONES = 100000          # phones one scenario may hold (the generated fleet, a bulk entry's count)
-FLEET_GROUP_SIZE = 50        # phones per group: what one sipAdd may create (laaffic-api.md 9.1)
+FLEET_GROUP_SIZE = 50        # phones per group: what one sipAdd may create (docs/api-reference.md section 9.1)
 FLEET_DISPLAY_BASE = 8613700000000
 FLEET_DEFAULTS = {'behaviour': 'no_answer', 'ring_after': 1.0, 'ring_timeout': 5.0}
 

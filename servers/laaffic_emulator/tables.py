@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-# Reason texts as worded on the vendor's per-endpoint status tables (laaffic-api.md section 4.1), and for
+# Reason texts as worded on the vendor's per-endpoint status tables (docs/api-reference.md section 4.1), and for
 # -11, -20, -23 and -24 as worded on the global status table (section 4.2).
 REASONS = {
     '0': 'success',
@@ -38,7 +38,7 @@ SIP_REASONS = {
     '603': 'decline',
 }
 
-# [INFERRED] callStatus values (laaffic-api.md 7.1, cn page): 10 busy, 20 no answer, 50 connected, 60 other.
+# [INFERRED] callStatus values (docs/api-reference.md section 7.1): 10 busy, 20 no answer, 50 connected, 60 other.
 CALL_STATUS = {'answered': 50, 'no_answer': 20, 'rejected': 10, 'failed': 60}
 
 # [INFERRED] any plausible mapping from the callee's country code to the `code` field ("Country(Region)").
