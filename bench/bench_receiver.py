@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Benchmark of the report receiver: acknowledged (durably stored) pushes per second and latency.
 
-For each client connection count (default 2 and 16) it starts roles/report_receiver/files/laaffic_receiver.py
-on loopback with a fresh database (SQLite WAL, synchronous=FULL, access log to a file), opens that many
+For each client connection count (default 2 and 16) it starts the receiver (``python -m laaffic_receiver``, the
+package roles/report_receiver/files/laaffic_receiver) on loopback with a fresh database (SQLite WAL, synchronous=FULL, access log to a file), opens that many
 keep-alive connections and pushes unique voice status reports for a bounded time/count; each connection
 sends its next push only after the acknowledgement of the previous one. Prints pushes/s, p50/p90/p99/max
 acknowledgement latency, the machine and its load average before and after each run. Afterwards it checks
@@ -16,8 +16,9 @@ bench/results/receiver.json for bench/plot_results.py. Not a pass/fail test.
 Each connection count runs ``--repeat`` times, each against a fresh receiver; the row shown is the median run
 (by pushes/s), and the ``runs`` column lists every run's pushes/s, so the spread from run to run shows.
 
-``--receiver-file`` benchmarks another copy of the receiver (for example the one on main, written out with
-``git show main:roles/report_receiver/files/laaffic_receiver.py``) under the same conditions.
+``--receiver-file`` benchmarks a single-file receiver instead (for example the last one before the package,
+written out with ``git show 49e1c90:roles/report_receiver/files/laaffic_receiver.py``) under the same conditions;
+run it and the package alternately, a few times each, on a machine that other work shares.
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ def load_average():
 def measure(connections, args):
     """One run with ``connections`` client connections against a fresh receiver; returns the result row."""
     load_before = load_average()
-    rcv = Receiver()
+    rcv = Receiver(receiver_file=args.receiver_file)
     try:
         path = '/push/' + rcv.secret
         if args.warmup > 0:
@@ -145,7 +146,8 @@ def measure(connections, args):
 
 
 def receiver_versions(receiver_file):
-    """The receiver's VERSION and the aiohttp it runs with (None when it does not use aiohttp)."""
+    """The receiver's VERSION and the aiohttp it runs with (None when it does not use aiohttp); ``receiver_file``
+    is a single-file receiver or the package's __init__.py."""
     with open(receiver_file, encoding='utf-8') as handle:
         text = handle.read()
     version = None
@@ -169,12 +171,18 @@ def main(argv=None):
     parser.add_argument('--count', type=int, default=100000, help='pushes per run (upper bound)')
     parser.add_argument('--warmup', type=float, default=1.0, help='seconds of unmeasured load first')
     parser.add_argument('--repeat', type=int, default=3, help='runs per connection count (the median run is shown)')
-    parser.add_argument('--receiver-file', help='benchmark this copy of laaffic_receiver.py instead')
+    parser.add_argument('--receiver-file', help='benchmark this single-file receiver instead of the package')
     parser.add_argument('--json', default=os.path.join(HERE, 'results', 'receiver.json'), help='results file ("" for none)')
     args = parser.parse_args(argv)
     if args.receiver_file:
-        devtools.receiver.RECEIVER_FILE = os.path.abspath(args.receiver_file)
-    version, aiohttp_version = receiver_versions(devtools.receiver.RECEIVER_FILE)
+        args.receiver_file = os.path.abspath(args.receiver_file)
+        under_test = args.receiver_file
+        version, aiohttp_version = receiver_versions(args.receiver_file)
+    else:
+        under_test = 'python -m laaffic_receiver from ' + devtools.receiver.RECEIVER_DIR
+        version, _unused = receiver_versions(os.path.join(devtools.receiver.RECEIVER_DIR, 'laaffic_receiver', '__init__.py'))
+        import aiohttp  # pylint: disable=import-outside-toplevel
+        aiohttp_version = aiohttp.__version__
 
     info = machine()
     info['sqlite'] = sqlite3.sqlite_version
@@ -183,7 +191,7 @@ def main(argv=None):
     print('machine: cpu=%r cpus=%s usable=%s python=%s sqlite=%s os=%s load=%s' % (
         info['cpu_model'], info['cpu_count'], info['nproc'], info['python'], info['sqlite'], info['platform'], info['loadavg_at_start']))
     print('receiver %s (%s), aiohttp %s; SQLite WAL synchronous=FULL, group commit, acknowledgement after commit, '
-          'access log to a file; client and receiver share this machine' % (version, devtools.receiver.RECEIVER_FILE, aiohttp_version))
+          'access log to a file; client and receiver share this machine' % (version, under_test, aiohttp_version))
     rows = []
     for count in [int(n) for n in args.connections.split(',') if n.strip()]:
         runs = sorted((measure(count, args) for _unused in range(max(1, args.repeat))), key=lambda r: r['pushes_per_s'] or 0)

@@ -1,4 +1,4 @@
-# The LAAFFIC status report receiver (roles/report_receiver/files/laaffic_receiver.py) and its tests.
+# The LAAFFIC status report receiver (the package roles/report_receiver/files/laaffic_receiver) and its tests.
 # Included by the Makefile; uses its PY, venv and collection targets.
 # `make test` runs its tests within test-pytest (mk/tests.mk); its benchmark is in mk/bench.mk.
 #
@@ -17,7 +17,8 @@ RECEIVER_CREDENTIALS ?= $(dir $(RECEIVER_DB))credentials
 RECEIVER_SECRET ?=
 RECEIVER_TOKEN ?=
 RECEIVER_ALLOW ?=
-RECEIVER_FILE := roles/report_receiver/files/laaffic_receiver.py
+# the directory holding the package; the receiver runs as `python -m laaffic_receiver` with it on PYTHONPATH
+RECEIVER_DIR := roles/report_receiver/files
 
 .PHONY: receiver test-receiver
 
@@ -35,7 +36,7 @@ receiver: venv ## run the report receiver in the foreground (RECEIVER_PORT, RECE
 	echo "receiver: listening on http://$(RECEIVER_HOST):$(RECEIVER_PORT) (port $(RECEIVER_PORT)), database $(RECEIVER_DB); Ctrl-C stops it"; \
 	echo "receiver: push URL http://$(RECEIVER_HOST):$(RECEIVER_PORT)/push/<secret>, read API with Authorization: Bearer <token>; secret and token $$from"; \
 	RECEIVER_SECRET="$$RECEIVER_SECRET" RECEIVER_TOKEN="$$RECEIVER_TOKEN" RECEIVER_HOST='$(RECEIVER_HOST)' RECEIVER_PORT='$(RECEIVER_PORT)' \
-	  RECEIVER_DB='$(RECEIVER_DB)' RECEIVER_ALLOW='$(RECEIVER_ALLOW)' exec $(PY) $(RECEIVER_FILE)
+	  RECEIVER_DB='$(RECEIVER_DB)' RECEIVER_ALLOW='$(RECEIVER_ALLOW)' PYTHONPATH='$(RECEIVER_DIR)' exec $(PY) -m laaffic_receiver
 
 test-receiver: collection ## tests of the receiver and of the report_receiver role (tests/receiver)
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) tests/receiver

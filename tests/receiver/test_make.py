@@ -84,7 +84,7 @@ def test_given_secret_and_token_are_never_printed_even_by_make_trace(tmp_path):
     given = ['RECEIVER_SECRET=' + secret, 'RECEIVER_TOKEN=' + token]
     dry = subprocess.run(MAKE + ['-n'] + target_args(tmp_path) + given, env=make_env(tmp_path), stdin=subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60, check=False).stdout.decode(errors='replace')
-    assert 'laaffic_receiver.py' in dry, dry
+    assert '-m laaffic_receiver' in dry, dry
     assert secret not in dry and token not in dry, 'make -n prints a secret'
     output, _code = run_receiver_target(tmp_path, given, make_flags=['--trace'])
     assert secret not in output and token not in output, 'make --trace receiver prints a secret'

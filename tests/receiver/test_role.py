@@ -126,9 +126,10 @@ def layout_fixture(tmp_path):
     os.makedirs(variables['report_receiver_systemd_unit_dir'])
     yield tmp_path, variables
     config = os.path.join(variables['report_receiver_config_dir'], 'receiver.json')
-    installed = os.path.join(variables['report_receiver_install_dir'], 'laaffic_receiver.py')
-    if os.path.exists(config) and os.path.exists(installed):
-        subprocess.run([sys.executable, installed, '--config', config, '--stop'], capture_output=True, timeout=60, check=False)
+    install = variables['report_receiver_install_dir']
+    if os.path.exists(config) and os.path.exists(os.path.join(install, 'laaffic_receiver', '__main__.py')):
+        subprocess.run([sys.executable, '-m', 'laaffic_receiver', '--config', config, '--stop'], capture_output=True, timeout=60,
+                       check=False, env=dict(os.environ, PYTHONPATH=install))
 
 
 def test_role_none_mode_installs_starts_and_is_idempotent(layout):
@@ -146,12 +147,17 @@ def test_role_none_mode_installs_starts_and_is_idempotent(layout):
     assert mode(install) == 0o755
     assert mode(conf_dir) == 0o750
     assert mode(state) == 0o750
-    assert mode(os.path.join(install, 'laaffic_receiver.py')) == 0o644
+    package = os.path.join(install, 'laaffic_receiver')
+    assert mode(package) == 0o755
+    sources = os.path.join(ROOT, 'roles', 'report_receiver', 'files', 'laaffic_receiver')
+    modules = sorted(name for name in os.listdir(sources) if name.endswith('.py'))
+    assert '__main__.py' in modules and sorted(os.listdir(package)) == modules  # the modules only, no compiled files
+    assert all(mode(os.path.join(package, name)) == 0o644 for name in modules)
     config_file = os.path.join(conf_dir, 'receiver.json')
     assert mode(config_file) == 0o640
-    with open(os.path.join(ROOT, 'roles', 'report_receiver', 'files', 'laaffic_receiver.py'), 'rb') as src, \
-            open(os.path.join(install, 'laaffic_receiver.py'), 'rb') as dst:
-        assert src.read() == dst.read()
+    for name in modules:
+        with open(os.path.join(sources, name), 'rb') as src, open(os.path.join(package, name), 'rb') as dst:
+            assert src.read() == dst.read(), name
     with open(config_file, encoding='utf-8') as handle:
         config = json.load(handle)
     assert config['secret'] == variables['report_receiver_secret']
@@ -168,7 +174,8 @@ def test_role_none_mode_installs_starts_and_is_idempotent(layout):
     assert config['max_connections'] == 512 and config['request_timeout'] == 20 and config['idle_timeout'] == 75
     assert config['max_body'] == 1048576 and config['trust_x_real_ip'] is False
     for line in HARDENING + ['ReadWritePaths=' + state, 'User=' + variables['report_receiver_user'], 'LimitNOFILE=65536',
-                             'ExecStart=%s/venv/bin/python %s/laaffic_receiver.py --config %s' % (install, install, config_file)]:
+                             'Environment=PYTHONPATH=' + install,
+                             'ExecStart=%s/venv/bin/python -m laaffic_receiver --config %s' % (install, config_file)]:
         assert line in lines, line
     assert 'AmbientCapabilities=' in lines
     if shutil.which('systemd-analyze'):
@@ -254,7 +261,8 @@ def test_role_package_method_uses_the_given_interpreter(layout):
     with open(unit, encoding='utf-8') as handle:
         lines = handle.read().splitlines()
     config_file = os.path.join(variables['report_receiver_config_dir'], 'receiver.json')
-    assert 'ExecStart=%s %s/laaffic_receiver.py --config %s' % (sys.executable, install, config_file) in lines
+    assert 'ExecStart=%s -m laaffic_receiver --config %s' % (sys.executable, config_file) in lines
+    assert 'Environment=PYTHONPATH=' + install in lines
     again, recap = run_playbook(tmp_path, variables)
     assert again.returncode == 0 and recap['changed'] == 0, again.stdout
 

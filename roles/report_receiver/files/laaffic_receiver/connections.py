@@ -68,7 +68,8 @@ class Connection(web.RequestHandler):
             self.since = self.pool.loop.time()
         super().data_received(data)
 
-    def eof_received(self) -> Optional[bool]:
+    # asyncio's protocol contract: True keeps the transport open (aiohttp annotates its own as returning None)
+    def eof_received(self) -> Optional[bool]:  # type: ignore[override]
         """The client half-closed its side (shutdown(SHUT_WR)), maybe right after a complete request.
 
         aiohttp's protocol answers None here, and asyncio then closes the transport: the request being handled
@@ -266,9 +267,10 @@ def listen(host: str, port: int) -> list[socket.socket]:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             if family == socket.AF_INET6:
                 sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            bind_to: Any = address
             if port == 0 and len(sockets) > 1:
-                address = (address[0], sockets[0].getsockname()[1]) + tuple(address[2:])
-            sock.bind(address)
+                bind_to = (address[0], sockets[0].getsockname()[1]) + tuple(address[2:])
+            sock.bind(bind_to)
             sock.listen(LISTEN_BACKLOG)
             sock.setblocking(False)
     except OSError:
