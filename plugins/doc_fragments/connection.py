@@ -6,8 +6,9 @@
 from __future__ import annotations
 
 
-class ModuleDocFragment(object):
-    # Options shared by every module and plugin. If you change DOCUMENTATION, check PLUGINS too.
+class ModuleDocFragment:
+    # Options shared by every module and plugin, as module_utils/_options.CONNECTION_OPTIONS defines them (names, types,
+    # defaults, LAAFFIC_<NAME> environment variables; tests/unit/plugins/doc_fragments compares the two).
     DOCUMENTATION = r'''
 options:
   api_url:
@@ -40,17 +41,20 @@ options:
     description:
       - Seconds to wait for each HTTP request (connect and read). This is not an overall deadline.
       - From 0.1 to 600.
+      - If not set, the value of the E(LAAFFIC_TIMEOUT) environment variable is used.
     type: float
     default: 15
   validate_certs:
     description:
       - Whether to verify the platform's TLS certificate. Only set V(false) against a test server.
+      - If not set, the value of the E(LAAFFIC_VALIDATE_CERTS) environment variable is used.
     type: bool
     default: true
   ca_path:
     description:
       - Path to a CA bundle used to verify the platform's certificate, for example behind a TLS-inspecting proxy.
       - Proxies are taken from the E(HTTPS_PROXY), E(HTTP_PROXY) and E(NO_PROXY) environment variables.
+      - If not set, the value of the E(LAAFFIC_CA_PATH) environment variable is used.
     type: path
 requirements:
   - requests >= 2.28 on the host that runs the module (the controller or an execution environment)

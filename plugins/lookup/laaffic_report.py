@@ -71,16 +71,40 @@ options:
     choices: [error, warn, ignore]
     default: ignore
   timeout:
-    description: Seconds to wait for each HTTP request, from 0.1 to 600.
+    description:
+      - Seconds to wait for each HTTP request, from 0.1 to 600.
+      - The same option, environment variable and variable as the connection options of the other plugins (and the one
+        M(laaffic.voice.laaffic_call) uses for the receiver).
     type: float
     default: 15
+    env:
+      - name: LAAFFIC_TIMEOUT
+    ini:
+      - section: laaffic_voice
+        key: timeout
+    vars:
+      - name: laaffic_timeout
   validate_certs:
     description: Whether to verify the receiver's TLS certificate.
     type: bool
     default: true
+    env:
+      - name: LAAFFIC_VALIDATE_CERTS
+    ini:
+      - section: laaffic_voice
+        key: validate_certs
+    vars:
+      - name: laaffic_validate_certs
   ca_path:
     description: CA bundle to verify the receiver's certificate with.
     type: path
+    env:
+      - name: LAAFFIC_CA_PATH
+    ini:
+      - section: laaffic_voice
+        key: ca_path
+    vars:
+      - name: laaffic_ca_path
 notes:
   - Requires the Python library C(requests) on the controller.
   - Redirects are not followed; a redirect fails the lookup with the address it pointed to (set O(receiver_url) to the final address).

@@ -23,15 +23,34 @@ from ansible_collections.laaffic.voice.plugins.module_utils._errors import Optio
 DEFAULT_API_URL = 'https://api.laaffic.com/v3'
 DEFAULT_TIMEOUT = 15
 
-CONNECTION_ARGSPEC = dict(
-    api_url=dict(type='str', default=DEFAULT_API_URL, fallback=(env_fallback, ['LAAFFIC_API_URL'])),
-    api_key=dict(type='str', no_log=False, fallback=(env_fallback, ['LAAFFIC_API_KEY'])),
-    api_secret=dict(type='str', no_log=True, fallback=(env_fallback, ['LAAFFIC_API_SECRET'])),
-    app_id=dict(type='str', fallback=(env_fallback, ['LAAFFIC_APP_ID'])),
-    timeout=dict(type='float', default=DEFAULT_TIMEOUT),
-    validate_certs=dict(type='bool', default=True),
-    ca_path=dict(type='path'),
-)
+CONNECTION_OPTIONS = {
+    'api_url': dict(type='str', default=DEFAULT_API_URL),
+    'api_key': dict(type='str', no_log=False),
+    'api_secret': dict(type='str', no_log=True),
+    'app_id': dict(type='str'),
+    'timeout': dict(type='float', default=DEFAULT_TIMEOUT),
+    'validate_certs': dict(type='bool', default=True),
+    'ca_path': dict(type='path'),
+}
+"""THE definition of the connection options: name, type and default. Every option is also read from the environment
+variable ``LAAFFIC_<NAME>`` (modules and plugins alike), and plugins read the ``[laaffic_voice] <name>`` ini key and the
+``laaffic_<name>`` variable too. doc_fragments/connection.py documents exactly this (a unit test compares them)."""
+
+INI_SECTION = 'laaffic_voice'
+
+
+def env_var(name: str) -> str:
+    """The environment variable of a connection option: ``timeout`` -> ``LAAFFIC_TIMEOUT``."""
+    return 'LAAFFIC_%s' % name.upper()
+
+
+def variable(name: str) -> str:
+    """The playbook variable of a connection option for plugins: ``timeout`` -> ``laaffic_timeout``."""
+    return 'laaffic_%s' % name
+
+
+CONNECTION_ARGSPEC = {name: dict(option, fallback=(env_fallback, [env_var(name)])) for name, option in CONNECTION_OPTIONS.items()}
+"""The connection options as a module argument spec: the same environment variables as the plugins."""
 
 OPTION_NAMES = tuple(CONNECTION_ARGSPEC)
 
@@ -61,11 +80,11 @@ def bounded(field, value):
 
 def _non_empty(field, value):
     if value is None or not str(value).strip():
-        raise OptionError(field, 'must be a non-empty string (or set the LAAFFIC_%s environment variable)' % field.upper())
+        raise OptionError(field, 'must be a non-empty string (or set the %s environment variable)' % env_var(field))
     return str(value).strip()
 
 
-class ConnectionOptions(object):
+class ConnectionOptions:
     """Validated connection options. ``repr`` never shows the secret."""
 
     __slots__ = ('api_url', 'api_key', 'api_secret', 'app_id', 'timeout', 'validate_certs', 'ca_path')
@@ -87,7 +106,7 @@ class ConnectionOptions(object):
     @classmethod
     def from_getter(cls, getter, require_app_id=False):
         """Build from any ``getter(name)``: ``module.params.get`` or a plugin's ``get_option``."""
-        return cls(require_app_id=require_app_id, **dict((name, getter(name)) for name in OPTION_NAMES))
+        return cls(require_app_id=require_app_id, **{name: getter(name) for name in OPTION_NAMES})
 
     def __repr__(self):
         return 'ConnectionOptions(api_url=%r, api_key=%r, app_id=%r, timeout=%r, validate_certs=%r, ca_path=%r)' % (
