@@ -29,7 +29,7 @@ def plain(value):
     if isinstance(value, str):
         return str.__str__(value) if type(value) is not str else value  # pylint: disable=unidiomatic-typecheck
     if isinstance(value, dict) or hasattr(value, 'items'):
-        return dict((plain(k), plain(v)) for k, v in value.items())
+        return {plain(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
     return value
@@ -91,7 +91,7 @@ class ActionModule(ActionBase):
             elif item.get('content') is None:
                 raise AnsibleActionFail('files[%d]: content or template is required' % index)
             out.append(item)
-        module_args = dict((key, value) for key, value in args.items() if key not in ('files', 'vars', 'src'))
+        module_args = {key: value for key, value in args.items() if key not in ('files', 'vars', 'src')}
         module_args['files'] = out
         return module_args
 

@@ -30,7 +30,7 @@ def kind(value):
     return type(value).__name__
 
 
-SMALL_SPEC = dict((key, value) for key, value in ARGUMENT_SPEC.items() if key not in ('rows', 'rows_var'))
+SMALL_SPEC = {key: value for key, value in ARGUMENT_SPEC.items() if key not in ('rows', 'rows_var')}
 
 
 class ActionModule(ActionBase):
@@ -51,7 +51,7 @@ class ActionModule(ActionBase):
         return value
 
     def run(self, tmp=None, task_vars=None):
-        result = super(ActionModule, self).run(tmp, task_vars)
+        result = super().run(tmp, task_vars)
         args = dict(self._task.args)
         rows = args.pop('rows', None)
         rows_var = args.pop('rows_var', None)

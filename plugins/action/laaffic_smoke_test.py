@@ -42,7 +42,7 @@ class ActionModule(ActionBase):
         return result
 
     def run(self, tmp=None, task_vars=None):
-        result = super(ActionModule, self).run(tmp, task_vars)
+        result = super().run(tmp, task_vars)
         task_vars = task_vars or {}
         try:
             dummy, params = self.validate_argument_spec(argument_spec=SPEC)
@@ -64,7 +64,7 @@ class ActionModule(ActionBase):
                 return self._fail(result, problems[0])
             return self._fail(result, 'Phones that cannot be called, nothing was called: %s' % '; '.join(problems))
 
-        module_args = dict((name, params[name]) for name in CALL_OPTIONS if params.get(name) is not None)
+        module_args = {name: params[name] for name in CALL_OPTIONS if params.get(name) is not None}
         module_args.update(calls=smoke_test_calls(phones), fail_on='none')
         call = self._execute_module(module_name='laaffic.voice.laaffic_call', module_args=module_args, task_vars=task_vars)
         result['changed'] = bool(call.get('changed'))

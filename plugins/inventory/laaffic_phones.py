@@ -179,10 +179,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def verify_file(self, path):
         """Only files whose names end with laaffic_phones.yml or .yaml, so the plugin never claims another YAML file."""
-        return super(InventoryModule, self).verify_file(path) and path.endswith(FILE_SUFFIXES)
+        return super().verify_file(path) and path.endswith(FILE_SUFFIXES)
 
     def parse(self, inventory, loader, path, cache=True):
-        super(InventoryModule, self).parse(inventory, loader, path, cache)
+        super().parse(inventory, loader, path, cache)
         self._read_config_data(path)
         if self.get_option('include_passwords') and self.get_option('cache'):
             raise AnsibleError('laaffic_phones: include_passwords and cache cannot be used together: the cache would store the '

@@ -85,7 +85,7 @@ def run_tag_prefix(run_id):
     return '%s:%s:' % (TAG_PREFIX, run_id)
 
 
-class Call(object):
+class Call:
     """One test call: what was asked, what happened, and the verdict."""
 
     def __init__(self, index, account, callee, display_num, called_info, expect, default_tag):
@@ -179,7 +179,7 @@ def build_calls(params, run_id):
 
     Returns ``(calls, errors)``; errors name the item index and the field, and nothing must be sent
     when there are any."""
-    task = dict((name, params.get(name)) for name in CALL_FIELDS)
+    task = {name: params.get(name) for name in CALL_FIELDS}
     items = params.get('calls')
     single = items is None
     if single:
@@ -221,7 +221,7 @@ def shortfall(calls, check_mode=False):
 def summarize(calls, check_mode=False, requests=None):
     """Verdict counts, and how many calls are ``shortfall``. ``requests`` is the client's count of API requests
     by kind (place, verify, preflight)."""
-    summary = dict((verdict, 0) for verdict in VERDICTS)
+    summary = {verdict: 0 for verdict in VERDICTS}
     for call in calls:
         if call.verdict in summary:
             summary[call.verdict] += 1
@@ -255,7 +255,7 @@ def common_group(calls, groups):
     return found.pop() if len(found) == 1 and None not in found else None
 
 
-class RecordPages(object):
+class RecordPages:
     """Reads a run's call records a page at a time (POST voice/recordSipQuery, ``PAGE_SIZE`` a request) and
     matches them to the waiting calls by voice ID.
 
@@ -330,7 +330,7 @@ class RecordPages(object):
         return missed
 
 
-class CallRunner(object):
+class CallRunner:
     """Places calls over one client (one pooled session) with bounded concurrency, then verifies them."""
 
     def __init__(self, client, app_id, concurrency=10, rate_limit=None, poll_interval=1.0, receiver=None, run_id=None,

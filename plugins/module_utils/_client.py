@@ -47,12 +47,12 @@ def utc_iso(epoch_seconds):
 REQUEST_KINDS = ('place', 'verify', 'preflight')
 
 
-class RequestCount(object):
+class RequestCount:
     """How many requests of each kind went on the wire (thread-safe)."""
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._counts = dict((kind, 0) for kind in REQUEST_KINDS)
+        self._counts = {kind: 0 for kind in REQUEST_KINDS}
 
     def add(self, kind):
         with self._lock:
@@ -63,7 +63,7 @@ class RequestCount(object):
             return dict(self._counts)
 
 
-class LaafficClient(object):
+class LaafficClient:
     """Signed JSON requests to the LAAFFIC API over one pooled session.
 
     ``log`` receives one line per request (method, path, outcome, milliseconds) and never a header.
@@ -121,7 +121,7 @@ class LaafficClient(object):
     def get_balance(self, deadline=None):
         """GET getBalance: balance, gift and credit come at the top level of the envelope."""
         payload = self.request('GET', 'getBalance', deadline=deadline, kind='preflight')
-        return dict((key, payload.get(key)) for key in ('balance', 'gift', 'credit'))
+        return {key: payload.get(key) for key in ('balance', 'gift', 'credit')}
 
     def send_sip(self, account, callee, app_id, display_num=None, called_info=None, deadline=None):
         """POST voice/sendSip; returns ``data`` as received (the voiceId; the caller checks that it is one)."""

@@ -93,7 +93,7 @@ class LaafficError(Exception):
     kind = 'error'
 
     def __init__(self, message, **details):
-        super(LaafficError, self).__init__(message)
+        super().__init__(message)
         self.message = message
         self.details = details
 
@@ -109,7 +109,7 @@ class OptionError(LaafficError):
     kind = 'option'
 
     def __init__(self, field, message):
-        super(OptionError, self).__init__('%s: %s' % (field, message), field=field)
+        super().__init__('%s: %s' % (field, message), field=field)
         self.field = field
 
 
@@ -126,7 +126,7 @@ class ApiStatusError(LaafficError):
         text = 'LAAFFIC answered status %s (%s) to %s %s' % (code, reason or meaning or 'no reason given', method, url)
         if code == '-16' and signed_at:
             remedy = '%s Local UTC time signed: %s.' % (remedy, signed_at)
-        super(ApiStatusError, self).__init__(
+        super().__init__(
             '%s. %s' % (text, remedy), code=code, reason=reason, meaning=meaning, remedy=remedy, method=method, url=url)
         self.code = code
         self.reason = reason
@@ -175,7 +175,7 @@ class RedirectError(HttpError):
         text = ('%s %s answered HTTP %s redirecting to %s; redirects are not followed, so that the credentials are sent '
                 'only to the address you configured: if that is the right server, set %s to the final address'
                 % (method, url, status, shown or location or '(no Location header)', option))
-        super(RedirectError, self).__init__(method, url, status, text=text)
+        super().__init__(method, url, status, text=text)
         self.details.update(location=location)
         self.location = location
 
@@ -193,7 +193,7 @@ class TransportError(LaafficError):
             text = '%s %s could not be sent (%s)' % (method, url, cause)
         if remedy:
             text = '%s. %s' % (text, remedy)
-        super(TransportError, self).__init__(text, method=method, url=url, cause=cause, sent=sent)
+        super().__init__(text, method=method, url=url, cause=cause, sent=sent)
         self.sent = sent
         self.permanent = permanent
 

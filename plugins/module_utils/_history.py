@@ -65,7 +65,7 @@ def flaps(verdicts):
     return changes(list(verdicts)[-WINDOW:]) >= FLAP_CHANGES
 
 
-class HistoryState(object):
+class HistoryState:
     """What a run learnt from (and did to) the history."""
 
     def __init__(self, path):
@@ -163,7 +163,7 @@ def _move_aside(path):
         return 'it could not be moved aside (%s) and will be replaced' % (exc.strerror or exc.__class__.__name__)
 
 
-class _Lock(object):
+class _Lock:
     """An fcntl lock on <path>.lock, exclusive for writers and shared for readers."""
 
     def __init__(self, path, exclusive):
@@ -201,7 +201,7 @@ def _state(path, lines, window_runs, current=None):
     keys = set()
     for _run_id, verdicts in tables:
         keys.update(verdicts)
-    state.trends = dict((key, [verdicts.get(key, ABSENT) for _run_id, verdicts in tables]) for key in keys)
+    state.trends = {key: [verdicts.get(key, ABSENT) for _run_id, verdicts in tables] for key in keys}
     return state
 
 

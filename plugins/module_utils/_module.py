@@ -66,11 +66,11 @@ class LaafficModule(AnsibleModule):
 
     def fail_json(self, msg, **kwargs):
         self._mask_no_log()
-        super(LaafficModule, self).fail_json(msg, **kwargs)
+        super().fail_json(msg, **kwargs)
 
     def exit_json(self, **kwargs):
         self._mask_no_log()
-        super(LaafficModule, self).exit_json(**kwargs)
+        super().exit_json(**kwargs)
 
 
 def argument_spec(**extra):

@@ -31,7 +31,7 @@ class Records(list):
     ``error`` the error that ended a walk that keeps what it read (see ``LaafficClient._paged``)."""
 
     def __init__(self, items=(), truncated=False, pages=0):
-        super(Records, self).__init__(items)
+        super().__init__(items)
         self.truncated = truncated
         self.pages = pages
         self.total = None

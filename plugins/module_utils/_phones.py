@@ -101,7 +101,7 @@ def phone_from_record(record):
 
 def public(phone, with_password=False):
     """A phone for a result: the password only when asked for."""
-    shown = dict((key, phone[key]) for key in ('account', 'phone_name', 'group_name', 'display_num'))
+    shown = {key: phone[key] for key in ('account', 'phone_name', 'group_name', 'display_num')}
     if with_password:
         shown['password'] = phone['password']
     return shown
@@ -208,7 +208,7 @@ def phone_name_matches(requested, actual):
     return actual is not None and (actual == requested or actual.startswith(requested))
 
 
-class GroupPlan(object):
+class GroupPlan:
     """What laaffic_phone_group has to do to reach the requested group: ``create`` is True or False."""
 
     def __init__(self, name, phone_name, quantity, display_num, existing):
@@ -284,7 +284,7 @@ def add_group(client, app_id, plan):
         raise scrubbed(exc, SIP_ADD_REMEDIES) from None
 
 
-class GroupCreation(object):
+class GroupCreation:
     """What one laaffic_phone_group creation did: ``created`` is True (the group exists, ``phones`` as sipQuery lists
     them), False (proven not created) or None (it may have been created: the read-back could not tell); ``error``
     the sipAdd error that made a read-back necessary (None after a plain success), ``note`` what the read-back found,
@@ -360,7 +360,7 @@ def reset_password(client, app_id, account):
     return password
 
 
-class ResetOutcome(object):
+class ResetOutcome:
     """One account of laaffic_phone_password: ``reset`` is True (new password known), False (not reset) or None
     (it may have been reset and the new password could not be read back)."""
 
@@ -415,7 +415,7 @@ def reset_passwords(client, app_id, accounts, before):
 def _read_back(client, app_id, uncertain, before):
     """Settle resets whose answer was lost by comparing the password sipQuery shows now with the one before."""
     try:
-        now = dict((p['account'], p) for p in list_phones(client, app_id, accounts=[o.account for o in uncertain]))
+        now = {p['account']: p for p in list_phones(client, app_id, accounts=[o.account for o in uncertain])}
     except LaafficError as exc:
         for outcome in uncertain:
             outcome.error = '%s; reading the phones back failed too (%s): run the reset again for this account' % (

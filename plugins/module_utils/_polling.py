@@ -15,7 +15,7 @@ import threading
 import time
 
 
-class Deadline(object):
+class Deadline:
     """A point in monotonic time. ``None`` as timeout means no deadline."""
 
     def __init__(self, timeout, clock=time.monotonic):
@@ -55,7 +55,7 @@ def parse_retry_after(value, default=None, maximum=60.0):
     return max(0.0, min(seconds, maximum))
 
 
-class RateLimiter(object):
+class RateLimiter:
     """Paces events across threads; a rate of 0 or None means no limit.
 
     With ``burst=1`` (the default) events are spaced at least ``1 / rate`` seconds apart. With a larger

@@ -22,7 +22,7 @@ PAGE_SIZE = 1000
 TOKEN_REMEDIES = {401: 'check receiver_token', 403: 'check receiver_token'}
 
 
-class ReceiverClient(object):
+class ReceiverClient:
     """Reads stored push reports: ``GET /reports/<voiceId>`` and ``GET /reports?calledInfoPrefix=...``."""
 
     def __init__(self, session, base_url, token, timeout, verify=True, attempts=4, log=None, sleep=time.sleep, redactor=None):
@@ -53,7 +53,7 @@ class ReceiverClient(object):
         cursor = [after]
 
         def fetch(position):
-            params = dict((key, value) for key, value in filters.items() if value is not None)
+            params = {key: value for key, value in filters.items() if value is not None}
             params['limit'] = PAGE_SIZE
             if position is not None:
                 params['after'] = position

@@ -23,7 +23,7 @@ from ansible_collections.laaffic.voice.plugins.module_utils import _history
 from ansible_collections.laaffic.voice.plugins.module_utils._time import parse_platform_time
 
 VERDICT_ORDER = ('failed', 'rejected', 'timeout', 'unknown', 'accepted', 'rang', 'answered')
-_VERDICT_RANK = dict((verdict, rank) for rank, verdict in enumerate(VERDICT_ORDER))
+_VERDICT_RANK = {verdict: rank for rank, verdict in enumerate(VERDICT_ORDER)}
 TREND_LETTERS = {'answered': 'A', 'rang': 'R', 'accepted': 'C', 'failed': 'F', 'rejected': 'X', 'timeout': 'T', 'unknown': 'U', '-': '·'}
 # Characters XML 1.0 cannot carry (dropped): C0 controls but tab, line feed and carriage return; DEL; surrogates; U+FFFE/U+FFFF.
 _XML_BAD = re.compile('[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]')
@@ -43,7 +43,7 @@ LIST_AT_MOST = 100
 _BAD_CHARS = dict.fromkeys(list(range(0x00, 0x09)) + [0x0b, 0x0c] + list(range(0x0e, 0x20)) + [0x7f] + list(range(0xd800, 0xe000))
                            + [0xfffe, 0xffff])
 _BODY = dict(_BAD_CHARS, **{'&': '&amp;', '<': '&lt;', '>': '&gt;'})
-_BODY = dict((ord(key) if isinstance(key, str) else key, value) for key, value in _BODY.items())
+_BODY = {ord(key) if isinstance(key, str) else key: value for key, value in _BODY.items()}
 _ATTR = dict(_BODY)
 _ATTR.update({ord('"'): '&#34;', ord("'"): '&#39;', ord('\n'): '&#10;', ord('\r'): '&#13;', ord('\t'): '&#9;'})
 
@@ -158,7 +158,7 @@ def flatten(prefix, value):
     return [(prefix, text(value))]
 
 
-class Phone(object):
+class Phone:
     """One row of the reports."""
 
     __slots__ = ('row', 'name', 'shown', 'account', 'group', 'verdict', 'ok', 'kind', 'css', 'trend', 'flapping', 'key')
@@ -189,7 +189,7 @@ class Phone(object):
         return (rank, _VERDICT_RANK.get(self.verdict, len(VERDICT_ORDER)), natural_key(self.shown), natural_key(self.account))
 
 
-class Report(object):
+class Report:
     """The rows of a run, sorted, with their trends; renders the three reports."""
 
     def __init__(self, rows, run_id=None, check_mode=False, summary=None, finished=None, history=None):
@@ -220,7 +220,7 @@ class Report(object):
         self.flapping = [phone for phone in self.phones if phone.flapping]
 
     def counts(self):
-        counts = dict((verdict, 0) for verdict in VERDICT_ORDER)
+        counts = {verdict: 0 for verdict in VERDICT_ORDER}
         for phone in self.phones:
             if phone.verdict in counts:
                 counts[phone.verdict] += 1
@@ -436,7 +436,7 @@ class ReportError(Exception):
     """The reports could not be written: ``message`` and the result to fail with."""
 
     def __init__(self, message, **result):
-        super(ReportError, self).__init__(message)
+        super().__init__(message)
         self.message = message
         self.result = result
 

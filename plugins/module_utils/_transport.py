@@ -52,7 +52,7 @@ MIN_SECRET_LENGTH = 4
 _HEX_RUN = re.compile(r'[0-9a-fA-F]{32,}')
 
 
-class Redactor(object):
+class Redactor:
     """Replaces credentials in anything received, whatever their case: the API secret, the receiver token
     (``add``), and every Sign sent during this client's life (``add_sign``; 32 hexadecimal digits).
 
@@ -158,8 +158,8 @@ class Redactor(object):
         if depth > MAX_DEPTH:
             raise ValueError('nested more than %d levels' % MAX_DEPTH)
         if isinstance(value, dict):
-            return dict((self.redact(key), item if key == 'password' and isinstance(item, str) and item.lower() in self._passwords
-                         else self.redact_data(item, depth + 1)) for key, item in value.items())
+            return {self.redact(key): (item if key == 'password' and isinstance(item, str) and item.lower() in self._passwords
+                                       else self.redact_data(item, depth + 1)) for key, item in value.items()}
         if isinstance(value, list):
             return [self.redact_data(item, depth + 1) for item in value]
         if isinstance(value, str):
@@ -274,7 +274,7 @@ class _TooLarge(Exception):
     pass
 
 
-class Transport(object):
+class Transport:
     """Sends requests for one client. ``log`` receives one line per attempt (method, URL, outcome, ms), never a header."""
 
     def __init__(self, session, timeout, verify=True, redactor=None, log=None, attempts=4, retry_delay=None, sleep=time.sleep,

@@ -448,8 +448,8 @@ def preflight(module, client, app_id, calls, result):
         module.fail_json(msg='Preflight: the platform refused to list the SIP accounts of application %s, no call was placed: %s '
                              'Check app_id (Voice application management in the LAAFFIC console) and the API key.' % (app_id, exc.message),
                          error=exc.to_dict(), **result)
-    groups = dict((str(record['account']), str(record['groupName']) if record.get('groupName') else None)
-                  for record in records if record.get('account') is not None)
+    groups = {str(record['account']): str(record['groupName']) if record.get('groupName') else None
+              for record in records if record.get('account') is not None}
     if records.truncated:
         module.warn('Preflight read %d pages of SIP accounts and stopped there (the bound); calls whose account is not among '
                     'them were not checked.' % records.pages)

@@ -176,7 +176,7 @@ def main():
     client = make_client(module, options, pool_size=2)
     try:
         listed = list_phones(client, options.app_id, accounts=set(accounts), warn=module.warn)
-        before = dict((p['account'], p) for p in listed)
+        before = {p['account']: p for p in listed}
         unknown = [account for account in accounts if account not in before]
         if unknown:
             module.fail_json(msg='Nothing was reset: the application has no SIP account %s (sipReset would answer -24). '

@@ -229,7 +229,7 @@ def main():
     except ReportError as exc:
         module.fail_json(msg=exc.message, **exc.result)
     # The rows are not echoed back (10,000 rows would be megabytes of output): the invocation shows how many there were.
-    args = dict((key, value) for key, value in module.params.items() if key != 'rows')
+    args = {key: value for key, value in module.params.items() if key != 'rows'}
     args['rows'] = '%d rows' % len(module.params['rows'])
     module.exit_json(invocation=dict(module_args=args), **result)
 

@@ -41,7 +41,7 @@ def make_unsafe(value):
     if value is None or isinstance(value, AnsibleUnsafe):
         return value
     if isinstance(value, Mapping):
-        return dict((make_unsafe(key), make_unsafe(item)) for key, item in value.items())
+        return {make_unsafe(key): make_unsafe(item) for key, item in value.items()}
     if isinstance(value, Set):
         return set(make_unsafe(item) for item in value)
     if isinstance(value, (list, tuple)):
