@@ -12,6 +12,7 @@ BENCH_PLOT_STAMP := $(VENV)/.bench-plot-installed
 BENCH_TARGETS += bench-emulator bench-receiver bench-call bench-phones
 BENCH_TARGETS += bench-provision
 BENCH_TARGETS += bench-report
+BENCH_TARGETS += bench-fleet
 BENCH_REPORT_ARGS ?=
 
 .PHONY: bench-report
@@ -20,7 +21,11 @@ bench-report: collection ## smoke test reports of 10,000 phones: cost in a playb
 	$(PY) bench/bench_report.py $(BENCH_REPORT_ARGS)
 
 .PHONY: bench-emulator bench-receiver bench-call bench-phones bench-plot
-.PHONY: bench-provision
+.PHONY: bench-provision bench-fleet
+BENCH_FLEET_ARGS ?=
+
+bench-fleet: collection ## the fleet path: 1,000 and 10,000 inventory-plugin phones through laaffic.voice.smoke_test against an empty play and the calls alone (bench/results/fleet.json)
+	PYTHONPATH=$(COLLECTIONS):$$PYTHONPATH $(PY) bench/bench_fleet.py $(BENCH_FLEET_ARGS)
 
 bench-emulator: venv ## emulator sendSip throughput and latency on the fleet scenario (BENCH_EMULATOR_ARGS)
 	$(PY) bench/bench_emulator.py $(BENCH_EMULATOR_ARGS)
