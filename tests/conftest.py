@@ -32,6 +32,7 @@ from devtools.emulator import Emulator, stop_all
 from devtools.leftovers import servers_below, shown_command
 from devtools.leftovers import stop as stop_processes
 
+
 def pytest_configure(config):  # pylint: disable=unused-argument
     """Give the programs the tests start Ctrl-C as a terminal delivers it, however pytest was started.
 
