@@ -88,6 +88,7 @@ BENCH_TARGETS :=
 include mk/tests.mk     # pytest suites, docs render, lint, sanity on the main core
 include mk/demo.mk      # the main job: the smoke test on the bundled emulator and receiver
 include mk/emulator.mk  # the LAAFFIC emulator in the foreground
+include mk/sip.mk       # the emulator's SIP side: sip-deps (Kamailio, SIPp, baresip), test-sip
 include mk/receiver.mk  # the report receiver in the foreground
 include mk/docs.mk      # documentation site, docs lint, changelog
 include mk/matrix.mk    # the other ansible-core versions

@@ -61,7 +61,7 @@ class Emulator:
     """Context manager running ``python -m laaffic_emulator`` on 127.0.0.1 with an ephemeral port."""
 
     def __init__(self, scenario='default', push_url=None, args=(), env=None, start_timeout=20.0, quiet=False, servers=SERVERS,
-                 isolated=False, fleet_size=None):
+                 isolated=False, fleet_size=None, sip_port=None):
         self.scenario = scenario
         self.push_url = push_url
         self.args = list(args)
@@ -73,6 +73,9 @@ class Emulator:
         self.start_timeout = start_timeout
         # ``fleet_size``: N generated fleet phones besides the scenario's (--fleet-size; docs/emulator.md)
         self.fleet_size = fleet_size
+        # ``sip_port``: serve SIP on 127.0.0.1 (0 = a free port; docs/emulator.md "SIP side"); ``sip_port`` is
+        # the bound one once started
+        self.sip_port = sip_port
         self.quiet = quiet
         self.proc = None
         self.port = None
@@ -106,6 +109,9 @@ class Emulator:
             cmd.append('--quiet')
         if self.fleet_size is not None:
             cmd += ['--fleet-size', str(self.fleet_size)]
+        sip_port_file = os.path.join(self._tmp, 'sip_port')
+        if self.sip_port is not None:
+            cmd += ['--sip-port', str(self.sip_port), '--sip-host', '127.0.0.1', '--sip-port-file', sip_port_file]
         cmd += self.args
         env = {} if self.isolated else dict(os.environ)
         env.update(self.env or {})
@@ -133,6 +139,9 @@ class Emulator:
                             # the API secret is served only when asked for explicitly
                             app = self.control('GET', '/_emulator/app?secrets=1')
                             self.api_key, self.api_secret, self.app_id = app['api_key'], app['api_secret'], app['app_id']
+                            if self.sip_port is not None:  # written before the HTTP port file, once Kamailio is up
+                                with open(sip_port_file, encoding='ascii') as handle:
+                                    self.sip_port = int(handle.read().strip())
                             return self
                     except (OSError, EmulatorError):
                         pass

@@ -1,0 +1,111 @@
+# Copyright (c) 2026, laaffic.voice contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""SIP-level tests: the emulator's SIP side (Kamailio) with real user agents (SIPp, baresip) on 127.0.0.1.
+
+The packages come from devtools/ensure_sip.sh (run by `make test`, `make test-sip` through sip-deps). Missing
+them, the tests skip saying what to install; under CI=true they fail instead."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from devtools.emulator import Emulator
+from devtools.sip_phones import stop_all as stop_farms
+
+NEEDED = {'kamailio': 'kamailio', 'sipp': 'sip-tester'}
+HINT = 'the SIP tests need Debian packages: apt-get install kamailio sip-tester baresip (as root, or run devtools/ensure_sip.sh)'
+
+
+def missing(tools):
+    return [package for tool, package in tools.items()
+            if shutil.which(tool) is None and not os.path.exists('/usr/sbin/' + tool)]
+
+
+def need(tools):
+    """Skip (fail under CI=true) when one of ``tools`` is missing, naming the packages."""
+    absent = missing(tools)
+    if absent:
+        message = '%s (missing: %s)' % (HINT, ', '.join(absent))
+        if os.environ.get('CI') == 'true':
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+class Receiver:
+    """A loopback push receiver: every POST body, in order."""
+
+    def __init__(self):
+        self.items = []
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # pylint: disable=invalid-name
+                raw = self.rfile.read(int(self.headers.get('Content-Length') or 0))
+                with receiver.lock:
+                    receiver.items.append(json.loads(raw))
+                self.send_response(200)
+                self.send_header('Content-Length', '2')
+                self.end_headers()
+                self.wfile.write(b'ok')
+
+            def log_message(self, *args):  # pylint: disable=arguments-differ
+                pass
+
+        self.server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+        self.url = 'http://127.0.0.1:%d/push/sip-tests' % self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def reports(self, voice_id):
+        with self.lock:
+            return [item for item in self.items if isinstance(item, dict) and item.get('voiceId') == voice_id]
+
+    def ringing(self, voice_id):
+        with self.lock:
+            return [event for item in self.items if isinstance(item, list) for event in item if event.get('callId') == voice_id]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope='module')
+def receiver():
+    rec = Receiver()
+    yield rec
+    rec.close()
+
+
+@pytest.fixture(scope='module')
+def sip_emu(receiver):
+    """An emulator with its SIP side on 127.0.0.1 (one per test module)."""
+    need(NEEDED)
+    emu = Emulator('default', push_url=receiver.url, sip_port=0)
+    emu.start()
+    try:
+        yield emu
+    finally:
+        stop_farms()
+        emu.stop()
+
+
+@pytest.fixture
+def add_group():
+    return sip_add
+
+
+def sip_add(emu, group, quantity):
+    """sipAdd a group; its accounts and passwords from sipQuery, in order."""
+    status, body = emu.api('POST', '/voice/sipAdd', {'groupName': group, 'phoneName': 'desk', 'quantity': quantity,
+                                                     'appId': emu.app_id})
+    assert body['status'] == '0', body
+    status, body = emu.api('POST', '/voice/sipQuery', {'current': 1, 'size': 100, 'params': {'appId': emu.app_id}})
+    assert status == 200
+    return [(row['account'], row['password']) for row in body['data']['records'] if row['groupName'] == group]
