@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: laaffic.voice contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Tests of the report receiver (roles/report_receiver/files/laaffic_receiver.py) over loopback HTTP."""
+"""Tests of the report receiver (the package roles/report_receiver/files/laaffic_receiver) over loopback HTTP."""
 
 from __future__ import annotations
 
