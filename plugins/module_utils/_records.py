@@ -19,7 +19,6 @@ callStatus values (documented on the push page): 10 busy, 20 no pick-up, 30 not 
 
 from __future__ import annotations
 
-import typing as t
 from datetime import datetime, timezone
 
 from ansible_collections.laaffic.voice.plugins.module_utils._paging import whole_number
