@@ -6,9 +6,15 @@
 
 TEST_TARGETS += test-pytest test-docs test-lint test-sanity test-help
 
-.PHONY: test-pytest test-unit test-integration test-docs test-lint test-sanity sanity test-help
+.PHONY: test-pytest test-unit test-integration test-docs test-lint test-sanity sanity test-help browser
 
-test-pytest: collection ## every pytest test on the main core, on PYTEST_WORKERS workers (pytest-xdist)
+# Headless Chromium for the HTML report's filter and search tests: Debian's chromium, installed when it is missing and
+# this runs as root (as CI does); elsewhere the script says what to install and those tests skip. Under CI=true a
+# missing Chromium fails the run instead, so that CI never skips them.
+browser: ## headless Chromium for the report tests (devtools/ensure_chromium.sh: installs Debian's chromium as root)
+	@sh devtools/ensure_chromium.sh $(if $(filter true,$(CI)),--strict)
+
+test-pytest: collection browser ## every pytest test on the main core, on PYTEST_WORKERS workers (pytest-xdist)
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist worksteal
 
 test-unit: collection ## unit tests (tests/unit, mirroring plugins/)
