@@ -79,7 +79,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.check_config:
         print('configuration OK (listen %s:%d, db %s, %d allowed networks)' % (cfg.host, cfg.port, cfg.db, len(cfg.allow)))
         return 0
-    from .server import serve  # pylint: disable=import-outside-toplevel  (aiohttp is needed from here on)
+    # aiohttp is needed from here on
+    from .server import serve  # pylint: disable=import-outside-toplevel
     if args.daemon:
         return daemonize(cfg, serve)
     return serve(cfg)

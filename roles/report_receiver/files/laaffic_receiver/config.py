@@ -74,6 +74,7 @@ LIMITS: dict[str, tuple[type, float, float]] = {
 TRUE_WORDS = ('true', 'yes', 'on', '1')
 FALSE_WORDS = ('false', 'no', 'off', '0', '')
 
+
 def read_config_file(path: str) -> dict[str, Optional[str]]:
     """Read a JSON object or ``key = value`` lines; keys may be ``port`` or ``RECEIVER_PORT`` style."""
     try:
@@ -192,4 +193,3 @@ def check_secrets(cfg: argparse.Namespace) -> None:
         raise ConfigError('a read token is required (--token, RECEIVER_TOKEN or "token" in the config file)')
     if not TOKEN_RE.fullmatch(cfg.token):
         raise ConfigError('the read token must be 16-512 printable ASCII characters without spaces')
-

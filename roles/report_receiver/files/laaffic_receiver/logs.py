@@ -53,7 +53,6 @@ class JsonLog:
         return self.redact_text(target[:512])
 
 
-
 class Throttled:
     """Log a repeated event at most once per ``interval`` seconds, with how often it happened since the last line."""
 
@@ -106,4 +105,3 @@ class LibraryLog(logging.Handler):
             throttle = self.throttles[record.name] = Throttled(self.log, 'library_log')
         throttle.hit(logger=record.name, level=record.levelname, message=message,
                      error=type(exc).__name__ if exc is not None else None)
-

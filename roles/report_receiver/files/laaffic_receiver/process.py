@@ -113,7 +113,6 @@ def daemonize(cfg: argparse.Namespace, serve: Callable[[argparse.Namespace], int
     return 1
 
 
-
 def write_atomic(path: str, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file and a rename."""
     tmp = '%s.%d.tmp' % (path, os.getpid())

@@ -146,4 +146,3 @@ def parse_push(body: bytes) -> list[Item]:
                 raise BadRequest('array entry without callId or voiceId')
         return found
     raise BadRequest('body must be a JSON object or array')
-

@@ -292,5 +292,3 @@ class Store:
         rows = rows[:limit]
         reports = [row_to_call(r) for r in rows]
         return {'reports': reports, 'next': str(rows[-1][9]) if more else None}
-
-

@@ -119,4 +119,3 @@ def ringing_time_iso(value: Any) -> Optional[str]:
     if not RINGING_MIN <= when < RINGING_END:
         raise _ringing_out_of_range()
     return when.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')
-
