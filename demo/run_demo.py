@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Run the desk-phone smoke test end to end on loopback: the main job behind ``make demo``.
 
-1. start the report receiver (roles/report_receiver/files/laaffic_receiver.py) and the LAAFFIC emulator
+1. start the report receiver (the package roles/report_receiver/files/laaffic_receiver/) and the LAAFFIC emulator
    (servers/laaffic_emulator, scenario ``default``, pushing its reports to the receiver), both as
    subprocesses on 127.0.0.1 with ephemeral ports, through the development harness devtools/receiver.py
    and devtools/emulator.py;

@@ -3,7 +3,7 @@
 """Development harness: the bundled servers on free loopback ports, for tests, ``make demo``, benchmarks and the release check.
 
     from devtools.emulator import Emulator     # servers/laaffic_emulator as a subprocess
-    from devtools.receiver import Receiver     # roles/report_receiver/files/laaffic_receiver.py as a subprocess
+    from devtools.receiver import Receiver     # the package roles/report_receiver/files/laaffic_receiver/ as a subprocess
 
     with Receiver() as receiver, Emulator('default', push_url=receiver.push_url) as emulator:
         ...                                    # emulator.api_url, emulator.reset(), receiver.report(voice_id)
