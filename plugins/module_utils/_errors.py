@@ -14,6 +14,8 @@ redacted body excerpt.
 
 from __future__ import annotations
 
+import typing as t
+
 # code -> (the vendor's documented meaning, what the user should do about it)
 STATUS_CODES = {
     '0': ('success', 'Nothing to do.'),
@@ -72,12 +74,12 @@ UNKNOWN_CODE_REMEDY = 'An undocumented status code: see the reason text, and con
 EXCERPT_LENGTH = 200
 
 
-def status_text(code):
+def status_text(code: object) -> tuple[str | None, str]:
     """Return ``(meaning, remedy)`` for a status code given as a string or a number."""
     return STATUS_CODES.get(str(code).strip(), (None, UNKNOWN_CODE_REMEDY))
 
 
-def excerpt(body, length=EXCERPT_LENGTH):
+def excerpt(body: str | bytes | None, length: int = EXCERPT_LENGTH) -> str:
     """A short, single-line excerpt of a response body for error messages."""
     if body is None:
         return ''
@@ -92,13 +94,13 @@ class LaafficError(Exception):
 
     kind = 'error'
 
-    def __init__(self, message, **details):
+    def __init__(self, message: str, **details: t.Any) -> None:
         super().__init__(message)
         self.message = message
         self.details = details
 
-    def to_dict(self):
-        result = {'kind': self.kind, 'message': self.message}
+    def to_dict(self) -> dict[str, t.Any]:
+        result: dict[str, t.Any] = {'kind': self.kind, 'message': self.message}
         result.update(self.details)
         return result
 
@@ -108,7 +110,7 @@ class OptionError(LaafficError):
 
     kind = 'option'
 
-    def __init__(self, field, message):
+    def __init__(self, field: str, message: str) -> None:
         super().__init__('%s: %s' % (field, message), field=field)
         self.field = field
 
@@ -118,7 +120,8 @@ class ApiStatusError(LaafficError):
 
     kind = 'api_status'
 
-    def __init__(self, code, reason, method, url, signed_at=None, remedy=None):
+    def __init__(self, code: object, reason: str | None, method: str, url: str, signed_at: str | None = None,
+                 remedy: str | None = None) -> None:
         """``remedy``: what to do, when the caller knows better than the generic text of the status (an endpoint's own)."""
         code = str(code).strip()
         meaning, generic = status_text(code)
@@ -139,7 +142,8 @@ class HttpError(LaafficError):
     kind = 'http'
     permanent = False
 
-    def __init__(self, method, url, status, body=None, reason=None, retry_after=None, text=None, remedy=None):
+    def __init__(self, method: str, url: str, status: int, body: str | bytes | None = None, reason: str | None = None,
+                 retry_after: float | None = None, text: str | None = None, remedy: str | None = None) -> None:
         """``remedy``: what to do about this status on this endpoint, added to the message in parentheses."""
         if text is None:
             text = self.summary(method, url, status, reason)
@@ -155,7 +159,7 @@ class HttpError(LaafficError):
         self.retry_after = retry_after
 
     @staticmethod
-    def summary(method, url, status, reason=None):
+    def summary(method: str, url: str, status: int, reason: str | None = None) -> str:
         """The message's first words: what answered what."""
         if status == 200:
             return '%s %s answered HTTP 200 with a body that is not a JSON object' % (method, url)
@@ -168,7 +172,7 @@ class RedirectError(HttpError):
     kind = 'redirect'
     permanent = True
 
-    def __init__(self, method, url, status, location, option, shown=None):
+    def __init__(self, method: str, url: str, status: int, location: str | None, option: str, shown: str | None = None) -> None:
         """``shown``: what the message says instead of ``location`` (which is then not kept), when it must not be shown."""
         if shown is not None:
             location = None
@@ -186,7 +190,7 @@ class TransportError(LaafficError):
 
     kind = 'transport'
 
-    def __init__(self, method, url, cause, sent, remedy=None, permanent=False):
+    def __init__(self, method: str, url: str, cause: str, sent: bool, remedy: str | None = None, permanent: bool = False) -> None:
         if sent:
             text = '%s %s got no answer (%s); the request may have reached the platform' % (method, url, cause)
         else:
@@ -198,7 +202,7 @@ class TransportError(LaafficError):
         self.permanent = permanent
 
 
-def describe(exc, redact):
+def describe(exc: BaseException, redact: t.Callable[[str], str]) -> str:
     """The text that tells what ``exc`` was, for a message or a verdict: the collection's own message, or for
     anything else its type and its text passed through ``redact`` (nothing received may show a credential)."""
     if isinstance(exc, LaafficError):
@@ -216,7 +220,7 @@ RESEND_STATUSES = (429, 500, 503)
 GATEWAY_STATUSES = (502, 504)
 
 
-def may_have_reached(exc):
+def may_have_reached(exc: BaseException) -> bool:
     """THE rule for requests that create something (sendSip, sipAdd, sipReset), used both to decide whether
     such a request may be sent again and to give its outcome: may the request that raised ``exc`` have acted
     on the platform (placed a call, created phones, reset a password)?
@@ -241,7 +245,7 @@ def may_have_reached(exc):
     return True
 
 
-def finished(exc):
+def finished(exc: BaseException) -> bool:
     """Whether the platform was done with the request when ``exc`` came back: an answer from the platform (a
     status, or an HTTP status other than a gateway's 502 and 504). A read-back after it shows the request's
     whole effect, so not finding that effect proves that it did not act. After a timeout, a reset or a
@@ -254,7 +258,7 @@ def finished(exc):
     return False
 
 
-def worth_resending(exc):
+def worth_resending(exc: BaseException) -> bool:
     """Whether a creating request that raised ``exc``, and that a read-back proved did not act, is sent again:
     only after HTTP 429, 500 or 503 (the platform was busy or failed before acting)."""
     return isinstance(exc, HttpError) and not isinstance(exc, RedirectError) and exc.status in RESEND_STATUSES

@@ -26,14 +26,14 @@ UNSAFE_CATEGORIES = ('Cc', 'Cf', 'Zl', 'Zp')
 REPLACEMENT = '_'
 
 
-def is_unsafe(char):
+def is_unsafe(char: str) -> bool:
     """Whether one character belongs to Cc, Cf, Zl or Zp."""
     return unicodedata.category(char) in UNSAFE_CATEGORIES
 
 
-def unsafe_characters(text):
+def unsafe_characters(text: object) -> list[str]:
     """The distinct unsafe characters of ``text`` in order of appearance, as ``U+XXXX`` names."""
-    found = []
+    found: list[str] = []
     for char in str(text):
         if is_unsafe(char):
             name = 'U+%04X' % ord(char)
@@ -42,7 +42,7 @@ def unsafe_characters(text):
     return found
 
 
-def check_text(field, value):
+def check_text(field: str, value: object) -> str | None:
     """``value`` as text when it holds no character of the categories Cc, Cf, Zl and Zp; an OptionError naming
     ``field`` and the characters (by code point, never raw) otherwise. None stays None."""
     if value is None:
@@ -55,6 +55,6 @@ def check_text(field, value):
     return text
 
 
-def sanitized(text, replacement=REPLACEMENT):
+def sanitized(text: object, replacement: str = REPLACEMENT) -> str:
     """``text`` with every Cc, Cf, Zl and Zp character replaced by ``replacement`` (``_``)."""
     return ''.join(replacement if is_unsafe(char) else char for char in str(text))

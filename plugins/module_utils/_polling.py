@@ -13,29 +13,30 @@ import collections
 import random
 import threading
 import time
+import typing as t
 
 
 class Deadline:
     """A point in monotonic time. ``None`` as timeout means no deadline."""
 
-    def __init__(self, timeout, clock=time.monotonic):
+    def __init__(self, timeout: float | None, clock: t.Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self.at = None if timeout is None else clock() + max(0.0, float(timeout))
 
-    def remaining(self):
+    def remaining(self) -> float:
         if self.at is None:
             return float('inf')
         return max(0.0, self.at - self._clock())
 
-    def expired(self):
+    def expired(self) -> bool:
         return self.remaining() <= 0
 
-    def clamp(self, delay):
+    def clamp(self, delay: float) -> float:
         """Return ``delay`` shortened so that it never runs past the deadline."""
         return max(0.0, min(float(delay), self.remaining()))
 
 
-def backoff(initial, factor=1.5, maximum=10.0, jitter=0.1):
+def backoff(initial: float, factor: float = 1.5, maximum: float = 10.0, jitter: float = 0.1) -> t.Iterator[float]:
     """Yield growing delays: initial, initial*factor, ... capped at ``maximum``, with +-``jitter`` relative noise."""
     delay = max(0.0, float(initial))
     while True:
@@ -44,7 +45,7 @@ def backoff(initial, factor=1.5, maximum=10.0, jitter=0.1):
         delay = min(maximum, delay * factor) if delay else maximum
 
 
-def parse_retry_after(value, default=None, maximum=60.0):
+def parse_retry_after(value: object, default: float | None = None, maximum: float = 60.0) -> float | None:
     """Seconds to wait from a Retry-After header given in seconds; HTTP dates fall back to ``default``."""
     if value is None:
         return default
@@ -66,16 +67,17 @@ class RateLimiter:
     take their turn one at a time, and a waiter that wakes late (a loaded machine) pushes the next ones back
     instead of leaving them free to go right after it."""
 
-    def __init__(self, rate, clock=time.monotonic, sleep=time.sleep, burst=1):
+    def __init__(self, rate: float | None, clock: t.Callable[[], float] = time.monotonic, sleep: t.Callable[[float], None] = time.sleep,
+                 burst: int = 1) -> None:
         self.interval = 1.0 / float(rate) if rate else 0.0
         self.burst = max(1, int(burst))
         self.window = self.interval * self.burst
         self._clock = clock
         self._sleep = sleep
         self._turn = threading.Lock()
-        self._released = collections.deque()
+        self._released: collections.deque[float] = collections.deque()
 
-    def acquire(self, deadline=None):
+    def acquire(self, deadline: Deadline | None = None) -> bool:
         """Wait for this event's turn and return True; with a ``Deadline`` whose time would pass before
         the turn, do not wait and return False."""
         if not self.interval:

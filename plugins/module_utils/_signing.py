@@ -15,7 +15,7 @@ import time
 CONTENT_TYPE = 'application/json;charset=UTF-8'
 
 
-def sign(api_key, api_secret, timestamp):
+def sign(api_key: str, api_secret: str, timestamp: float) -> str:
     """Return the documented Sign value: lowercase hex MD5 of ``api_key + api_secret + timestamp``.
 
     The timestamp is Unix time in whole seconds; the body is not part of the signature.
@@ -24,7 +24,7 @@ def sign(api_key, api_secret, timestamp):
     return hashlib.md5(material.encode('utf-8')).hexdigest()  # nosec - MD5 is the vendor's documented scheme
 
 
-def signed_headers(api_key, api_secret, timestamp=None):
+def signed_headers(api_key: str, api_secret: str, timestamp: float | None = None) -> dict[str, str]:
     """Return the four headers every signed request carries, signed for ``timestamp`` (default: now)."""
     if timestamp is None:
         timestamp = int(time.time())

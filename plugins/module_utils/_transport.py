@@ -26,6 +26,7 @@ import re
 import threading
 import time
 import traceback
+import typing as t
 from urllib.parse import quote, urlsplit
 
 from ansible_collections.laaffic.voice.plugins.module_utils._errors import HttpError, RedirectError, TransportError, may_have_reached
@@ -37,7 +38,7 @@ try:
     from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 except ImportError:
     HAS_REQUESTS = False
-    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+    REQUESTS_IMPORT_ERROR: str | None = traceback.format_exc()
 else:
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
@@ -58,48 +59,49 @@ class Redactor:
 
     Values shorter than 4 characters are not searched for (they would mask ordinary text)."""
 
-    def __init__(self, *values):
+    def __init__(self, *values: object) -> None:
         self._lock = threading.Lock()
-        self._values = set()
-        self._signs = set()
-        self._pattern = None
-        self._passwords = frozenset()
-        self._password_lengths = []
+        self._values: set[str] = set()
+        self._signs: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+        self._passwords: frozenset[str] = frozenset()
+        self._password_lengths: list[int] = []
         for value in values:
             self.add(value)
 
-    def add(self, value):
+    def add(self, value: object) -> None:
         """Mask ``value`` from now on, as sent and in its URL- and JSON-escaped forms."""
         if value is None or len(str(value)) < MIN_SECRET_LENGTH:
             return
-        value = str(value)
-        forms = {value, quote(value, safe=''), json.dumps(value)[1:-1]}
+        text = str(value)
+        forms = {text, quote(text, safe=''), json.dumps(text)[1:-1]}
         with self._lock:
             self._values.update(form.lower() for form in forms)
             alternatives = sorted(self._values, key=len, reverse=True)
             self._pattern = re.compile('|'.join(re.escape(form) for form in alternatives), re.IGNORECASE)
 
-    def add_sign(self, sign):
+    def add_sign(self, sign: str) -> None:
         with self._lock:
             self._signs.add(str(sign).lower())
 
-    def add_passwords(self, values):
+    def add_passwords(self, values: t.Iterable[object]) -> None:
         """Mask these SIP passwords from now on in any text (as sent and URL- or JSON-escaped), like a secret;
         in decoded JSON, a ``password`` field keeps its value (that field's purpose is to carry one). Matched by
         lookups per length, so that thousands of passwords cost what a few do."""
-        forms = set()
+        forms: set[str] = set()
         for value in values:
             if value is not None and len(str(value)) >= MIN_SECRET_LENGTH:
-                value = str(value)
-                forms.update(form.lower() for form in (value, quote(value, safe=''), json.dumps(value)[1:-1]))
+                text = str(value)
+                forms.update(form.lower() for form in (text, quote(text, safe=''), json.dumps(text)[1:-1]))
         with self._lock:
             self._passwords = self._passwords | forms
             self._password_lengths = sorted(set(len(form) for form in self._passwords), reverse=True)
 
-    def _unpassword(self, text):
+    def _unpassword(self, text: str) -> str:
         passwords, lengths = self._passwords, self._password_lengths
         lowered = text.lower()
-        out, start, index = [], 0, 0
+        out: list[str] = []
+        start, index = 0, 0
         while index < len(text):
             for length in lengths:
                 if lowered[index:index + length] in passwords:
@@ -116,7 +118,7 @@ class Redactor:
         out.append(text[start:])
         return ''.join(out)
 
-    def _unsign(self, match):
+    def _unsign(self, match: re.Match[str]) -> str:
         run = match.group(0)
         lowered = run.lower()
         with self._lock:
@@ -126,7 +128,8 @@ class Redactor:
         keep = [True] * len(run)
         for start in hits:
             keep[start:start + 32] = [False] * 32
-        out, masked = [], False
+        out: list[str] = []
+        masked = False
         for char, kept in zip(run, keep):
             if kept:
                 out.append(char)
@@ -136,23 +139,29 @@ class Redactor:
                 masked = True
         return ''.join(out)
 
-    def redact(self, text):
+    @t.overload
+    def redact(self, text: None) -> None: ...
+
+    @t.overload
+    def redact(self, text: object) -> str: ...
+
+    def redact(self, text: object) -> str | None:
         """``text`` (str or bytes) with every credential replaced by ``********``; None stays None."""
         if text is None:
             return None
         if isinstance(text, bytes):
             text = text.decode('utf-8', errors='replace')
-        text = str(text)
+        shown = str(text)
         pattern = self._pattern
         if pattern is not None:
-            text = pattern.sub(MASK, text)
+            shown = pattern.sub(MASK, shown)
         if self._signs:
-            text = _HEX_RUN.sub(self._unsign, text)
+            shown = _HEX_RUN.sub(self._unsign, shown)
         if self._passwords:
-            text = self._unpassword(text)
-        return text
+            shown = self._unpassword(shown)
+        return shown
 
-    def redact_data(self, value, depth=0):
+    def redact_data(self, value: t.Any, depth: int = 0) -> t.Any:
         """A decoded JSON value with every string (keys too) redacted. A number that shows a credential
         becomes redacted text. Raises ValueError past ``MAX_DEPTH`` levels of nesting."""
         if depth > MAX_DEPTH:
@@ -170,10 +179,10 @@ class Redactor:
         return value
 
 
-def _causes(exc):
+def _causes(exc: BaseException) -> list[BaseException]:
     """The exception and everything it wraps (requests wraps urllib3 errors in args and .reason)."""
-    seen = []
-    todo = [exc]
+    seen: list[BaseException] = []
+    todo: list[object] = [exc]
     while todo:
         item = todo.pop()
         if item is None or any(item is s for s in seen) or not isinstance(item, BaseException):
@@ -184,7 +193,7 @@ def _causes(exc):
     return seen
 
 
-def classify_exception(exc, timeout, url_option='api_url'):
+def classify_exception(exc: BaseException, timeout: float, url_option: str = 'api_url') -> tuple[bool, str, str | None, bool]:
     """Return ``(sent, cause, remedy, permanent)`` for an exception raised while sending: ``sent`` is False
     only when the request provably never left this host, ``permanent`` when trying again cannot help."""
     if not HAS_REQUESTS or not isinstance(exc, requests.exceptions.RequestException):
@@ -208,7 +217,7 @@ def classify_exception(exc, timeout, url_option='api_url'):
     return True, type(exc).__name__, None, False
 
 
-def retry_wait(exc, places_call, delay):
+def retry_wait(exc: HttpError | TransportError, places_call: bool, delay: float) -> float | None:
     """Seconds to wait before sending the request that raised ``exc`` again, or None when it must not be.
 
     ``places_call``: the request creates something (sendSip, sipAdd, sipReset). It is sent again here only when
@@ -227,7 +236,7 @@ def retry_wait(exc, places_call, delay):
     return None
 
 
-def new_session(pool_size=10):
+def new_session(pool_size: int = 10) -> requests.Session:
     """A requests session with one connection pool per host, kept alive, and no automatic retries
     (``retry_wait`` is the only retry rule). The proxy and CA bundle variables of the environment are
     honoured as requests does, but read once per scheme and host (``_environment_once``)."""
@@ -236,18 +245,22 @@ def new_session(pool_size=10):
     session.mount('http://', adapter)
     session.mount('https://', adapter)
     session.headers['User-Agent'] = USER_AGENT
-    session.merge_environment_settings = _environment_once(session.merge_environment_settings)
+    # Replaced on this one session, on purpose (mypy refuses any assignment to a method); the wrapper returns a plain dict
+    # copy of the settings requests' stubs type as a TypedDict.
+    session.merge_environment_settings = _environment_once(  # type: ignore[method-assign, assignment]
+        session.merge_environment_settings)
     return session
 
 
-def _environment_once(merge):
+def _environment_once(merge: t.Callable[..., t.Mapping[str, t.Any]]) -> t.Callable[..., dict[str, t.Any]]:
     """``Session.merge_environment_settings`` remembered per scheme, host and arguments: requests walks the
     whole environment (proxy variables, no_proxy, CA bundle variables) on every request otherwise, about a
     quarter of a request's processor time on a fast network, and the environment does not change during a run."""
-    cache = {}
+    cache: dict[tuple[str, ...], t.Mapping[str, t.Any]] = {}
     lock = threading.Lock()
 
-    def merged(url, proxies, stream, verify, cert):
+    def merged(url: str, proxies: t.Mapping[str, str] | None, stream: bool | None, verify: bool | str | None,
+               cert: object) -> dict[str, t.Any]:
         parts = urlsplit(url)
         key = (parts.scheme, parts.netloc, repr(sorted((proxies or {}).items())), repr(stream), repr(verify), repr(cert))
         with lock:
@@ -260,12 +273,12 @@ def _environment_once(merge):
     return merged
 
 
-def verify_setting(validate_certs, ca_path):
+def verify_setting(validate_certs: bool, ca_path: str | None) -> bool | str:
     """The ``verify`` argument of requests for the validate_certs and ca_path options."""
     return ca_path if (validate_certs and ca_path) else bool(validate_certs)
 
 
-def _keep_as_text(constant):
+def _keep_as_text(constant: str) -> str:
     """NaN and Infinity in a JSON body stay the text the server sent."""
     return constant
 
@@ -274,24 +287,41 @@ class _TooLarge(Exception):
     pass
 
 
+# A request's headers, or a function giving fresh ones for each attempt (a new signature each time).
+if t.TYPE_CHECKING:
+    Headers = dict[str, str] | t.Callable[[], dict[str, str]] | None
+
+
 class Transport:
     """Sends requests for one client. ``log`` receives one line per attempt (method, URL, outcome, ms), never a header."""
 
-    def __init__(self, session, timeout, verify=True, redactor=None, log=None, attempts=4, retry_delay=None, sleep=time.sleep,
-                 url_option='api_url', max_body=MAX_BODY):
+    def __init__(self, session: requests.Session, timeout: float, verify: bool | str = True, redactor: Redactor | None = None,
+                 log: t.Callable[[str], None] | None = None, attempts: int = 4, retry_delay: float | None = None,
+                 sleep: t.Callable[[float], None] = time.sleep, url_option: str = 'api_url', max_body: int = MAX_BODY) -> None:
         self.session = session
         self.timeout = timeout
         self.verify = verify
         self.redactor = redactor if redactor is not None else Redactor()
-        self.log = log or (lambda line: None)
+        self.log: t.Callable[[str], None] = log or (lambda line: None)
         self.attempts = max(1, int(attempts))
         self.retry_delay = RETRY_DELAY if retry_delay is None else retry_delay
         self._sleep = sleep
         self.url_option = url_option
         self.max_body = max_body
 
-    def send(self, method, url, headers=None, body=None, params=None, places_call=False, deadline=None, missing_ok=False,
-             remedies=None):
+    @t.overload
+    def send(self, method: str, url: str, headers: Headers = None, body: object = None, params: dict[str, t.Any] | None = None,
+             places_call: bool = False, deadline: Deadline | None = None, missing_ok: t.Literal[False] = False,
+             remedies: dict[int, str] | None = None) -> dict[str, t.Any]: ...
+
+    @t.overload
+    def send(self, method: str, url: str, headers: Headers = None, body: object = None, params: dict[str, t.Any] | None = None,
+             places_call: bool = False, deadline: Deadline | None = None, missing_ok: bool = False,
+             remedies: dict[int, str] | None = None) -> dict[str, t.Any] | None: ...
+
+    def send(self, method: str, url: str, headers: Headers = None, body: object = None, params: dict[str, t.Any] | None = None,
+             places_call: bool = False, deadline: Deadline | None = None, missing_ok: bool = False,
+             remedies: dict[int, str] | None = None) -> dict[str, t.Any] | None:
         """Send until a JSON object comes back, and return it redacted (None for HTTP 404 when ``missing_ok``).
         ``remedies``: what to do about an HTTP status of this endpoint, by status, built into the HttpError.
 
@@ -312,8 +342,9 @@ class Transport:
                     raise
                 self._sleep(wait)
 
-    def _read(self, response):
-        chunks, size = [], 0
+    def _read(self, response: requests.Response) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
         for chunk in response.iter_content(65536):
             size += len(chunk)
             if size > self.max_body:
@@ -321,13 +352,14 @@ class Transport:
             chunks.append(chunk)
         return b''.join(chunks)
 
-    def _once(self, method, url, headers, body, params, deadline, missing_ok, remedies):
+    def _once(self, method: str, url: str, headers: dict[str, str] | None, body: object, params: dict[str, t.Any] | None,
+              deadline: Deadline, missing_ok: bool, remedies: dict[int, str]) -> dict[str, t.Any] | None:
         redact = self.redactor.redact
         data = None if body is None else json.dumps(body, separators=(',', ':')).encode('utf-8')
         timeout = self.timeout if deadline.at is None else min(self.timeout, max(0.1, deadline.remaining()))
         started = time.monotonic()
 
-        def done(outcome):
+        def done(outcome: str) -> None:
             self.log('%s %s -> %s (%d ms)' % (method, url, outcome, (time.monotonic() - started) * 1000))
 
         try:
