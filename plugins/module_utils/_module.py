@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import copy
+import typing as t
 from collections.abc import Mapping
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
@@ -20,10 +21,10 @@ from ansible_collections.laaffic.voice.plugins.module_utils._options import CONN
 from ansible_collections.laaffic.voice.plugins.module_utils._transport import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 
 
-def no_log_values(spec, params):
+def no_log_values(spec: Mapping[str, Mapping[str, t.Any]], params: object) -> set[str]:
     """The values of every ``no_log`` option in ``params``, suboptions of the items that are dictionaries included,
     whatever else the parameters hold (an item that is not a dictionary is skipped, not a reason to give up)."""
-    found = set()
+    found: set[str] = set()
     if not isinstance(params, Mapping):
         return found
     for name, option in spec.items():
@@ -39,7 +40,7 @@ def no_log_values(spec, params):
     return found
 
 
-def _texts(value, depth=0):
+def _texts(value: object, depth: int = 0) -> set[str]:
     """Every non-empty text in a value (strings, numbers, and those in lists and dictionaries), as Ansible masks them."""
     if depth > 32:
         return set()
@@ -59,33 +60,33 @@ class LaafficModule(AnsibleModule):
     shows ``api_secret`` in ``invocation.module_args`` at ``-vvv``. Here the values are collected again, item by
     item, before anything is returned."""
 
-    def _mask_no_log(self):
+    def _mask_no_log(self) -> None:
         spec = getattr(self, 'argument_spec', None) or {}
         params = getattr(self, 'params', None) or {}
         self.no_log_values.update(no_log_values(spec, params))
 
-    def fail_json(self, msg, **kwargs):
+    def fail_json(self, msg: str, **kwargs: t.Any) -> t.NoReturn:
         self._mask_no_log()
         super().fail_json(msg, **kwargs)
 
-    def exit_json(self, **kwargs):
+    def exit_json(self, **kwargs: t.Any) -> t.NoReturn:
         self._mask_no_log()
         super().exit_json(**kwargs)
 
 
-def argument_spec(**extra):
+def argument_spec(**extra: dict[str, t.Any]) -> dict[str, dict[str, t.Any]]:
     """The shared connection options plus the module's own."""
     spec = copy.deepcopy(CONNECTION_ARGSPEC)
     spec.update(extra)
     return spec
 
 
-def fail(module, exc, **result):
+def fail(module: AnsibleModule, exc: LaafficError, **result: t.Any) -> t.NoReturn:
     """Fail the module with a LaafficError's message and its structured form under ``error``."""
     module.fail_json(msg=exc.message, error=exc.to_dict(), **result)
 
 
-def connection_options(module, require_app_id=False):
+def connection_options(module: AnsibleModule, require_app_id: bool = False) -> ConnectionOptions:
     """Validated connection options; fails the module with a message naming the bad option."""
     try:
         return ConnectionOptions.from_getter(module.params.get, require_app_id=require_app_id)
@@ -93,7 +94,7 @@ def connection_options(module, require_app_id=False):
         fail(module, exc)
 
 
-def client(module, options, pool_size=10):
+def client(module: AnsibleModule, options: ConnectionOptions, pool_size: int = 10) -> LaafficClient:
     """A client whose request log goes to the module's debug log (shown with -vvvv and ANSIBLE_DEBUG)."""
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)

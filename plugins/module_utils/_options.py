@@ -15,6 +15,7 @@ knows whether it runs in a module or a lookup.
 from __future__ import annotations
 
 import math
+import typing as t
 
 from ansible.module_utils.basic import env_fallback
 
@@ -23,7 +24,7 @@ from ansible_collections.laaffic.voice.plugins.module_utils._errors import Optio
 DEFAULT_API_URL = 'https://api.laaffic.com/v3'
 DEFAULT_TIMEOUT = 15
 
-CONNECTION_OPTIONS = {
+CONNECTION_OPTIONS: dict[str, dict[str, t.Any]] = {
     'api_url': dict(type='str', default=DEFAULT_API_URL),
     'api_key': dict(type='str', no_log=False),
     'api_secret': dict(type='str', no_log=True),
@@ -64,7 +65,7 @@ BOUNDS = {
 }
 
 
-def bounded(field, value):
+def bounded(field: str, value: t.Any) -> float:
     """``value`` as a float within the documented range of ``field`` (see BOUNDS); an OptionError naming the
     field for anything else, NaN and infinity included."""
     low, high, zero, unit = BOUNDS[field]
@@ -78,7 +79,7 @@ def bounded(field, value):
     return number
 
 
-def _non_empty(field, value):
+def _non_empty(field: str, value: object) -> str:
     if value is None or not str(value).strip():
         raise OptionError(field, 'must be a non-empty string (or set the %s environment variable)' % env_var(field))
     return str(value).strip()
@@ -89,8 +90,9 @@ class ConnectionOptions:
 
     __slots__ = ('api_url', 'api_key', 'api_secret', 'app_id', 'timeout', 'validate_certs', 'ca_path')
 
-    def __init__(self, api_url=DEFAULT_API_URL, api_key=None, api_secret=None, app_id=None,
-                 timeout=DEFAULT_TIMEOUT, validate_certs=True, ca_path=None, require_app_id=False):
+    def __init__(self, api_url: str | None = DEFAULT_API_URL, api_key: object = None, api_secret: object = None, app_id: object = None,
+                 timeout: object = DEFAULT_TIMEOUT, validate_certs: object = True, ca_path: str | None = None,
+                 require_app_id: bool = False) -> None:
         url = (api_url or DEFAULT_API_URL).strip()
         scheme = url.split('://', 1)[0].lower() if '://' in url else ''
         if scheme not in ('http', 'https') or not url.split('://', 1)[1].strip('/'):
@@ -104,10 +106,10 @@ class ConnectionOptions:
         self.ca_path = ca_path or None
 
     @classmethod
-    def from_getter(cls, getter, require_app_id=False):
+    def from_getter(cls, getter: t.Callable[[str], t.Any], require_app_id: bool = False) -> ConnectionOptions:
         """Build from any ``getter(name)``: ``module.params.get`` or a plugin's ``get_option``."""
         return cls(require_app_id=require_app_id, **{name: getter(name) for name in OPTION_NAMES})
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return 'ConnectionOptions(api_url=%r, api_key=%r, app_id=%r, timeout=%r, validate_certs=%r, ca_path=%r)' % (
             self.api_url, self.api_key, self.app_id, self.timeout, self.validate_certs, self.ca_path)

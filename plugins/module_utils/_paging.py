@@ -19,6 +19,15 @@ truncated, so that a caller never pages through a history it does not want.
 from __future__ import annotations
 
 import json
+import typing as t
+
+if t.TYPE_CHECKING:
+    from ansible_collections.laaffic.voice.plugins.module_utils._errors import LaafficError
+
+    # A map function, such as a thread pool's: ``prefetch(function, numbers)`` gives function(number) for each number, in order.
+    Prefetch = t.Callable[[t.Callable[[int], object], list[int]], t.Iterable[object]]
+
+_State = t.TypeVar('_State')
 
 MAX_PAGES = 100
 """Documented default bound: 100 pages (10,000 platform records at 100 per page)."""
@@ -30,15 +39,15 @@ class Records(list):
     ``total`` the total the last page claimed (None when it claimed none that is a number) and
     ``error`` the error that ended a walk that keeps what it read (see ``LaafficClient._paged``)."""
 
-    def __init__(self, items=(), truncated=False, pages=0):
+    def __init__(self, items: t.Iterable[t.Any] = (), truncated: bool = False, pages: int = 0) -> None:
         super().__init__(items)
         self.truncated = truncated
         self.pages = pages
-        self.total = None
-        self.error = None
+        self.total: int | None = None
+        self.error: LaafficError | None = None
 
 
-def whole_number(value):
+def whole_number(value: t.Any) -> int | None:
     """An int from a number or digit text the server sent, or None when it is not one (NaN, inf, 1e999, 'x')."""
     if isinstance(value, bool):
         return None
@@ -48,14 +57,15 @@ def whole_number(value):
         return None
 
 
-def walk(fetch, first, max_pages=MAX_PAGES):
+def walk(fetch: t.Callable[[_State], tuple[t.Sequence[object] | None, _State | None]], first: _State,
+         max_pages: int = MAX_PAGES) -> Records:
     """Read pages until the end or ``max_pages``.
 
     ``fetch(state)`` returns ``(items, next_state)``; ``next_state`` None means the server said this was
     the last page. Items that are not dictionaries are dropped. Returns ``Records``."""
     records = Records()
     state = first
-    seen = set()
+    seen: set[str] = set()
     while True:
         if records.pages >= max(1, int(max_pages)):
             records.truncated = True
@@ -70,7 +80,7 @@ def walk(fetch, first, max_pages=MAX_PAGES):
         state = following
 
 
-def record_key(record):
+def record_key(record: dict[str, t.Any]) -> t.Hashable:
     """What tells two records apart: their whole content (a record that comes twice is the same record)."""
     try:
         return frozenset(record.items())
@@ -78,7 +88,8 @@ def record_key(record):
         return json.dumps(record, sort_keys=True, default=repr)
 
 
-def numbered(request_page, size=100, max_pages=MAX_PAGES, max_total=None, prefetch=None, key=record_key):
+def numbered(request_page: t.Callable[[int, int], object], size: int = 100, max_pages: int = MAX_PAGES, max_total: int | None = None,
+             prefetch: Prefetch | None = None, key: t.Callable[[dict[str, t.Any]], t.Hashable] = record_key) -> Records:
     """Walk a page-numbered query (``current`` from 1, ``size`` per page) whose answer's data is
     ``{total, pages, current, records}``: ``request_page(current, size)`` returns that data.
 
@@ -96,21 +107,22 @@ def numbered(request_page, size=100, max_pages=MAX_PAGES, max_total=None, prefet
     100 were asked for); records seen on an earlier page (``key``: pages that overlap) are kept once and do not
     count twice towards the total. A full page that brings nothing new ends the walk (the server repeats itself)."""
     count = [0]
-    keys = set()
-    state = {'total': None, 'over': False}
-    ahead = {}
+    keys: set[t.Hashable] = set()
+    state: dict[str, t.Any] = {'total': None, 'over': False}
+    ahead: dict[int, object] = {}
 
-    def get(current):
+    def get(current: int) -> object:
         if current in ahead:
             return ahead.pop(current)
         return request_page(current, size)
 
-    def fetch(current):
+    def fetch(current: int) -> tuple[list[dict[str, t.Any]], int | None]:
         page = get(current)
         page = page if isinstance(page, dict) else {}
         batch = page.get('records')
         batch = batch if isinstance(batch, list) else []
-        fresh, marks = [], []
+        fresh: list[dict[str, t.Any]] = []
+        marks: list[t.Hashable] = []
         for item in batch:
             if isinstance(item, dict):
                 mark = key(item)

@@ -19,6 +19,7 @@ callStatus values (documented on the push page): 10 busy, 20 no pick-up, 30 not 
 
 from __future__ import annotations
 
+import typing as t
 from datetime import datetime, timezone
 
 from ansible_collections.laaffic.voice.plugins.module_utils._paging import whole_number
@@ -31,7 +32,7 @@ ANSWERED_STATUS = 50
 MAX_TEXT = 200
 
 
-def _absent(value):
+def _absent(value: object) -> bool:
     """Whether a time field says 'not happened': null, false, empty, 0 or a negative number."""
     if value is None or isinstance(value, bool):
         return True
@@ -42,7 +43,7 @@ def _absent(value):
     return not text or (digits.isascii() and digits.isdigit() and (text.startswith('-') or not digits.strip('0')))
 
 
-def parse_time(value):
+def parse_time(value: object) -> datetime | None:
     """An aware datetime from ISO-8601 text, ``%Y-%m-%d %H:%M:%S`` text or epoch milliseconds/seconds; None for null,
     empty, 0 or anything that is not a time (including numbers out of range). Text without an offset is in the
     platform's zone (UTC+8, see _time)."""
@@ -59,7 +60,7 @@ def parse_time(value):
         return None
 
 
-def iso(value):
+def iso(value: object) -> str | None:
     """ISO-8601 text for any time the platform gives; None when absent; the text received (at most
     200 characters) when it is not a time that can be read."""
     if _absent(value):
@@ -70,7 +71,7 @@ def iso(value):
     return moment.isoformat(timespec='seconds')
 
 
-def _text(value):
+def _text(value: object) -> str | None:
     return None if value is None or str(value).strip() == '' else str(value).strip()[:MAX_TEXT]
 
 
@@ -80,7 +81,13 @@ TIME_FIELDS = (('submit_time', 'submitTime'), ('ringing_time', 'ringingTime'), (
 class Progress:
     """What a record or report says about a call."""
 
-    def __init__(self, record):
+    # Set from TIME_FIELDS with setattr.
+    submit_time: str | None
+    ringing_time: str | None
+    answer_time: str | None
+    hangup_time: str | None
+
+    def __init__(self, record: object) -> None:
         record = record if isinstance(record, dict) else {}
         for attribute, key in TIME_FIELDS:
             setattr(self, attribute, iso(record.get(key)))
@@ -91,26 +98,26 @@ class Progress:
         self._notified_ringing = False
         self._derive()
 
-    def _derive(self):
+    def _derive(self) -> None:
         self.answered = bool(self.answer_time) or self.call_status == ANSWERED_STATUS
         self.rang = self.answered or self._notified_ringing or bool(self.ringing_time) or self.call_status in RANG_STATUSES
         self.ended = bool(self.hangup_time) or self.termination_code is not None or self.call_status is not None
 
-    def mark_rang(self, ringing_time=None):
+    def mark_rang(self, ringing_time: object = None) -> None:
         """Add a ringing notification's evidence (receiver path)."""
         self._notified_ringing = True
         self.ringing_time = self.ringing_time or iso(ringing_time)
         self._derive()
 
-    def merge(self, other):
+    def merge(self, other: Progress) -> None:
         """Fill what this observation lacks from another one of the same call (a record read to complete a report)."""
         for attribute in [name for name, dummy in TIME_FIELDS] + ['termination_code', 'termination_reason', 'sip_code', 'call_status']:
             if getattr(self, attribute) is None:
                 setattr(self, attribute, getattr(other, attribute))
         self._derive()
 
-    def failure_reason(self):
-        parts = []
+    def failure_reason(self) -> str:
+        parts: list[str] = []
         if self.termination_reason:
             parts.append(self.termination_reason)
         if self.sip_code:
@@ -121,7 +128,7 @@ class Progress:
             parts.append('callStatus %s' % self.call_status)
         return ', '.join(parts) or 'the call ended without ringing'
 
-    def fields(self):
+    def fields(self) -> dict[str, t.Any]:
         return dict(
             submit_time=self.submit_time, ringing_time=self.ringing_time, answer_time=self.answer_time,
             hangup_time=self.hangup_time, termination_code=self.termination_code,
