@@ -20,6 +20,7 @@ import math
 import re
 import threading
 import time
+import typing as t
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
@@ -33,6 +34,11 @@ from ansible_collections.laaffic.voice.plugins.module_utils._records import Prog
 from ansible_collections.laaffic.voice.plugins.module_utils._rules import (
     DEFAULT_EXPECT, account_problem, call_display_num_problem, callee_problem, expect_problem, normalize_number, unsafe_problem)
 from ansible_collections.laaffic.voice.plugins.module_utils._time import platform_time
+
+if t.TYPE_CHECKING:
+    from ansible_collections.laaffic.voice.plugins.module_utils._client import LaafficClient
+    from ansible_collections.laaffic.voice.plugins.module_utils._paging import Prefetch
+    from ansible_collections.laaffic.voice.plugins.module_utils._receiver import ReceiverClient
 
 VERDICTS = ('accepted', 'rang', 'answered', 'failed', 'rejected', 'timeout', 'unknown')
 _VERDICT_LEVEL = {'accepted': 0, 'rang': 1, 'answered': 2}
@@ -71,24 +77,25 @@ MAX_RESEND_PAUSE = 30
 # platform reads the offset or assumes its own zone.
 
 
-def meets(verdict, expect):
+def meets(verdict: str, expect: str) -> bool:
     """Whether a verdict satisfies an expectation (accepted < rang < answered)."""
     return verdict in _VERDICT_LEVEL and _VERDICT_LEVEL[verdict] >= _EXPECT_LEVEL[expect]
 
 
-def new_run_id():
+def new_run_id() -> str:
     """A short tag unique to one run: UTC time plus random hex."""
     return '%s-%s' % (datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ'), uuid.uuid4().hex[:8])
 
 
-def run_tag_prefix(run_id):
+def run_tag_prefix(run_id: object) -> str:
     return '%s:%s:' % (TAG_PREFIX, run_id)
 
 
 class Call:
     """One test call: what was asked, what happened, and the verdict."""
 
-    def __init__(self, index, account, callee, display_num, called_info, expect, default_tag):
+    def __init__(self, index: int, account: str, callee: str, display_num: str | None, called_info: str, expect: str,
+                 default_tag: bool) -> None:
         self.attempted = False
         self.index = index
         self.account = account
@@ -97,30 +104,30 @@ class Call:
         self.called_info = called_info
         self.expect = expect
         self.default_tag = default_tag
-        self.voice_id = None
-        self.verdict = None
-        self.reason = None
-        self.remedy = None
-        self.api_status = None
-        self.progress = None
-        self.last_error = None
+        self.voice_id: str | None = None
+        self.verdict: str | None = None
+        self.reason: str | None = None
+        self.remedy: str | None = None
+        self.api_status: str | None = None
+        self.progress: Progress | None = None
+        self.last_error: str | None = None
 
-    def set_verdict(self, verdict, reason, remedy=None):
+    def set_verdict(self, verdict: str, reason: str, remedy: str | None = None) -> None:
         self.verdict = verdict
         self.reason = reason
         if remedy:
             self.remedy = remedy
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         return self.verdict is not None and meets(self.verdict, self.expect)
 
     @property
-    def may_exist(self):
+    def may_exist(self) -> bool:
         """Whether this call may have been placed (it is then a change, and costs money)."""
         return self.voice_id is not None or self.verdict == 'unknown' or (self.attempted and self.verdict is None)
 
-    def broke(self, error):
+    def broke(self, error: object) -> None:
         """The run stopped on ``error`` before this call had its verdict: say what is known, never less."""
         settled = self.verdict is not None and (self.verdict != 'accepted' or self.expect == 'accepted')
         if settled:
@@ -134,7 +141,7 @@ class Call:
         else:
             self.set_verdict('rejected', 'not placed: the run broke before this call was sent: %s' % error)
 
-    def settle(self, final):
+    def settle(self, final: bool) -> bool:
         """Set the verdict from the latest observation; True when it is conclusive (or ``final``)."""
         progress = self.progress
         if progress is None:
@@ -164,8 +171,8 @@ class Call:
                 ' at %s' % progress.submit_time if progress.submit_time else ''))
         return final
 
-    def to_dict(self):
-        result = dict(
+    def to_dict(self) -> dict[str, t.Any]:
+        result: dict[str, t.Any] = dict(
             index=self.index, account=self.account, callee=self.callee, display_num=self.display_num,
             called_info=self.called_info, expect=self.expect, voice_id=self.voice_id, verdict=self.verdict,
             ok=self.ok, reason=self.reason, remedy=self.remedy, api_status=self.api_status,
@@ -174,7 +181,7 @@ class Call:
         return result
 
 
-def build_calls(params, run_id):
+def build_calls(params: t.Mapping[str, t.Any], run_id: object) -> tuple[list[Call], list[str]]:
     """Calls from the module parameters: ``calls`` items override the task-level values.
 
     Returns ``(calls, errors)``; errors name the item index and the field, and nothing must be sent
@@ -186,7 +193,8 @@ def build_calls(params, run_id):
         items = [{}]
     elif not items:
         return [], ['calls: must list at least one call']
-    calls, errors = [], []
+    calls: list[Call] = []
+    errors: list[str] = []
     for index, item in enumerate(items):
         where = '' if single else 'calls[%d].' % index
         if not isinstance(item, dict):
@@ -212,16 +220,16 @@ def build_calls(params, run_id):
     return calls, errors
 
 
-def shortfall(calls, check_mode=False):
+def shortfall(calls: t.Iterable[Call], check_mode: bool = False) -> list[Call]:
     """The calls that fell short of their expectation; in check mode a call without a (predicted) verdict,
     one that would be placed, is not short."""
     return [call for call in calls if not call.ok and not (check_mode and call.verdict is None)]
 
 
-def summarize(calls, check_mode=False, requests=None):
+def summarize(calls: t.Sequence[Call], check_mode: bool = False, requests: t.Mapping[str, int] | None = None) -> dict[str, t.Any]:
     """Verdict counts, and how many calls are ``shortfall``. ``requests`` is the client's count of API requests
     by kind (place, verify, preflight)."""
-    summary = {verdict: 0 for verdict in VERDICTS}
+    summary: dict[str, t.Any] = {verdict: 0 for verdict in VERDICTS}
     for call in calls:
         if call.verdict in summary:
             summary[call.verdict] += 1
@@ -230,7 +238,7 @@ def summarize(calls, check_mode=False, requests=None):
     return summary
 
 
-def voice_id_text(value):
+def voice_id_text(value: object) -> str | None:
     """The voice ID from a sendSip success, or None when ``data`` is not one (the caller says so)."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         return None
@@ -238,7 +246,7 @@ def voice_id_text(value):
     return text if _VOICE_ID.match(text) else None
 
 
-def predict(calls, accounts, app_id):
+def predict(calls: t.Iterable[Call], accounts: t.Collection[str], app_id: object) -> None:
     """Give each call whose SIP account the application does not have its verdict, before anything is sent.
     ``accounts`` is the set listed by sipQuery."""
     for call in calls:
@@ -248,7 +256,7 @@ def predict(calls, accounts, app_id):
                              'Check the account name and app_id against Voice application management in the LAAFFIC console.')
 
 
-def common_group(calls, groups):
+def common_group(calls: t.Iterable[Call], groups: t.Mapping[str, str | None] | None) -> str | None:
     """The one SIP group of every call's account when ``groups`` (account -> group, from sipQuery) knows them
     all and they agree; else None."""
     found = set(groups.get(call.account) for call in calls) if groups else set([None])
@@ -269,29 +277,30 @@ class RecordPages:
     plus one page (or more than the pager's bound), when a read fails, or after ``FRUITLESS_READS`` reads in
     a row that saved no request."""
 
-    def __init__(self, client, window, calls, group=None, redact=None):
+    def __init__(self, client: LaafficClient, window: tuple[float, float], calls: int, group: str | None = None,
+                 redact: t.Callable[[str], str] | None = None) -> None:
         self.client = client
-        self.redact = redact or (lambda text: text)
+        self.redact: t.Callable[[str], str] = redact or (lambda text: text)
         self.start = platform_time(math.floor(window[0]) - WINDOW_MARGIN)
         self.end = platform_time(math.ceil(window[1]) + WINDOW_MARGIN)
         self.group = group
         self.max_total = min(RECORDS_PER_CALL * max(1, calls) + PAGE_SIZE, MAX_PAGES * PAGE_SIZE)
         self.max_pages = min(MAX_PAGES, -(-self.max_total // PAGE_SIZE) + 1)
         self.expected_pages = max(1, -(-calls // PAGE_SIZE))
-        self.given_up = None
-        self.failed = None
+        self.given_up: str | None = None
+        self.failed: str | None = None
         self._fruitless = 0
 
-    def worth_it(self, waiting):
+    def worth_it(self, waiting: t.Sized) -> bool:
         return self.given_up is None and self.expected_pages < len(waiting)
 
-    def _give_up(self, reason):
+    def _give_up(self, reason: str) -> None:
         self.given_up = reason
 
-    def read(self, waiting, deadline, prefetch=None):
+    def read(self, waiting: t.Sequence[Call], deadline: Deadline | None, prefetch: Prefetch | None = None) -> list[Call]:
         """Set ``progress`` of the waiting calls found on the pages; return the calls they did not cover.
         ``prefetch`` (a thread pool's map) reads the pages after the first at once."""
-        wanted = {}
+        wanted: dict[str | None, list[Call]] = {}
         for call in waiting:
             wanted.setdefault(call.voice_id, []).append(call)  # a platform may give two calls one voice ID: both get the record
         try:
@@ -302,7 +311,7 @@ class RecordPages:
             self.failed = 'reading the records in bulk failed: %s' % describe(exc, self.redact)
             self._give_up(self.failed)
             return list(waiting)
-        found = {}
+        found: dict[str | None, dict[str, t.Any]] = {}
         for record in records:
             voice_id = voice_id_text(record.get('voiceId'))
             if voice_id in wanted:
@@ -333,8 +342,10 @@ class RecordPages:
 class CallRunner:
     """Places calls over one client (one pooled session) with bounded concurrency, then verifies them."""
 
-    def __init__(self, client, app_id, concurrency=10, rate_limit=None, poll_interval=1.0, receiver=None, run_id=None,
-                 sleep=time.sleep, verify_rate_limit=None, groups=None):
+    def __init__(self, client: LaafficClient, app_id: str, concurrency: int = 10, rate_limit: float | None = None,
+                 poll_interval: float = 1.0, receiver: ReceiverClient | None = None, run_id: str | None = None,
+                 sleep: t.Callable[[float], None] = time.sleep, verify_rate_limit: float | None = None,
+                 groups: t.Mapping[str, str | None] | None = None) -> None:
         self.client = client
         self.app_id = app_id
         self.concurrency = max(1, int(concurrency))
@@ -343,20 +354,20 @@ class CallRunner:
         self.receiver = receiver
         self.run_id = run_id
         self.groups = groups
-        self.pages = None
+        self.pages: RecordPages | None = None
         self._sleep = sleep
-        self._cursor = None
-        self._seen = {}
-        self._fatal = None
-        self._window = None
-        self._taken = set()  # voice IDs that read-backs gave to calls of this run
+        self._cursor: object = None
+        self._seen: dict[str | None, t.Any] = {}  # by voice ID
+        self._fatal: str | None = None
+        self._window: tuple[float, float] | None = None
+        self._taken: set[str | None] = set()  # voice IDs that read-backs gave to calls of this run
         self._taken_lock = threading.Lock()
         self.place_attempts = getattr(getattr(client, 'transport', None), 'attempts', 4)
         if verify_rate_limit:
             # at most verify_rate_limit requests in any second (at most one per 1 / rate seconds below 1 per second)
             client.pace['verify'] = RateLimiter(verify_rate_limit, burst=max(1, int(verify_rate_limit)))
 
-    def run(self, calls, wait_timeout):
+    def run(self, calls: list[Call], wait_timeout: float | None) -> list[Call]:
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
             first = time.time()
             list(pool.map(self._place, calls))
@@ -364,10 +375,11 @@ class CallRunner:
             self._verify(pool, calls, wait_timeout)
         return calls
 
-    def _place(self, call):
+    def _place(self, call: Call) -> None:
         """Send the call request; when its answer leaves the call in doubt, read back (``_look_back``) and send it
         again only when the read-back proves the first request did nothing (``_after_failure``)."""
-        since, sends = None, 0
+        since = 0.0  # when the first request went out (0: not yet)
+        sends = 0
         while True:
             try:
                 self.limiter.acquire()
@@ -393,7 +405,7 @@ class CallRunner:
             call.set_verdict('unknown', 'the platform answered success with a voice ID that is not one: %r' % (str(data)[:100],),
                              LOOK_BEFORE_CALLING_AGAIN)
 
-    def _after_failure(self, call, exc, since, sends):
+    def _after_failure(self, call: Call, exc: Exception, since: float, sends: int) -> float | None:
         """Give the call its verdict after its request (send number ``sends``, the first at ``since``) raised
         ``exc``, or return the seconds to wait before sending it again. The rule (docs: "Which requests are
         sent again"): an answer that proves nothing was done is the verdict (``rejected``); otherwise the
@@ -421,6 +433,7 @@ class CallRunner:
                 self._sleep(pause)  # the platform's Retry-After, and time for its records to show the call
         state, found, detail = self._look_back(call, since)
         if state == 'found':
+            assert found is not None  # nosec - 'found' always comes with the record
             call.voice_id = found['voiceId']
             call.progress = Progress(found['record'])
             call.set_verdict('accepted', 'accepted by the platform: its answer was lost (%s), but recordSipQuery lists this call '
@@ -436,7 +449,7 @@ class CallRunner:
                          LOOK_BEFORE_CALLING_AGAIN)
         return None
 
-    def _look_back(self, call, since):
+    def _look_back(self, call: Call, since: float) -> tuple[str, dict[str, t.Any] | None, str | None]:
         """Whether the platform lists this call since ``since`` (epoch seconds of its first request): returns
         ``('found', {'voiceId', 'record'}, text)``, ``('absent', None, text)`` or ``('undecided', None, text)``.
 
@@ -469,7 +482,7 @@ class CallRunner:
                                        % (start, end, LOOK_BACK_PAGES))
         return 'absent', None, window
 
-    def _not_placed(self, call, exc):
+    def _not_placed(self, call: Call, exc: Exception) -> None:
         """The verdict of a call request whose answer proves that nothing was done (``may_have_reached``)."""
         message = describe(exc, self.redact)
         if isinstance(exc, ApiStatusError):
@@ -478,11 +491,11 @@ class CallRunner:
         else:
             call.set_verdict('rejected', message)
 
-    def redact(self, text):
+    def redact(self, text: str) -> str:
         redactor = getattr(self.client, 'redactor', None)
         return redactor.redact(text) if redactor is not None else text
 
-    def _verify(self, pool, calls, wait_timeout):
+    def _verify(self, pool: ThreadPoolExecutor, calls: list[Call], wait_timeout: float | None) -> None:
         waiting = [call for call in calls if call.voice_id and call.expect != 'accepted']
         deadline = Deadline(wait_timeout)
         delays = backoff(self.poll_interval, factor=1.3, maximum=max(self.poll_interval, 5.0))
@@ -509,13 +522,13 @@ class CallRunner:
                 call.last_error = self._fatal
             call.settle(final=True)
 
-    def _failed_check(self, call, exc):
+    def _failed_check(self, call: Call, exc: LaafficError) -> None:
         """Remember why a check failed; a refused receiver token will not get better, so waiting stops."""
         call.last_error = exc.message
         if self.receiver is not None and isinstance(exc, HttpError) and exc.status in (401, 403):
             self._fatal = exc.message
 
-    def _observe(self, pool, waiting, deadline):
+    def _observe(self, pool: ThreadPoolExecutor, waiting: list[Call], deadline: Deadline) -> None:
         """Update ``call.progress`` of the waiting calls from the records or the receiver."""
         if self.receiver is None:
             rest = waiting
@@ -535,7 +548,7 @@ class CallRunner:
                     self._seen[str(obj.get('voiceId'))] = obj
         list(pool.map(lambda call: self._observe_receiver(call, deadline), waiting))
 
-    def _record(self, call, deadline):
+    def _record(self, call: Call, deadline: Deadline | None) -> Progress | None:
         """The call's record as Progress, or None (no record yet, or the read failed: ``call.last_error`` says why)."""
         try:
             record = self.client.record_sip(call.voice_id, deadline)
@@ -546,14 +559,15 @@ class CallRunner:
             call.last_error = 'reading the record failed: %s' % describe(exc, self.redact)
         return None
 
-    def _observe_record(self, call, deadline):
+    def _observe_record(self, call: Call, deadline: Deadline | None) -> None:
         progress = self._record(call, deadline)
         if progress is not None:
             call.progress = progress
 
-    def _observe_receiver(self, call, deadline):
+    def _observe_receiver(self, call: Call, deadline: Deadline | None) -> None:
         obj = self._seen.get(call.voice_id)
         if obj is None and not call.default_tag:
+            assert self.receiver is not None  # nosec - called on the receiver path only
             try:
                 obj = self.receiver.report(call.voice_id, deadline)
             except LaafficError as exc:

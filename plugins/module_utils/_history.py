@@ -29,11 +29,16 @@ import errno
 import os
 import re
 import tempfile
+import typing as t
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - not POSIX
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]  # checked before each use
+
+if t.TYPE_CHECKING:
+    PhoneKey = tuple[str, str]  # (account, name)
+    Verdict = tuple[str, bool]  # (verdict, ok)
 
 HEADER = '# laaffic.voice smoke-test history v1'
 DEFAULT_KEEP = 30
@@ -44,23 +49,23 @@ ABSENT = ('-', True)  # a run that did not test the phone
 _CONTROL = re.compile(r'[\x00-\x1f\x7f]')
 
 
-def clean(value):
+def clean(value: object) -> str:
     """A field as it goes into the history: text without tabs, line breaks or other control characters."""
     text = '' if value is None else str(value)
     return _CONTROL.sub(' ', text) if _CONTROL.search(text) else text
 
 
-def phone_key(account, name):
+def phone_key(account: object, name: object) -> PhoneKey:
     """The identity of a phone across runs: its account and its inventory name."""
     return (clean(account), clean(name))
 
 
-def changes(verdicts):
+def changes(verdicts: t.Sequence[str]) -> int:
     """How often consecutive verdicts differ."""
     return sum(1 for before, after in zip(verdicts, verdicts[1:]) if before != after)
 
 
-def flaps(verdicts):
+def flaps(verdicts: t.Iterable[str]) -> bool:
     """The flapping rule: the verdict changed at least FLAP_CHANGES times within the last WINDOW verdicts."""
     return changes(list(verdicts)[-WINDOW:]) >= FLAP_CHANGES
 
@@ -68,20 +73,20 @@ def flaps(verdicts):
 class HistoryState:
     """What a run learnt from (and did to) the history."""
 
-    def __init__(self, path):
+    def __init__(self, path: str) -> None:
         self.path = path
         self.runs = 0              # runs in the history after this run (this run included when it was added)
         self.started_new = False   # no usable history was found: this run starts (or would start) a new one
         self.updated = False       # this run was added
-        self.problem = None        # what was wrong with the file, in words (never its content)
-        self.trends = {}           # phone_key -> (verdict, ok) in the last WINDOW runs, oldest first (ABSENT when not tested)
-        self.run_ids = []          # run ids of those WINDOW runs, oldest first
+        self.problem: str | None = None  # what was wrong with the file, in words (never its content)
+        self.trends: dict[PhoneKey, list[Verdict]] = {}  # phone_key -> (verdict, ok) in the last WINDOW runs, oldest first (ABSENT when not tested)
+        self.run_ids: list[str] = []  # run ids of those WINDOW runs, oldest first
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, t.Any]:
         return dict(path=self.path, runs=self.runs, started_new=self.started_new, updated=self.updated, problem=self.problem)
 
 
-def _split_runs(text):
+def _split_runs(text: str) -> tuple[list[str], list[tuple[int, int]], str | None, bool]:
     """The lines and the runs of a history's text: (lines, [(start, end)], problem, started_new).
 
     ``lines[start]`` is a run line and ``lines[start + 1:end]`` its phone lines. A run cut short at the very end (fewer
@@ -93,8 +98,8 @@ def _split_runs(text):
     if lines[0] != HEADER:
         return [], [], 'the history file is not a laaffic.voice smoke-test history (unknown first line)', True
     cut = lines.pop() != ''  # text after the last line break: a line cut short
-    runs = []
-    start = None
+    runs: list[tuple[int, int]] = []
+    start: int | None = None
     expected = 0
     for index in range(1, len(lines)):
         line = lines[index]
@@ -123,9 +128,9 @@ def _split_runs(text):
     return lines, runs, None, False
 
 
-def _run_verdicts(lines, start, end):
+def _run_verdicts(lines: list[str], start: int, end: int) -> dict[PhoneKey, Verdict]:
     """phone_key -> (verdict, ok) for the phone lines of one run."""
-    verdicts = {}
+    verdicts: dict[PhoneKey, Verdict] = {}
     for index in range(start + 1, end):
         fields = lines[index].split('\t')
         if len(fields) >= 6:
@@ -133,7 +138,7 @@ def _run_verdicts(lines, start, end):
     return verdicts
 
 
-def _read(path):
+def _read(path: str) -> tuple[str | None, str | None]:
     """(text or None when missing, problem or None). Never raises for a file that cannot be read."""
     try:
         size = os.path.getsize(path)
@@ -154,7 +159,7 @@ def _read(path):
         return '\x00', None  # fails the header check below: treated as foreign
 
 
-def _move_aside(path):
+def _move_aside(path: str) -> str:
     """Keep an unreadable history as <path>.unreadable (replacing an older one); return the words saying so."""
     try:
         os.replace(path, path + '.unreadable')
@@ -166,12 +171,12 @@ def _move_aside(path):
 class _Lock:
     """An fcntl lock on <path>.lock, exclusive for writers and shared for readers."""
 
-    def __init__(self, path, exclusive):
+    def __init__(self, path: str, exclusive: bool) -> None:
         self.path = path + '.lock'
         self.exclusive = exclusive
-        self.handle = None
+        self.handle: t.TextIO | None = None
 
-    def __enter__(self):
+    def __enter__(self) -> _Lock:
         try:
             # A reader never creates the lock file (check mode writes nothing): without one, no writer is running either.
             self.handle = open(self.path, 'a' if self.exclusive else 'r')
@@ -183,14 +188,15 @@ class _Lock:
             fcntl.flock(self.handle.fileno(), fcntl.LOCK_EX if self.exclusive else fcntl.LOCK_SH)
         return self
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, *exc_info: object) -> None:
         if self.handle is not None:
             if fcntl is not None:
                 fcntl.flock(self.handle.fileno(), fcntl.LOCK_UN)
             self.handle.close()
 
 
-def _state(path, lines, window_runs, current=None):
+def _state(path: str, lines: list[str], window_runs: list[tuple[int, int]],
+           current: tuple[str, dict[PhoneKey, Verdict]] | None = None) -> HistoryState:
     """A HistoryState with the trends of the last WINDOW runs (``current``: (run id, phone_key -> (verdict, ok)))."""
     state = HistoryState(path)
     tables = [(lines[start].split('\t')[1], _run_verdicts(lines, start, end)) for start, end in window_runs]
@@ -198,19 +204,19 @@ def _state(path, lines, window_runs, current=None):
         tables.append(current)
     tables = tables[-WINDOW:]
     state.run_ids = [run_id for run_id, _verdicts in tables]
-    keys = set()
+    keys: set[PhoneKey] = set()
     for _run_id, verdicts in tables:
         keys.update(verdicts)
     state.trends = {key: [verdicts.get(key, ABSENT) for _run_id, verdicts in tables] for key in keys}
     return state
 
 
-def trend_flaps(trend):
+def trend_flaps(trend: t.Iterable[Verdict]) -> bool:
     """The flapping rule on a trend from HistoryState.trends (runs without the phone are skipped)."""
     return flaps([verdict for verdict, _ok in trend if verdict != '-'])
 
 
-def read(path):
+def read(path: str) -> HistoryState:
     """The history as it is, without adding a run (check mode). Never raises; a bad file is left where it is."""
     with _Lock(path, exclusive=False):
         text, problem = _read(path)
@@ -225,7 +231,7 @@ def read(path):
     return state
 
 
-def add_run(path, run_id, finished, entries, keep=DEFAULT_KEEP):
+def add_run(path: str, run_id: object, finished: object, entries: t.Sequence[t.Sequence[t.Any]], keep: int = DEFAULT_KEEP) -> HistoryState:
     """Add one run to the history at ``path`` and keep the last ``keep`` runs; return the HistoryState.
 
     ``entries``: (verdict, ok, account, name, group) per phone. Raises OSError only when the new history cannot be
@@ -233,13 +239,15 @@ def add_run(path, run_id, finished, entries, keep=DEFAULT_KEEP):
     if keep < 1:
         raise ValueError('keep must be at least 1')
     block = ['R\t%s\t%s\t%d' % (clean(run_id), clean(finished), len(entries))]
-    current = {}
+    current: dict[PhoneKey, Verdict] = {}
     for verdict, ok, account, name, group in entries:
         verdict = clean(verdict) or '-'
         key = phone_key(account, name)
         current[key] = (verdict, bool(ok))
         block.append('P\t%s\t%s\t%s\t%s\t%s' % (verdict, '1' if ok else '0', key[0], key[1], clean(group)))
     directory = os.path.dirname(os.path.abspath(path))
+    lines: list[str]
+    runs: list[tuple[int, int]]
     with _Lock(path, exclusive=True):
         text, read_problem = _read(path)
         moved = None

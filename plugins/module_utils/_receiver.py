@@ -12,11 +12,18 @@ the redactor, so an echo of the Authorization header never leaves."""
 from __future__ import annotations
 
 import time
+import typing as t
 from urllib.parse import quote
 
 from ansible_collections.laaffic.voice.plugins.module_utils._errors import OptionError
 from ansible_collections.laaffic.voice.plugins.module_utils._paging import MAX_PAGES, walk
 from ansible_collections.laaffic.voice.plugins.module_utils._transport import Redactor, Transport
+
+if t.TYPE_CHECKING:
+    import requests
+
+    from ansible_collections.laaffic.voice.plugins.module_utils._paging import Records
+    from ansible_collections.laaffic.voice.plugins.module_utils._polling import Deadline
 
 PAGE_SIZE = 1000
 TOKEN_REMEDIES = {401: 'check receiver_token', 403: 'check receiver_token'}
@@ -25,7 +32,9 @@ TOKEN_REMEDIES = {401: 'check receiver_token', 403: 'check receiver_token'}
 class ReceiverClient:
     """Reads stored push reports: ``GET /reports/<voiceId>`` and ``GET /reports?calledInfoPrefix=...``."""
 
-    def __init__(self, session, base_url, token, timeout, verify=True, attempts=4, log=None, sleep=time.sleep, redactor=None):
+    def __init__(self, session: requests.Session, base_url: str | None, token: str | None, timeout: float, verify: bool | str = True,
+                 attempts: int = 4, log: t.Callable[[str], None] | None = None, sleep: t.Callable[[float], None] = time.sleep,
+                 redactor: Redactor | None = None) -> None:
         url = (base_url or '').strip().rstrip('/')
         if not url.lower().startswith(('http://', 'https://')):
             raise OptionError('receiver_url', 'must be the http(s) base URL of the report receiver, such as http://127.0.0.1:8098, got %r' % (base_url,))
@@ -37,22 +46,23 @@ class ReceiverClient:
         self.transport = Transport(session, timeout, verify, self.redactor, log, attempts, sleep=sleep, url_option='receiver_url')
         self._headers = {'Authorization': 'Bearer %s' % token, 'Accept': 'application/json'}
 
-    def _get(self, path, params=None, deadline=None):
+    def _get(self, path: str, params: dict[str, t.Any] | None = None, deadline: Deadline | None = None) -> dict[str, t.Any] | None:
         """GET a JSON object; None on 404."""
         return self.transport.send('GET', self.base_url + path, self._headers, params=params, deadline=deadline, missing_ok=True,
                                    remedies=TOKEN_REMEDIES)
 
-    def report(self, voice_id, deadline=None):
+    def report(self, voice_id: object, deadline: Deadline | None = None) -> dict[str, t.Any] | None:
         """The receiver's call object for one voice ID, or None when it has heard nothing of it."""
         return self._get('/reports/%s' % quote(str(voice_id), safe=''), deadline=deadline)
 
-    def reports(self, after=None, deadline=None, max_pages=MAX_PAGES, **filters):
+    def reports(self, after: object = None, deadline: Deadline | None = None, max_pages: int = MAX_PAGES,
+                **filters: object) -> tuple[Records, object]:
         """Every call object matching the filters (``calledInfoPrefix``, ``calledInfo``, ``since``) updated
         after the cursor, over the pages (bounded, see _paging). Returns ``(objects, cursor)``: pass the cursor
         back to read only what changed. ``objects.truncated`` tells that the page bound stopped the walk."""
         cursor = [after]
 
-        def fetch(position):
+        def fetch(position: object) -> tuple[list[t.Any], object]:
             params = {key: value for key, value in filters.items() if value is not None}
             params['limit'] = PAGE_SIZE
             if position is not None:
