@@ -258,7 +258,7 @@ def finished(exc: BaseException) -> bool:
     return False
 
 
-def worth_resending(exc: BaseException) -> bool:
+def worth_resending(exc: BaseException) -> t.TypeGuard[HttpError]:
     """Whether a creating request that raised ``exc``, and that a read-back proved did not act, is sent again:
     only after HTTP 429, 500 or 503 (the platform was busy or failed before acting)."""
     return isinstance(exc, HttpError) and not isinstance(exc, RedirectError) and exc.status in RESEND_STATUSES

@@ -46,6 +46,9 @@ class Records(list):
         self.total: int | None = None
         self.error: LaafficError | None = None
 
+    max_phones: int
+    """Set on the listings of phones only (``_phones.sip_accounts``): the cap they were read with."""
+
 
 def whole_number(value: t.Any) -> int | None:
     """An int from a number or digit text the server sent, or None when it is not one (NaN, inf, 1e999, 'x')."""

@@ -21,12 +21,18 @@ never quoted in errors of these endpoints (a truncated sipQuery or sipReset body
 from __future__ import annotations
 
 import time
+import typing as t
 
 from ansible_collections.laaffic.voice.plugins.module_utils._calls import MAX_RESEND_PAUSE, RESEND_PAUSE
 from ansible_collections.laaffic.voice.plugins.module_utils._errors import (
     ApiStatusError, HttpError, LaafficError, OptionError, RedirectError, finished, may_have_reached, worth_resending)
 from ansible_collections.laaffic.voice.plugins.module_utils._paging import Records
 from ansible_collections.laaffic.voice.plugins.module_utils._rules import check_account, check_display_num, check_name
+
+if t.TYPE_CHECKING:
+    from ansible_collections.laaffic.voice.plugins.module_utils._client import LaafficClient
+
+    Phone = dict[str, t.Any]  # account, phone_name, group_name, display_num, password (see phone_from_record)
 
 MAX_PER_REQUEST = 50
 PAGE_SIZE = 100
@@ -50,7 +56,7 @@ SIP_RESET_REMEDIES = {
 }
 
 
-def _text(value):
+def _text(value: object) -> str | None:
     """A field of a record as text (None stays None): records come from the network and may hold any type."""
     if value is None or isinstance(value, (dict, list)):
         return None
@@ -59,7 +65,7 @@ def _text(value):
     return str(value)
 
 
-def check_quantity(value, field: str = 'quantity') -> int:
+def check_quantity(value: object, field: str = 'quantity') -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise OptionError(field, 'must be a whole number of phones, 1 or more, got %r' % (value,))
     if value > MAX_PER_REQUEST:
@@ -71,11 +77,11 @@ def check_quantity(value, field: str = 'quantity') -> int:
     return value
 
 
-def check_accounts(values, field: str = 'accounts') -> list:
+def check_accounts(values: t.Iterable[object] | None, field: str = 'accounts') -> list[str]:
     """One or more SIP accounts, without duplicates, in the given order."""
     if not values:
         raise OptionError(field, 'give at least one SIP account')
-    accounts = []
+    accounts: list[str] = []
     for index, value in enumerate(values):
         account = check_account('%s[%d]' % (field, index), value)
         if account not in accounts:
@@ -83,7 +89,7 @@ def check_accounts(values, field: str = 'accounts') -> list:
     return accounts
 
 
-def phone_from_record(record):
+def phone_from_record(record: object) -> Phone | None:
     """A sipQuery record as a phone dict, or None when it has no account (nothing received may crash a run)."""
     if not isinstance(record, dict):
         return None
@@ -99,7 +105,7 @@ def phone_from_record(record):
     }
 
 
-def public(phone, with_password=False):
+def public(phone: Phone, with_password: bool = False) -> Phone:
     """A phone for a result: the password only when asked for."""
     shown = {key: phone[key] for key in ('account', 'phone_name', 'group_name', 'display_num')}
     if with_password:
@@ -110,7 +116,7 @@ def public(phone, with_password=False):
 NOT_SHOWN = 'not shown: on this endpoint it may contain SIP passwords'
 
 
-def scrubbed(exc, remedies=None):
+def scrubbed(exc: LaafficError, remedies: dict[str, str] | None = None) -> LaafficError:
     """The error to raise instead of ``exc``, built once with all it says: without any free text from the server
     (status reason, response body, ``Location``), because on the endpoints that carry SIP passwords (sipQuery, sipAdd,
     sipReset) any of them may quote one, and with the endpoint's own remedy for its status (``remedies``, by status
@@ -133,7 +139,7 @@ def scrubbed(exc, remedies=None):
     return exc
 
 
-def remember_passwords(client, records):
+def remember_passwords(client: LaafficClient, records: t.Iterable[object] | None) -> None:
     """Every SIP password of these records (phone dicts or sipQuery records) joins the client's redaction set,
     so that no later message of the run can show one."""
     redactor = getattr(client, 'redactor', None)
@@ -141,7 +147,7 @@ def remember_passwords(client, records):
         redactor.add_passwords(record.get('password') for record in records or [] if isinstance(record, dict))
 
 
-def check_max_phones(value, field='max_phones'):
+def check_max_phones(value: object, field: str = 'max_phones') -> int:
     """The safety cap of a listing: a whole number from 1 to MAX_PHONES_LIMIT (None: the default)."""
     if value is None:
         return MAX_PHONES
@@ -150,7 +156,7 @@ def check_max_phones(value, field='max_phones'):
     return value
 
 
-def sip_accounts(client, app_id, max_phones=MAX_PHONES):
+def sip_accounts(client: LaafficClient, app_id: str, max_phones: object = MAX_PHONES) -> Records:
     """The sipQuery records of the application over every page, up to ``max_phones`` (the platform's own total ends
     the walk first). Errors carry no free text from the server, and every password read joins the redaction set."""
     max_phones = check_max_phones(max_phones)
@@ -163,7 +169,9 @@ def sip_accounts(client, app_id, max_phones=MAX_PHONES):
     return records
 
 
-def list_phones(client, app_id, group_name=None, phone_name=None, accounts=None, warn=None, max_phones=MAX_PHONES):
+def list_phones(client: LaafficClient, app_id: str, group_name: str | None = None, phone_name: str | None = None,
+                accounts: t.Collection[str] | None = None, warn: t.Callable[[str], None] | None = None,
+                max_phones: object = MAX_PHONES) -> Records:
     """Every phone of the application (sipQuery over its pages, up to the platform's total or ``max_phones``),
     optionally only one group, phone name or set of accounts.
 
@@ -172,7 +180,7 @@ def list_phones(client, app_id, group_name=None, phone_name=None, accounts=None,
     then ``warn`` (a function of one text), when given, gets ``truncation_warning``.
     """
     records = sip_accounts(client, app_id, max_phones)
-    phones = {}
+    phones: dict[str, Phone] = {}
     for record in records or []:
         phone = phone_from_record(record)
         if phone is not None:
@@ -185,11 +193,11 @@ def list_phones(client, app_id, group_name=None, phone_name=None, accounts=None,
     listed = Records(chosen, truncated=bool(getattr(records, 'truncated', False)), pages=getattr(records, 'pages', 0))
     listed.total, listed.max_phones = records.total, records.max_phones
     if warn is not None and listed.truncated:
-        warn(truncation_warning(listed))
+        warn(truncation_warning(listed) or '')
     return listed
 
 
-def truncation_warning(phones):
+def truncation_warning(phones: Records) -> str | None:
     """The warning to give when the listing stopped at the pager's bound, or None."""
     if not getattr(phones, 'truncated', False):
         return None
@@ -199,7 +207,7 @@ def truncation_warning(phones):
                 phones.pages, 'a total of %d' % total if total is not None else 'no total', getattr(phones, 'max_phones', MAX_PHONES)))
 
 
-def phone_name_matches(requested, actual):
+def phone_name_matches(requested: str, actual: str | None) -> bool:
     """Whether a phone created with ``requested`` as phoneName can carry the name ``actual``.
 
     [INFERRED] The documents do not say how the platform names the phones of a group of several: the sample
@@ -211,7 +219,7 @@ def phone_name_matches(requested, actual):
 class GroupPlan:
     """What laaffic_phone_group has to do to reach the requested group: ``create`` is True or False."""
 
-    def __init__(self, name, phone_name, quantity, display_num, existing):
+    def __init__(self, name: str, phone_name: str, quantity: int, display_num: str | None, existing: list[Phone]) -> None:
         self.name = name
         self.phone_name = phone_name
         self.quantity = quantity
@@ -220,10 +228,10 @@ class GroupPlan:
         self.create = not existing
         self.problems = [] if self.create else self._problems()
 
-    def _problems(self):
+    def _problems(self) -> list[str]:
         """Why the existing group is not the requested one, as sentences; empty when it is."""
         count = len(self.existing)
-        problems = []
+        problems: list[str] = []
         if count < self.quantity:
             problems.append(
                 'phone group %r already has %d phone(s) and %d are requested, but the platform cannot add phones to an '
@@ -249,16 +257,16 @@ class GroupPlan:
         return problems
 
     @property
-    def reachable(self):
+    def reachable(self) -> bool:
         return not self.problems
 
-    def diff(self):
-        before = {'name': self.name, 'phones': len(self.existing)} if self.existing else {}
+    def diff(self) -> dict[str, dict[str, t.Any]]:
+        before: dict[str, t.Any] = {'name': self.name, 'phones': len(self.existing)} if self.existing else {}
         after = {'name': self.name, 'phones': self.quantity if self.create else len(self.existing)}
         return {'before': before, 'after': after}
 
 
-def plan_group(phones, name, phone_name, quantity, display_num):
+def plan_group(phones: t.Iterable[Phone], name: object, phone_name: object, quantity: object, display_num: object) -> GroupPlan:
     """Validate the request and compare it with the phones of the application; raises OptionError for bad input."""
     name = check_name('name', name, 'the phone group name, unique in the application')
     phone_name = check_name('phone_name', phone_name, 'the name of the phones')
@@ -268,15 +276,15 @@ def plan_group(phones, name, phone_name, quantity, display_num):
     return GroupPlan(name, phone_name, quantity, display_num, existing)
 
 
-def sip_add_body(app_id, plan):
+def sip_add_body(app_id: str, plan: GroupPlan) -> dict[str, t.Any]:
     """The sipAdd request as the SDK sends it (displayNum only when given)."""
-    body = {'groupName': plan.name, 'phoneName': plan.phone_name, 'quantity': plan.quantity, 'appId': app_id}
+    body: dict[str, t.Any] = {'groupName': plan.name, 'phoneName': plan.phone_name, 'quantity': plan.quantity, 'appId': app_id}
     if plan.display_num is not None:
         body['displayNum'] = plan.display_num
     return body
 
 
-def add_group(client, app_id, plan):
+def add_group(client: LaafficClient, app_id: str, plan: GroupPlan) -> None:
     """POST voice/sipAdd once. Never retried once it may have reached the platform (it creates phones)."""
     try:
         client.request('POST', 'voice/sipAdd', sip_add_body(app_id, plan), places_call=True)
@@ -290,7 +298,8 @@ class GroupCreation:
     the sipAdd error that made a read-back necessary (None after a plain success), ``note`` what the read-back found,
     ``sends`` how many sipAdd requests were sent."""
 
-    def __init__(self, created, phones, error=None, note=None, sends=1):
+    def __init__(self, created: bool | None, phones: t.Sequence[Phone], error: LaafficError | None = None, note: str | None = None,
+                 sends: int = 1) -> None:
         self.created = created
         self.phones = phones
         self.error = error
@@ -298,7 +307,8 @@ class GroupCreation:
         self.sends = sends
 
 
-def create_group(client, app_id, plan, sleep=None, attempts=None):
+def create_group(client: LaafficClient, app_id: str, plan: GroupPlan, sleep: t.Callable[[float], None] | None = None,
+                 attempts: int | None = None) -> GroupCreation:
     """Create the planned group by the rule for creating requests (docs: "Which requests are sent again").
 
     sipAdd is sent; an answer that proves nothing was done (a refusal status, a request that never left) is raised
@@ -308,8 +318,8 @@ def create_group(client, app_id, plan, sleep=None, attempts=None):
     create the group twice, the platform answers -20 for an existing name; not listed after a timeout, a reset or a
     gateway error, or a read-back that fails -> None (may have been created). Returns ``GroupCreation``."""
     sleep = sleep or time.sleep
-    attempts = attempts or getattr(getattr(client, 'transport', None), 'attempts', 4)
-    first = None
+    most = attempts or t.cast(int, getattr(getattr(client, 'transport', None), 'attempts', 4))
+    first: LaafficError | None = None
     sends = 0
     while True:
         sends += 1
@@ -320,8 +330,8 @@ def create_group(client, app_id, plan, sleep=None, attempts=None):
             if not ours and not may_have_reached(exc):
                 raise
             first = first or exc
-            pause = None
-            if worth_resending(exc) and sends < attempts:
+            pause: float | None = None
+            if worth_resending(exc) and sends < most:
                 pause = max(RESEND_PAUSE, exc.retry_after or 0)
                 if pause > MAX_RESEND_PAUSE:
                     pause = None
@@ -344,7 +354,7 @@ def create_group(client, app_id, plan, sleep=None, attempts=None):
                              None if first is None else 'a later sipAdd created it', sends)
 
 
-def reset_password(client, app_id, account):
+def reset_password(client: LaafficClient, app_id: str, account: str) -> str:
     """POST voice/sipReset once; returns the new password. Never retried once it may have reached the platform."""
     try:
         payload = client.request('POST', 'voice/sipReset', {'account': account, 'appId': app_id}, places_call=True)
@@ -364,20 +374,20 @@ class ResetOutcome:
     """One account of laaffic_phone_password: ``reset`` is True (new password known), False (not reset) or None
     (it may have been reset and the new password could not be read back)."""
 
-    def __init__(self, account):
+    def __init__(self, account: str) -> None:
         self.account = account
-        self.reset = False
-        self.password = None
-        self.confirmed_by = None
-        self.error = None
+        self.reset: bool | None = False
+        self.password: str | None = None
+        self.confirmed_by: str | None = None
+        self.error: str | None = None
 
     @property
-    def changed(self):
+    def changed(self) -> bool:
         """Whether the account's password was, or may have been, changed."""
         return self.reset is not False
 
-    def to_dict(self, phone):
-        result = {'account': self.account, 'reset': self.reset, 'phone_name': phone.get('phone_name'),
+    def to_dict(self, phone: Phone) -> dict[str, t.Any]:
+        result: dict[str, t.Any] = {'account': self.account, 'reset': self.reset, 'phone_name': phone.get('phone_name'),
                   'group_name': phone.get('group_name')}
         if self.password is not None:
             result['password'] = self.password
@@ -388,14 +398,14 @@ class ResetOutcome:
         return result
 
 
-def reset_passwords(client, app_id, accounts, before):
+def reset_passwords(client: LaafficClient, app_id: str, accounts: t.Iterable[str], before: t.Mapping[str, Phone]) -> list[ResetOutcome]:
     """Reset each account in turn; ``before`` maps account -> phone as listed before (with its old password).
 
     An account whose answer was lost after the request may have reached the platform is not sent again: the
     phones are read back (sipQuery is safe to repeat) and the password found there is taken if it changed.
     """
-    outcomes = []
-    uncertain = []
+    outcomes: list[ResetOutcome] = []
+    uncertain: list[ResetOutcome] = []
     for account in accounts:
         outcome = ResetOutcome(account)
         outcomes.append(outcome)
@@ -412,7 +422,7 @@ def reset_passwords(client, app_id, accounts, before):
     return outcomes
 
 
-def _read_back(client, app_id, uncertain, before):
+def _read_back(client: LaafficClient, app_id: str, uncertain: list[ResetOutcome], before: t.Mapping[str, Phone]) -> None:
     """Settle resets whose answer was lost by comparing the password sipQuery shows now with the one before."""
     try:
         now = {p['account']: p for p in list_phones(client, app_id, accounts=[o.account for o in uncertain])}
