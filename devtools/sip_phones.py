@@ -104,6 +104,28 @@ def free_port(kind=socket.SOCK_DGRAM):
     return port
 
 
+def free_sip_port(host='127.0.0.1', tcp_span=1):
+    """A port free for UDP and TCP on ``host``, and the ``tcp_span - 1`` ports after it for TCP (baresip binds
+    SIP on UDP and TCP at its port and TLS on TCP at the next one)."""
+    for _attempt in range(50):
+        socks = [socket.socket(socket.AF_INET, socket.SOCK_STREAM)]
+        try:
+            socks[0].bind((host, 0))
+            port = socks[0].getsockname()[1]
+            socks.append(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+            socks[-1].bind((host, port))
+            for extra in range(1, tcp_span):
+                socks.append(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+                socks[-1].bind((host, port + extra))
+            return port
+        except OSError:
+            continue
+        finally:
+            for sock in socks:
+                sock.close()
+    raise OSError('no port free for UDP and TCP on %s' % host)
+
+
 def sipp_binary():
     """SIPp's path, or None."""
     return shutil.which('sipp')

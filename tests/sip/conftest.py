@@ -37,6 +37,11 @@ def need(tools):
         pytest.skip(message)
 
 
+@pytest.fixture
+def need_tools():
+    return need
+
+
 class Receiver:
     """A loopback push receiver: every POST body, in order."""
 
