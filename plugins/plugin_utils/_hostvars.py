@@ -24,6 +24,7 @@ Ansible's - takes the plain ``hostvars`` path for every host. The unit tests com
 from __future__ import annotations
 
 import os
+import typing as t
 
 from ansible import constants as C
 from ansible.inventory.helpers import get_group_vars, sort_groups
@@ -35,7 +36,7 @@ GROUP_LAYERS = ('all_inventory', 'groups_inventory', 'all_plugins_inventory', 'a
 ONLY_GROUP_VARS_PLUGIN = ('host_group_vars', 'ansible.builtin.host_group_vars', 'ansible.legacy.host_group_vars')
 
 
-def _slow(hostvars, names, keys):
+def _slow(hostvars: t.Mapping[str, t.Any], names: t.Iterable[str], keys: tuple[str, ...]) -> list[dict[str, t.Any]]:
     values = []
     for name in names:
         try:
@@ -46,7 +47,7 @@ def _slow(hostvars, names, keys):
     return values
 
 
-def _source_dirs(inventory, loader):
+def _source_dirs(inventory: t.Any, loader: t.Any) -> list[str]:
     dirs = []
     for source in getattr(inventory, '_sources', None) or []:
         if isinstance(source, str) and os.path.exists(source):
@@ -57,7 +58,7 @@ def _source_dirs(inventory, loader):
     return dirs
 
 
-def _fast_path_ready(hostvars):
+def _fast_path_ready(hostvars: t.Any) -> tuple[t.Any, t.Any, t.Any, list[str]] | None:
     """(inventory, variable_manager, loader, basedirs) when the per-host vars plugin lookup can be skipped, else None."""
     inventory = getattr(hostvars, '_inventory', None)
     manager = getattr(hostvars, '_variable_manager', None)
@@ -75,15 +76,15 @@ def _fast_path_ready(hostvars):
     return inventory, manager, loader, basedirs
 
 
-def _group_layers(inventory, loader, basedirs, groups):
+def _group_layers(inventory: t.Any, loader: t.Any, basedirs: list[str], groups: list[t.Any]) -> dict[str, t.Any]:
     """The group layers of VariableManager.get_vars for a host in ``groups`` (its groups but 'all', sorted)."""
     all_group = inventory.groups.get('all')
 
-    def plugins_inventory(entities):
+    def plugins_inventory(entities: list[t.Any]) -> dict[str, t.Any]:
         return get_vars_from_inventory_sources(loader, inventory._sources, entities, 'task')
 
-    def plugins_play(entities):
-        data = {}
+    def plugins_play(entities: list[t.Any]) -> dict[str, t.Any]:
+        data: dict[str, t.Any] = {}
         for path in basedirs:
             data = combine_vars(data, get_vars_from_path(loader, path, entities, 'task'))
         return data
@@ -96,34 +97,34 @@ def _group_layers(inventory, loader, basedirs, groups):
         'groups_plugins_inventory': lambda: plugins_inventory(groups),
         'groups_plugins_play': lambda: plugins_play(groups),
     }
-    data = {}
+    data: dict[str, t.Any] = {}
     for entry in C.VARIABLE_PRECEDENCE:
         if entry in layers:
             data = combine_vars(data, layers[entry]())
     return data
 
 
-def _is_template(value):
+def _is_template(value: object) -> bool:
     return isinstance(value, str) and ('{{' in value or '{%' in value or '{#' in value)
 
 
-def host_values(hostvars, names, keys):
+def host_values(hostvars: t.Any, names: t.Iterable[object], keys: t.Iterable[str]) -> list[dict[str, t.Any]]:
     """``[{key: value}]`` for each host of ``names`` (in order): the ``keys`` that ``hostvars[host]`` has, with its values.
 
     Raises KeyError(name) for a name that is not a host of the inventory."""
-    names = [str(name) for name in names]
-    keys = tuple(keys)
+    hosts = [str(name) for name in names]
+    wanted = tuple(keys)
     ready = _fast_path_ready(hostvars) if not isinstance(hostvars, dict) else None
     if ready is None:
-        return _slow(hostvars, names, keys)
+        return _slow(hostvars, hosts, wanted)
     inventory, manager, loader, basedirs = ready
     extra = manager.extra_vars
     facts = getattr(manager, '_fact_cache', None)
     set_facts = getattr(manager, '_nonpersistent_fact_cache', {})
     vars_cache = getattr(manager, '_vars_cache', {})
-    by_groups = {}
+    by_groups: dict[tuple[str, ...], dict[str, t.Any]] = {}
     values = []
-    for name in names:
+    for name in hosts:
         host = inventory.get_host(name)
         if host is None:
             raise KeyError(name)
@@ -131,8 +132,8 @@ def host_values(hostvars, names, keys):
         signature = tuple(group.name for group in groups)
         if signature not in by_groups:
             by_groups[signature] = _group_layers(inventory, loader, basedirs, groups)
-        found = {}
-        host_facts = {}
+        found: dict[str, t.Any] = {}
+        host_facts: dict[str, t.Any] = {}
         if facts is not None:
             try:
                 host_facts = facts.get(name) or {}
@@ -141,10 +142,10 @@ def host_values(hostvars, names, keys):
         layers = (by_groups[signature], host.get_vars(), host_facts if C.INJECT_FACTS_AS_VARS else {},
                   vars_cache.get(name, {}), set_facts.get(name, {}), extra)
         for layer in layers:
-            for key in keys:
+            for key in wanted:
                 if key in layer:
                     found[key] = layer[key]
         if any(_is_template(value) for value in found.values()):
-            found = _slow(hostvars, [name], keys)[0]
+            found = _slow(hostvars, [name], wanted)[0]
         values.append(found)
     return values

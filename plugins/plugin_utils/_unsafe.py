@@ -21,6 +21,7 @@ so it is marked trusted there, which makes it a plain string in that output as o
 from __future__ import annotations
 
 import re
+import typing as t
 from collections.abc import Mapping, Set
 
 from ansible.utils.unsafe_proxy import AnsibleUnsafe, wrap_var
@@ -28,14 +29,14 @@ from ansible.utils.unsafe_proxy import AnsibleUnsafe, wrap_var
 try:
     from ansible.template import trust_as_template as _plain
 except ImportError:  # ansible-core 2.18: untagged strings are plain already
-    def _plain(value):
+    def _plain(value: str) -> str:  # type: ignore[misc]  # mypy wants the signature of 2.19's generic trust_as_template
         return value
 
 _TEMPLATE_CHARS = re.compile(u'[{}]')
 _TEMPLATE_CHARS_BYTES = re.compile(b'[{}]')
 
 
-def make_unsafe(value):
+def make_unsafe(value: t.Any) -> t.Any:
     """``value`` with every string that holds ``{`` or ``}`` marked unsafe, in lists, tuples, sets and dictionaries
     (keys too) at any depth; other values unchanged."""
     if value is None or isinstance(value, AnsibleUnsafe):
