@@ -54,7 +54,7 @@ def run(tmp_path, args, answer=None, check_mode=False, hostvars=None):
 
 def test_calls_every_phone_once_and_returns_rows_short_and_reports(tmp_path):
     answer = answering([('desk-001', 'ringing', 'rang', True, 'rang at 10:00'),
-                                        ('desk-002', 'answered', 'failed', False, 'busy, SIP 486')])
+                        ('desk-002', 'answered', 'failed', False, 'busy, SIP 486')])
     result, sent = run(tmp_path, {'phones': PHONES, 'api_key': 'k', 'api_secret': 's3cret', 'concurrency': 50}, answer)
     assert not result.get('failed'), result
     assert sent['calls'] == [{'account': 'desk-001', 'callee': '493012345678', 'expect': 'ringing'},
@@ -115,7 +115,7 @@ def test_reports_that_cannot_be_written_fail_it_with_every_phone_kept(tmp_path):
 
 def test_check_mode_counts_only_predicted_shortfalls(tmp_path):
     answer = answering([('desk-001', 'ringing', None, False, None),
-                                       ('desk-002', 'answered', 'rejected', False, 'preflight: no such account')])
+                        ('desk-002', 'answered', 'rejected', False, 'preflight: no such account')])
     result, dummy = run(tmp_path, {'phones': PHONES}, answer, check_mode=True)
     assert result['run']['check_mode'] and result['run']['short'] == ['helpdesk'] and not result['run']['passed']
     assert not result['run']['reports_written']  # the reports are written in check mode only when asked to
