@@ -17,13 +17,14 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import typing as t
 from datetime import datetime, timezone
 
 from ansible_collections.laaffic.voice.plugins.module_utils import _history
 from ansible_collections.laaffic.voice.plugins.module_utils._time import parse_platform_time
 
 VERDICT_ORDER = ('failed', 'rejected', 'timeout', 'unknown', 'accepted', 'rang', 'answered')
-_VERDICT_RANK = {verdict: rank for rank, verdict in enumerate(VERDICT_ORDER)}
+_VERDICT_RANK: dict[str | None, int] = {verdict: rank for rank, verdict in enumerate(VERDICT_ORDER)}
 TREND_LETTERS = {'answered': 'A', 'rang': 'R', 'accepted': 'C', 'failed': 'F', 'rejected': 'X', 'timeout': 'T', 'unknown': 'U', '-': '·'}
 # Characters XML 1.0 cannot carry (dropped): C0 controls but tab, line feed and carriage return; DEL; surrogates; U+FFFE/U+FFFF.
 _XML_BAD = re.compile('[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]')
@@ -31,7 +32,7 @@ _BODY_SPECIAL = re.compile('[&<>\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufff
 _ATTR_SPECIAL = re.compile('[&<>"\'\t\n\r\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]')
 _DIGITS = re.compile(r'(\d+)')
 # The verdict's own time, for the JUnit test case's time (seconds from submit_time to it).
-VERDICT_TIME = {'answered': 'answer_time', 'rang': 'ringing_time', 'failed': 'hangup_time'}
+VERDICT_TIME: dict[str | None, str] = {'answered': 'answer_time', 'rang': 'ringing_time', 'failed': 'hangup_time'}
 CHUNK = 100  # rows per table of the HTML report
 _COLGROUP = ('<colgroup><col class="c-phone"><col class="c-account"><col class="c-group"><col class="c-callee"><col class="c-expect">'
              '<col class="c-verdict"><col class="c-trend"><col class="c-time"><col class="c-time"><col class="c-time"><col class="c-voice">'
@@ -40,15 +41,16 @@ LIST_ALL_UP_TO = 50  # the console summary lists every phone up to this many pho
 LIST_AT_MOST = 100
 
 
-_BAD_CHARS = dict.fromkeys(list(range(0x00, 0x09)) + [0x0b, 0x0c] + list(range(0x0e, 0x20)) + [0x7f] + list(range(0xd800, 0xe000))
+_BAD_CHARS: dict[int, str | None] = dict.fromkeys(list(range(0x00, 0x09)) + [0x0b, 0x0c] + list(range(0x0e, 0x20)) + [0x7f] + list(range(0xd800, 0xe000))
                            + [0xfffe, 0xffff])
-_BODY = dict(_BAD_CHARS, **{'&': '&amp;', '<': '&lt;', '>': '&gt;'})
+# str.translate tables (code point -> replacement); '&', '<' and '>' come as text first, then as code points.
+_BODY: dict[t.Any, str | None] = dict(_BAD_CHARS, **{'&': '&amp;', '<': '&lt;', '>': '&gt;'})  # type: ignore[arg-type]
 _BODY = {ord(key) if isinstance(key, str) else key: value for key, value in _BODY.items()}
 _ATTR = dict(_BODY)
 _ATTR.update({ord('"'): '&#34;', ord("'"): '&#39;', ord('\n'): '&#10;', ord('\r'): '&#13;', ord('\t'): '&#9;'})
 
 
-def text(value):
+def text(value: object) -> str:
     """A value as text for a report, without the characters XML 1.0 cannot carry ('' for None)."""
     if value is None:
         return ''
@@ -56,7 +58,7 @@ def text(value):
     return value.translate(_BAD_CHARS) if _XML_BAD.search(value) else value
 
 
-def escape(value):
+def escape(value: object) -> str:
     """Text escaped for XML and HTML element content and double- or single-quoted attributes."""
     if value is None:
         return ''
@@ -64,7 +66,7 @@ def escape(value):
     return value.translate(_ATTR) if _ATTR_SPECIAL.search(value) else value
 
 
-def escape_body(value):
+def escape_body(value: object) -> str:
     """Text escaped for element content (line breaks kept)."""
     if value is None:
         return ''
@@ -72,13 +74,13 @@ def escape_body(value):
     return value.translate(_BODY) if _BODY_SPECIAL.search(value) else value
 
 
-def natural_key(value):
+def natural_key(value: object) -> tuple[tuple[int, int, str], ...]:
     """Sort key of natural order: digit runs compare as numbers, the rest without case."""
     parts = _DIGITS.split(text(value).casefold())
     return tuple((0, int(part), '') if index % 2 else (1, 0, part) for index, part in enumerate(parts) if part != '' or index == 0)
 
 
-def parse_time(value):
+def parse_time(value: object) -> datetime | None:
     """An aware datetime from ISO-8601 text (``Z`` or an offset) or the platform's ``%Y-%m-%d %H:%M:%S``; text without
     an offset is in the platform's zone (UTC+8, see _time). None when absent or unreadable."""
     if value is None or value == '':
@@ -89,10 +91,10 @@ def parse_time(value):
         return None
 
 
-_SHOWN = {}
+_SHOWN: dict[str | None, tuple[str, str]] = {}
 
 
-def _utc(value):
+def _utc(value: object) -> tuple[str, str]:
     """(shown text, ISO UTC text) of a time, remembered: the times of a run repeat."""
     key = value if isinstance(value, str) or value is None else str(value)
     known = _SHOWN.get(key)
@@ -111,12 +113,12 @@ def _utc(value):
     return known
 
 
-def utc_text(value):
+def utc_text(value: object) -> str:
     """A time as shown in the reports: UTC without the zone (the header names it), or the text as given."""
     return _utc(value)[0]
 
 
-def utc_iso(value):
+def utc_iso(value: object) -> str:
     """A time as ISO-8601 UTC with Z, or the text as given."""
     return _utc(value)[1]
 
@@ -124,7 +126,7 @@ def utc_iso(value):
 _ISO_IN_TEXT = re.compile(r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:[Zz]|[+-]\d\d:\d\d)')
 
 
-def zoned(value):
+def zoned(value: object) -> str:
     """Free text (a reason) with the ISO-8601 times in it given in UTC, as everywhere in the reports."""
     value = text(value)
     if 'T' not in value or not _ISO_IN_TEXT.search(value):
@@ -132,7 +134,7 @@ def zoned(value):
     return _ISO_IN_TEXT.sub(lambda match: utc_text(match.group(0)) + ' UTC', value)
 
 
-def case_seconds(row):
+def case_seconds(row: dict[str, t.Any]) -> float:
     """The JUnit time of a phone: seconds from submit_time to the verdict's time (answer_time for answered,
     ringing_time for rang, hangup_time for failed); 0 for other verdicts and when a time is missing or unreadable."""
     field = VERDICT_TIME.get(row.get('verdict'))
@@ -144,10 +146,10 @@ def case_seconds(row):
     return max(0.0, (end - start).total_seconds())
 
 
-def flatten(prefix, value):
+def flatten(prefix: str, value: object) -> list[tuple[str, str]]:
     """(name, text) pairs of a nested dict, names joined with dots: summary.requests.place."""
     if isinstance(value, dict):
-        pairs = []
+        pairs: list[tuple[str, str]] = []
         for key in sorted(value, key=str):
             pairs.extend(flatten('%s.%s' % (prefix, key), value[key]))
         return pairs
@@ -163,7 +165,7 @@ class Phone:
 
     __slots__ = ('row', 'name', 'shown', 'account', 'group', 'verdict', 'ok', 'kind', 'css', 'trend', 'flapping', 'key')
 
-    def __init__(self, row, check_mode):
+    def __init__(self, row: dict[str, t.Any], check_mode: bool) -> None:
         self.row = row
         self.name = text(row.get('name'))
         self.account = text(row.get('account'))
@@ -171,7 +173,7 @@ class Phone:
         self.shown = phone_name if phone_name and (self.name == self.account or not self.name) else (self.name or self.account)
         self.group = text(row.get('group'))
         verdict = row.get('verdict')
-        self.verdict = None if check_mode or verdict is None else text(verdict)
+        self.verdict: str | None = None if check_mode or verdict is None else text(verdict)
         self.ok = bool(row.get('ok')) and self.verdict is not None
         if self.verdict is None:
             self.kind, self.css = 'none', 'none'
@@ -180,11 +182,11 @@ class Phone:
         else:
             self.kind = 'short'
             self.css = 'amber' if self.verdict in ('accepted', 'rang') else 'bad'
-        self.trend = []
+        self.trend: list[_history.Verdict] = []
         self.flapping = False
         self.key = _history.phone_key(self.account, self.name)
 
-    def sort_key(self):
+    def sort_key(self) -> tuple[int, int, tuple[tuple[int, int, str], ...], tuple[tuple[int, int, str], ...]]:
         rank = {'short': 0, 'ok': 1, 'none': 2}[self.kind]
         return (rank, _VERDICT_RANK.get(self.verdict, len(VERDICT_ORDER)), natural_key(self.shown), natural_key(self.account))
 
@@ -192,26 +194,27 @@ class Phone:
 class Report:
     """The rows of a run, sorted, with their trends; renders the three reports."""
 
-    def __init__(self, rows, run_id=None, check_mode=False, summary=None, finished=None, history=None):
+    def __init__(self, rows: t.Iterable[object], run_id: object = None, check_mode: bool = False, summary: object = None,
+                 finished: object = None, history: _history.HistoryState | None = None) -> None:
         self.run_id = text(run_id)
         self.check_mode = bool(check_mode)
-        self.summary = summary if isinstance(summary, dict) else {}
+        self.summary: dict[str, t.Any] = summary if isinstance(summary, dict) else {}
         self.finished = utc_iso(finished)
         self.history = history
         phones = [Phone(row if isinstance(row, dict) else {}, self.check_mode) for row in rows]
         phones.sort(key=Phone.sort_key)
         self.phones = phones
         self.short = [phone for phone in phones if phone.kind == 'short']
-        self.flapping = []
+        self.flapping: list[Phone] = []
         if history is not None:
             self.set_history(history)
         self.passed = self.check_mode or not self.short
-        groups = {}
+        groups: dict[str, list[Phone]] = {}
         for phone in phones:
             groups.setdefault(phone.group, []).append(phone)
         self.groups = [(name, groups[name]) for name in sorted(groups, key=natural_key)]
 
-    def set_history(self, history):
+    def set_history(self, history: _history.HistoryState) -> None:
         """Take each phone's trend from a HistoryState and mark the phones that flap."""
         self.history = history
         for phone in self.phones:
@@ -219,7 +222,7 @@ class Report:
             phone.flapping = _history.trend_flaps(phone.trend)
         self.flapping = [phone for phone in self.phones if phone.flapping]
 
-    def counts(self):
+    def counts(self) -> dict[str, int]:
         counts = {verdict: 0 for verdict in VERDICT_ORDER}
         for phone in self.phones:
             if phone.verdict in counts:
@@ -228,9 +231,9 @@ class Report:
 
     # JUnit XML -------------------------------------------------------------------------------------------------
 
-    def junit(self):
+    def junit(self) -> str:
         """JUnit XML: one testsuite per phone group (name = the group, ``(no group)`` for phones without one)."""
-        out = []
+        out: list[str] = []
         failures = 0 if self.check_mode else len(self.short)
         skipped = len(self.phones) if self.check_mode else 0
         total_time = sum(case_seconds(phone.row) for phone in self.phones if phone.verdict is not None)
@@ -256,7 +259,7 @@ class Report:
         out.append('</testsuites>\n')
         return ''.join(out)
 
-    def _junit_case(self, out, phone, classname, seconds):
+    def _junit_case(self, out: list[str], phone: Phone, classname: str, seconds: float) -> None:
         row = phone.row
         out.append('    <testcase classname="%s" name="%s" time="%.3f">\n' % (escape(classname), escape('%s [%s]' % (phone.name, phone.account)), seconds))
         out.append('      <properties>\n        <property name="voice_id" value="%s"/>\n        <property name="group" value="%s"/>\n'
@@ -290,7 +293,7 @@ class Report:
 
     # HTML ------------------------------------------------------------------------------------------------------
 
-    def html(self, history_state=None):
+    def html(self, history_state: _history.HistoryState | None = None) -> str:
         """The self-contained HTML report (inline style and script, nothing fetched)."""
         counts = self.counts()
         state = history_state or self.history
@@ -334,7 +337,7 @@ class Report:
         out.append('</body>\n</html>\n')
         return ''.join(out)
 
-    def _history_note(self, state):
+    def _history_note(self, state: _history.HistoryState | None) -> str:
         if state is None:
             return ''
         words = ['History: %d run(s) kept in <code>%s</code>' % (state.runs, escape_body(state.path))]
@@ -347,7 +350,7 @@ class Report:
             note += '<p class="warn">History problem: %s.</p>\n' % escape_body(state.problem)
         return note
 
-    def _group_table(self):
+    def _group_table(self) -> str:
         if len(self.groups) < 2:
             return ''
         out = ['<details class="groups" open><summary>%d phone groups</summary>\n<table class="groups"><thead><tr><th>Group</th>'
@@ -360,7 +363,7 @@ class Report:
         out.append('</tbody></table></details>\n')
         return ''.join(out)
 
-    def _html_row(self, phone):
+    def _html_row(self, phone: Phone) -> str:
         row = phone.row
         trend = ''.join(TREND_LETTERS.get(verdict, '?') if ok else TREND_LETTERS.get(verdict, '?').lower() for verdict, ok in phone.trend)
         search = ' '.join(value for value in (phone.name, phone.account, text(row.get('phone_name'))) if value).casefold()
@@ -380,7 +383,8 @@ class Report:
 
     # Console ---------------------------------------------------------------------------------------------------
 
-    def summary_lines(self, junit_path=None, html_path=None, written=True, history_state=None):
+    def summary_lines(self, junit_path: str | None = None, html_path: str | None = None, written: bool = True,
+                      history_state: _history.HistoryState | None = None) -> list[str]:
         """The console summary: every phone up to LIST_ALL_UP_TO phones, else the short and flapping ones."""
         state = history_state or self.history
         listed = self.phones if len(self.phones) <= LIST_ALL_UP_TO else [phone for phone in self.phones if phone.kind == 'short' or phone.flapping]
@@ -435,18 +439,18 @@ ARGUMENT_SPEC = dict(
 class ReportError(Exception):
     """The reports could not be written: ``message`` and the result to fail with."""
 
-    def __init__(self, message, **result):
+    def __init__(self, message: str, **result: t.Any) -> None:
         super().__init__(message)
         self.message = message
         self.result = result
 
 
-def history_entries(report):
+def history_entries(report: Report) -> list[tuple[str | None, bool, str, str, str]]:
     """(verdict, ok, account, name, group) per phone: all the history keeps."""
     return [(phone.verdict, phone.ok, phone.account, phone.name, phone.group) for phone in report.phones]
 
 
-def history_state(path, report, add, keep):
+def history_state(path: str, report: Report, add: bool, keep: int) -> _history.HistoryState:
     """The history's state; adds the run when ``add``. Never raises: what went wrong is the state's problem."""
     try:
         if add:
@@ -458,7 +462,7 @@ def history_state(path, report, add, keep):
         return state
 
 
-def produce(params, check_mode):
+def produce(params: dict[str, t.Any], check_mode: bool) -> dict[str, t.Any]:
     """Everything laaffic_smoke_report does, for its module and its action plugin: ``params`` are the validated
     options, ``check_mode`` Ansible's. Returns the result; raises ReportError when a report cannot be written."""
     if params.get('rows_var') is not None:
@@ -504,7 +508,7 @@ def produce(params, check_mode):
     )
 
 
-def write_atomic(path, content, mode=0o644):
+def write_atomic(path: str, content: str, mode: int = 0o644) -> None:
     """Write ``content`` to ``path`` through a temporary file in the same directory and a rename."""
     directory = os.path.dirname(os.path.abspath(path))
     handle = tempfile.NamedTemporaryFile('w', encoding='utf-8', dir=directory, prefix='.' + os.path.basename(path) + '.',
