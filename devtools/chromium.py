@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import typing as t
 
 NAMES = ('chromium', 'chromium-browser', 'google-chrome-stable', 'google-chrome')
 FLAGS = ('--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -20,7 +21,7 @@ FLAGS = ('--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-
          '--no-default-browser-check', '--disable-dev-shm-usage')
 
 
-def find():
+def find() -> str | None:
     """The Chromium binary ($CHROMIUM, then the usual names on PATH), or None."""
     path = os.environ.get('CHROMIUM')
     if path and os.access(path, os.X_OK):
@@ -32,7 +33,7 @@ def find():
     return None
 
 
-def run(url, *extra, binary=None, timeout=60):
+def run(url: str, *extra: str, binary: str | None = None, timeout: float = 60) -> tuple[str, float]:
     """Open ``url`` once in headless Chromium with ``extra`` flags; return (stdout text, seconds it took)."""
     binary = binary or find()
     if binary is None:
@@ -52,13 +53,13 @@ def run(url, *extra, binary=None, timeout=60):
     return proc.stdout, took
 
 
-def dump_dom(path, fragment='', **kwargs):
+def dump_dom(path: str, fragment: str = '', **kwargs: t.Any) -> tuple[str, float]:
     """The DOM of the local file ``path`` after its scripts ran (``fragment`` without '#'), and the seconds it took."""
     url = 'file://' + os.path.abspath(path) + ('#' + fragment if fragment else '')
     return run(url, '--dump-dom', **kwargs)
 
 
-def screenshot(path, png, width=1280, height=900, fragment='', **kwargs):
+def screenshot(path: str, png: str, width: int = 1280, height: int = 900, fragment: str = '', **kwargs: t.Any) -> float:
     """A PNG of the local file ``path`` at width x height; returns the seconds it took."""
     url = 'file://' + os.path.abspath(path) + ('#' + fragment if fragment else '')
     return run(url, '--screenshot=' + os.path.abspath(png), '--window-size=%d,%d' % (width, height), '--hide-scrollbars', **kwargs)[1]

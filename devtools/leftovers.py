@@ -21,6 +21,7 @@ import re
 import signal
 import sys
 import time
+import typing as t
 
 VARIABLE = 'LAAFFIC_TEST_RUN'
 # shown command lines leave out what may be a secret: a URL's path and query, the value after a secret-ish flag
@@ -28,11 +29,11 @@ URL = re.compile(r'(https?://[^/\s]+)/\S*')
 SECRET_FLAG = re.compile(r'secret|token|password|passwd|sign', re.IGNORECASE)
 
 
-def marked(run_id, proc='/proc'):
+def marked(run_id: str, proc: str = '/proc') -> list[int]:
     """PIDs of the live processes (not zombies) whose environment holds LAAFFIC_TEST_RUN=``run_id``."""
     wanted = ('%s=%s' % (VARIABLE, run_id)).encode()
     mine = {os.getpid(), os.getppid()}
-    found = []
+    found: list[int] = []
     for name in os.listdir(proc):
         if not name.isdigit() or int(name) in mine:
             continue
@@ -48,9 +49,9 @@ def marked(run_id, proc='/proc'):
     return sorted(found)
 
 
-def descendants(root, proc='/proc'):
+def descendants(root: int, proc: str = '/proc') -> list[int]:
     """PIDs of the live processes descending from ``root`` (children, their children...), from /proc."""
-    children = {}
+    children: dict[int, list[int]] = {}
     for name in os.listdir(proc):
         if not name.isdigit():
             continue
@@ -61,7 +62,8 @@ def descendants(root, proc='/proc'):
             continue
         if fields[0] not in (b'Z', b'X'):
             children.setdefault(int(fields[1]), []).append(int(name))
-    found, todo = [], [root]
+    found: list[int] = []
+    todo = [root]
     while todo:
         for child in children.get(todo.pop(), ()):
             found.append(child)
@@ -69,7 +71,7 @@ def descendants(root, proc='/proc'):
     return sorted(found)
 
 
-def servers_below(root, proc='/proc'):
+def servers_below(root: int, proc: str = '/proc') -> list[int]:
     """The emulators and receivers (by command line) descending from ``root``."""
     found = []
     for pid in descendants(root, proc):
@@ -83,14 +85,15 @@ def servers_below(root, proc='/proc'):
     return found
 
 
-def shown_command(pid, proc='/proc'):
+def shown_command(pid: int, proc: str = '/proc') -> str:
     """A process's command line for the report: at most 8 arguments, no URL paths, no value after a secret flag."""
     try:
         with open(os.path.join(proc, str(pid), 'cmdline'), 'rb') as handle:
             argv = [arg.decode('utf-8', 'replace') for arg in handle.read().split(b'\0') if arg]
     except OSError:
         return '(gone)'
-    shown, hide_next = [], False
+    shown: list[str] = []
+    hide_next = False
     for arg in argv[:8]:
         if hide_next:
             shown.append('<hidden>')
@@ -105,7 +108,7 @@ def shown_command(pid, proc='/proc'):
     return ' '.join(shown) + (' ...' if len(argv) > 8 else '')
 
 
-def stop(pids, wait=3.0):
+def stop(pids: t.Iterable[int], wait: float = 3.0) -> None:
     """SIGTERM each, wait up to ``wait`` seconds, then SIGKILL those still there."""
     for pid in pids:
         try:
@@ -124,7 +127,7 @@ def stop(pids, wait=3.0):
             pass
 
 
-def zombie(pid):
+def zombie(pid: int) -> bool:
     """True when ``pid`` has ended and waits for its parent."""
     try:
         with open('/proc/%d/stat' % pid, 'rb') as handle:
@@ -133,7 +136,7 @@ def zombie(pid):
         return True
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     """Exit status 0 when no process of the run is left (after ``--grace`` seconds), else 1 (they are stopped)."""
     parser = argparse.ArgumentParser(description=__doc__.split('\n', 1)[0])
     parser.add_argument('--run', required=True, help='the run id given to the run as %s' % VARIABLE)

@@ -25,15 +25,17 @@ import re
 import subprocess
 import sys
 import time
+import typing as t
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUSY_LOOP = 'import sys, time\nend = time.monotonic() + float(sys.argv[1])\nwhile time.monotonic() < end:\n    pass\n'
 FAILED = re.compile(r'^(?:FAILED|ERROR) (\S+)', re.MULTILINE)
 
 
-def run_logged(cmd, log_path, timeout):
+def run_logged(cmd: list[str], log_path: str, timeout: float) -> tuple[int | str, str, float]:
     """Run ``cmd`` in the checkout with its output in ``log_path``; return (exit code, output, seconds)."""
     started = time.monotonic()
+    code: int | str
     try:
         proc = subprocess.run(cmd, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True, timeout=timeout, check=False)
@@ -46,12 +48,12 @@ def run_logged(cmd, log_path, timeout):
     return code, output, time.monotonic() - started
 
 
-def last_line(output):
+def last_line(output: str) -> str:
     lines = [line for line in output.splitlines() if line.strip()]
     return lines[-1].strip('= ') if lines else '(no output)'
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n', 1)[0])
     parser.add_argument('--runs', type=int, default=20)
     parser.add_argument('--busy', type=int, default=1, help='busy cores beside the runs (default: %(default)s)')
@@ -67,8 +69,8 @@ def main(argv=None):
     busy = [subprocess.Popen([sys.executable, '-c', BUSY_LOOP, str(args.busy_limit)]) for _unused in range(args.busy)]  # pylint: disable=consider-using-with
     print('stress: %d run(s) of `%s` and demo/run_demo.py beside %d busy core(s) on %d CPU(s); load average %.2f %.2f %.2f'
           % ((args.runs, ' '.join(pytest_cmd[1:]), args.busy, os.cpu_count() or 0) + os.getloadavg()), flush=True)
-    failures = collections.Counter()
-    runs = []
+    failures: collections.Counter[str] = collections.Counter()
+    runs: list[dict[str, t.Any]] = []
     try:
         for number in range(1, args.runs + 1):
             code, output, seconds = run_logged(pytest_cmd, os.path.join(args.log_dir, 'pytest-%02d.log' % number), args.timeout)

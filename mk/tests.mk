@@ -5,8 +5,10 @@
 # answer, so they overlap well. The subsets below run one folder each, for working on it.
 
 TEST_TARGETS += test-pytest test-docs test-lint test-sanity test-help
+TEST_TARGETS += test-mypy
 
 .PHONY: test-pytest test-unit test-integration test-docs test-lint test-sanity sanity test-help browser
+.PHONY: test-mypy
 
 # Headless Chromium for the HTML report's filter and search tests: Debian's chromium, installed when it is missing and
 # this runs as root (as CI does); elsewhere the script says what to install and those tests skip. Under CI=true a
@@ -33,6 +35,10 @@ test-docs: collection ## every module's, plugin's and filter's documentation ren
 
 test-lint: collection ## ansible-lint, production profile
 	$(BIN)/ansible-lint --profile production --offline
+
+# What mypy checks, and how strictly, is in mypy.ini; the plugins' imports resolve through the collection link.
+test-mypy: collection ## mypy on the typed core: plugins/module_utils, plugins/plugin_utils, devtools (mypy.ini)
+	$(PY) -m mypy
 
 # The recipe (a copy of the tree, the offline get-pip stand-in) is shared with the other cores in mk/matrix.mk.
 test-sanity sanity: collection ## ansible-test sanity on the main core (SANITY_ARGS, e.g. --test pylint)
