@@ -3,7 +3,11 @@
 """From zero to a tested fleet on loopback: the job behind ``make demo-provision``.
 
 1. start the LAAFFIC emulator (servers/laaffic_emulator, scenario ``default``) as a subprocess on 127.0.0.1
-   with an ephemeral port, through the harness devtools/emulator.py, as demo/run_demo.py does;
+   with an ephemeral port, through the harness devtools/emulator.py, as demo/run_demo.py does; with its SIP side
+   (Kamailio) on 127.0.0.1 and a SIPp phone farm (devtools/sip_phones.py) when Kamailio and SIPp are installed:
+   the files then point at the emulator's SIP address, the phones register from them, one phone's password is
+   reset after its file was rendered and it is refused, and the smoke test rings the others over SIP. Without
+   those packages it says what to install and runs with the emulator's simulated phones (``--no-sip`` too);
 2. run ``ansible-playbook -i demo/inventory/laaffic_phones.yml demo/provision.yml`` with the emulator's URL and
    credentials in the LAAFFIC_* environment variables, which the modules and the inventory plugin both read:
    the playbook creates a phone group, lists its phones through the inventory plugin, writes their
@@ -20,11 +24,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 
 from run_demo import add_runner_args, find_ansible_playbook, interruptible, playbook_env
 from devtools.emulator import Emulator
+from devtools.sip_phones import PhoneFarm
 
 DEMO_DIR = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(DEMO_DIR)
@@ -32,6 +38,13 @@ ROOT = os.path.dirname(DEMO_DIR)
 INVENTORY = os.path.join(DEMO_DIR, 'inventory', 'laaffic_phones.yml')
 PLAYBOOK = os.path.join(DEMO_DIR, 'provision.yml')
 DEFAULT_OUTPUT_DIR = os.path.join(DEMO_DIR, 'smoke-test-reports', 'provision')
+SIP_PACKAGES = {'kamailio': 'kamailio', 'sipp': 'sip-tester'}
+
+
+def missing_sip_packages():
+    """The Debian packages the SIP level needs and this machine lacks."""
+    return [package for tool, package in SIP_PACKAGES.items()
+            if shutil.which(tool) is None and not os.path.exists('/usr/sbin/' + tool)]
 
 
 def parse_args(argv):
@@ -39,6 +52,8 @@ def parse_args(argv):
                                                  'write their provisioning files and smoke-test them.')
     parser.add_argument('--output-dir', default=DEFAULT_OUTPUT_DIR,
                         help='directory for the provisioning files and the reports (default: %(default)s)')
+    parser.add_argument('--no-sip', action='store_true',
+                        help="the emulator's simulated phones only (no Kamailio, no SIPp; files point at sip.example.net)")
     add_runner_args(parser)
     return parser.parse_args(argv)
 
@@ -51,24 +66,43 @@ def run(args):
         return 2
     output = os.path.abspath(args.output_dir)
     files = os.path.join(output, 'provisioning')
-    emulator = Emulator(scenario=args.scenario, quiet=True)
+    sip = not args.no_sip
+    absent = missing_sip_packages() if sip else []
+    if absent:
+        print('run_provision: the SIP level needs Debian packages that are missing: %s. Install them with '
+              '`sudo apt-get install %s` (or `make sip-deps` as root); running with the emulator\'s simulated phones '
+              'now (files point at sip.example.net)' % (', '.join(absent), ' '.join(absent)), file=sys.stderr, flush=True)
+        sip = False
+    emulator = Emulator(scenario=args.scenario, quiet=True, sip_port=0 if sip else None)
+    farm = None
     try:
         emulator.start()
-        print('run_provision: emulator on %s (scenario %s)' % (emulator.base, args.scenario), flush=True)
+        extra = []
+        if sip:
+            farm = PhoneFarm('answer', ring_ms=300)
+            extra = ['-e', 'demo_provision_sip_server=127.0.0.1', '-e', 'demo_provision_sip_port=%d' % emulator.sip_port,
+                     '-e', 'demo_provision_phone_farm_port=%d' % farm.port]
+            print('run_provision: emulator on %s with its SIP side on sip:127.0.0.1:%d, phone farm (SIPp) on 127.0.0.1:%d '
+                  '(scenario %s)' % (emulator.base, emulator.sip_port, farm.port, args.scenario), flush=True)
+        else:
+            print('run_provision: emulator on %s (scenario %s; simulated phones)' % (emulator.base, args.scenario), flush=True)
         env = playbook_env()
         env.update(LAAFFIC_API_URL=emulator.api_url, LAAFFIC_API_KEY=emulator.api_key, LAAFFIC_API_SECRET=emulator.api_secret,
                    LAAFFIC_APP_ID=emulator.app_id)
         cmd = [ansible_playbook, '-i', INVENTORY, PLAYBOOK, '-e', 'demo_provision_dir=%s' % files,
-               '-e', 'desk_phone_smoke_test_report_dir=%s' % output] + list(args.playbook_args)
+               '-e', 'desk_phone_smoke_test_report_dir=%s' % output] + extra + list(args.playbook_args)
         rc = subprocess.call(cmd, env=env, cwd=ROOT)
         print('run_provision: ansible-playbook exited with %d' % rc, flush=True)
         written = sorted(os.listdir(files)) if os.path.isdir(files) else []
         print('run_provision: %d provisioning file(s) in %s' % (len(written), files), flush=True)
-        for name in ('desk-phone-provision.junit.xml', 'desk-phone-provision.html'):
+        names = ('desk-phone-provision.junit.xml', 'desk-phone-provision.html') + (('sip-registration.txt',) if sip else ())
+        for name in names:
             path = os.path.join(output, name)
             print('run_provision: report %s%s' % (path, '' if os.path.exists(path) else ' (not written)'), flush=True)
         return rc
     finally:
+        if farm is not None:
+            farm.stop()
         try:
             emulator.stop()
         except Exception as exc:  # pylint: disable=broad-exception-caught

@@ -15,14 +15,17 @@ no message trace (only "registered <account>" / "refused <account> <code>" lines
 
 from __future__ import annotations
 
+import argparse
 import atexit
 import ctypes
+import json
 import os
 import re
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import xml.etree.ElementTree as ET  # nosec - our own rendered files
 
@@ -131,6 +134,49 @@ def sipp_binary():
     return shutil.which('sipp')
 
 
+def register(server, port, accounts, contact_port, transport='udp', expires=600, rate=500, workdir=None):
+    """REGISTER every (account, password) with ``server:port`` from 127.0.0.1 (one SIPp UAC), with the contact
+    127.0.0.1:``contact_port`` (a PhoneFarm's port: the farm answers the INVITEs). Returns
+    {account: 'registered' | 'refused <code>' | 'no answer'}. The account file is mode 0600 and deleted at once."""
+    transport = transport.lower()
+    accounts = list(accounts)
+    if not accounts:
+        return {}
+    own = workdir is None
+    workdir = tempfile.mkdtemp(prefix='laaffic-register-') if own else workdir
+    try:
+        inf = os.path.join(workdir, 'accounts.csv')
+        fd = os.open(inf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, 'w', encoding='utf-8') as handle:
+            handle.write('SEQUENTIAL\n')
+            for account, password in accounts:
+                handle.write('%s;[authentication username=%s password=%s]\n' % (account, account, password))
+        logs = os.path.join(workdir, 'register_logs.txt')
+        if os.path.exists(logs):
+            os.unlink(logs)
+        cmd = [sipp_binary(), '-sf', REGISTER_XML, '%s:%s' % (server, port), '-inf', inf, '-m', str(len(accounts)),
+               '-r', str(rate), '-l', '200', '-i', '127.0.0.1', '-mi', '127.0.0.1', '-ci', '127.0.0.1',
+               '-cp', str(free_port()), '-p', str(free_port()), '-t', 't1' if transport == 'tcp' else 'u1', '-nostdin',
+               '-key', 'contact_port', str(contact_port), '-key', 'expires', str(expires),
+               '-trace_logs', '-log_file', logs, '-timeout', '60s']
+        try:
+            subprocess.run(cmd, cwd=workdir, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, timeout=90, preexec_fn=die_with_us, check=False)
+        finally:
+            os.unlink(inf)
+        result = {account: 'no answer' for account, _password in accounts}
+        if os.path.exists(logs):
+            with open(logs, encoding='utf-8', errors='replace') as handle:
+                for line in handle:
+                    match = re.search(r'(registered|refused) (\S+)(?: (\d{3}))?', line)
+                    if match and match.group(2) in result:
+                        result[match.group(2)] = match.group(1) if match.group(1) == 'registered' else 'refused ' + match.group(3)
+        return result
+    finally:
+        if own:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
 class PhoneFarm:
     """One SIPp UAS answering INVITEs for every account registered to its port, all with one behaviour."""
 
@@ -153,37 +199,7 @@ class PhoneFarm:
     def register(self, server, port, accounts, transport=None, expires=600, rate=500):
         """REGISTER every (account, password) with ``server:port``, contact = this farm. Returns
         {account: 'registered' | 'refused <code>' | 'no answer'}."""
-        transport = (transport or self.transport).lower()
-        accounts = list(accounts)
-        if not accounts:
-            return {}
-        inf = os.path.join(self.tmp, 'accounts.csv')
-        fd = os.open(inf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, 'w', encoding='utf-8') as handle:
-            handle.write('SEQUENTIAL\n')
-            for account, password in accounts:
-                handle.write('%s;[authentication username=%s password=%s]\n' % (account, account, password))
-        logs = os.path.join(self.tmp, 'register_logs.txt')
-        if os.path.exists(logs):
-            os.unlink(logs)
-        cmd = [sipp_binary(), '-sf', REGISTER_XML, '%s:%s' % (server, port), '-inf', inf, '-m', str(len(accounts)),
-               '-r', str(rate), '-l', '200', '-i', '127.0.0.1', '-mi', '127.0.0.1', '-ci', '127.0.0.1',
-               '-cp', str(free_port()), '-p', str(free_port()), '-t', 't1' if transport == 'tcp' else 'u1', '-nostdin',
-               '-key', 'contact_port', str(self.port), '-key', 'expires', str(expires),
-               '-trace_logs', '-log_file', logs, '-timeout', '60s']
-        try:
-            subprocess.run(cmd, cwd=self.tmp, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, timeout=90, preexec_fn=die_with_us, check=False)
-        finally:
-            os.unlink(inf)
-        result = {account: 'no answer' for account, _password in accounts}
-        if os.path.exists(logs):
-            with open(logs, encoding='utf-8', errors='replace') as handle:
-                for line in handle:
-                    match = re.search(r'(registered|refused) (\S+)(?: (\d{3}))?', line)
-                    if match and match.group(2) in result:
-                        result[match.group(2)] = match.group(1) if match.group(1) == 'registered' else 'refused ' + match.group(3)
-        return result
+        return register(server, port, accounts, self.port, transport or self.transport, expires, rate, self.tmp)
 
     def unregister(self, server, port, accounts):
         """REGISTER with Expires: 0 (the phone goes offline)."""
@@ -240,3 +256,59 @@ def read_poly(path):
     return {'account': node.get('reg.1.auth.userId'), 'password': node.get('reg.1.auth.password'),
             'server': node.get('reg.1.server.1.address'), 'port': int(node.get('reg.1.server.1.port')),
             'transport': POLY_TRANSPORTS[node.get('reg.1.server.1.transport')]}
+
+
+def read_files(directory):
+    """The SIP settings of every phone file rendered in ``directory``: Yealink ``<MAC>.cfg`` (starting with
+    ``#!version``) and Poly ``phone<MAC>.cfg``; each with its file name. Poly's master ``<MAC>.cfg`` (XML that
+    only lists the phone file) and other files are skipped."""
+    phones = []
+    for name in sorted(os.listdir(directory)):
+        path = os.path.join(directory, name)
+        if not name.endswith('.cfg') or not os.path.isfile(path):
+            continue
+        with open(path, encoding='utf-8', errors='replace') as handle:
+            head = handle.read(16)
+        if head.startswith('#!version'):
+            phones.append(dict(read_yealink(path), file=name))
+        elif name.startswith('phone'):
+            phones.append(dict(read_poly(path), file=name))
+    return phones
+
+
+def register_files(directory, contact_port, expires=600):
+    """REGISTER every phone of the files in ``directory`` with the server, port and transport its file names,
+    contact 127.0.0.1:``contact_port``. Returns [{'file', 'account', 'server', 'port', 'transport', 'result'}]
+    (no password)."""
+    phones = read_files(directory)
+    groups = {}
+    for phone in phones:
+        groups.setdefault((phone['server'], phone['port'], phone['transport']), []).append(phone)
+    out = []
+    for (server, port, transport), group in groups.items():
+        got = register(server, port, [(p['account'], p['password']) for p in group], contact_port, transport, expires)
+        out.extend({'file': p['file'], 'account': p['account'], 'server': server, 'port': port, 'transport': transport,
+                    'result': got[p['account']]} for p in group)
+    return sorted(out, key=lambda row: row['file'])
+
+
+def main(argv=None):
+    """``python devtools/sip_phones.py register --contact-port N DIR``: the phones of the rendered files in DIR
+    register (contact: a running PhoneFarm's port); prints one JSON list: file, account, server, port, transport,
+    result ('registered', 'refused 403', 'no answer'). Exit status 0 when SIPp ran, 2 on bad arguments."""
+    parser = argparse.ArgumentParser(description='Register the phones of rendered desk-phone files with SIPp.')
+    sub = parser.add_subparsers(dest='command', required=True)
+    reg = sub.add_parser('register', help='REGISTER every phone of the rendered files in DIR')
+    reg.add_argument('directory')
+    reg.add_argument('--contact-port', type=int, required=True, help="the phone farm's port on 127.0.0.1")
+    reg.add_argument('--expires', type=int, default=600)
+    args = parser.parse_args(argv)
+    if not sipp_binary():
+        print('sip_phones: SIPp is missing: apt-get install sip-tester', file=sys.stderr)
+        return 1
+    print(json.dumps(register_files(args.directory, args.contact_port, args.expires)))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

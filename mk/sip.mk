@@ -10,5 +10,9 @@ sip-deps: ## install Kamailio, SIPp and baresip when missing (root: apt-get; oth
 
 test-pytest: sip-deps
 
+# make demo-provision works at the SIP level (demo/run_provision.py) when the packages are there
+demo-provision: sip-deps
+test-provision: sip-deps
+
 test-sip: venv sip-deps ## the SIP-level tests (tests/sip: real registrations and calls through the emulator's SIP side)
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) tests/sip
