@@ -388,7 +388,7 @@ class ResetOutcome:
 
     def to_dict(self, phone: Phone) -> dict[str, t.Any]:
         result: dict[str, t.Any] = {'account': self.account, 'reset': self.reset, 'phone_name': phone.get('phone_name'),
-                  'group_name': phone.get('group_name')}
+                                    'group_name': phone.get('group_name')}
         if self.password is not None:
             result['password'] = self.password
         if self.confirmed_by:

@@ -41,8 +41,8 @@ LIST_ALL_UP_TO = 50  # the console summary lists every phone up to this many pho
 LIST_AT_MOST = 100
 
 
-_BAD_CHARS: dict[int, str | None] = dict.fromkeys(list(range(0x00, 0x09)) + [0x0b, 0x0c] + list(range(0x0e, 0x20)) + [0x7f] + list(range(0xd800, 0xe000))
-                           + [0xfffe, 0xffff])
+_BAD_CHARS: dict[int, str | None] = dict.fromkeys(list(range(0x00, 0x09)) + [0x0b, 0x0c] + list(range(0x0e, 0x20)) + [0x7f]
+                                                  + list(range(0xd800, 0xe000)) + [0xfffe, 0xffff])
 # str.translate tables (code point -> replacement); '&', '<' and '>' come as text first, then as code points.
 _BODY: dict[t.Any, str | None] = dict(_BAD_CHARS, **{'&': '&amp;', '<': '&lt;', '>': '&gt;'})
 _BODY = {ord(key) if isinstance(key, str) else key: value for key, value in _BODY.items()}

@@ -289,7 +289,7 @@ class _TooLarge(Exception):
 
 # A request's headers, or a function giving fresh ones for each attempt (a new signature each time).
 if t.TYPE_CHECKING:
-    Headers = dict[str, str] | t.Callable[[], dict[str, str]] | None
+    Headers = t.Union[dict[str, str], t.Callable[[], dict[str, str]], None]
 
 
 class Transport:
