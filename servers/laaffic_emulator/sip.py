@@ -36,6 +36,12 @@ EVENT = re.compile(r'LAAFFIC-(CALL|BYE|REG) (.*)$')
 INSTALL_HINT = 'apt-get install kamailio sip-tester (as root; devtools/ensure_sip.sh does it)'
 # No answer at all (not even 100 Trying from the phone) within this many seconds: 408 from Kamailio.
 NO_PROVISIONAL_MS = 5000
+# SIPp's exit status for a fatal error (at start-up: a port taken between our pick and its bind): start the leg again
+SIPP_FATAL = 254
+LEG_ATTEMPTS = 3
+# Each leg's media ports start at the next of these (step 4): SIPp's own default, 6000, and its scan upwards from there
+# run out near 50 legs at once.
+MEDIA_PORTS = (20000, 60000)
 
 
 class SipUnavailable(RuntimeError):
@@ -96,6 +102,7 @@ class SipSide:
         self.fed = {}            # account -> password Kamailio has
         self.created = set()     # accounts sipAdd created: SIP phones only
         self.legs = {}           # voiceId -> Call on the SIP leg
+        self.media_next = MEDIA_PORTS[0]
         self.bye = {}            # voiceId -> time of the BYE
         self.registered_seen = {}   # account -> 'ok' / 'refused ...' (last REGISTER outcome, for the control API)
         self.tasks = set()
@@ -242,23 +249,36 @@ class SipSide:
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
+    def next_media_port(self):
+        port = self.media_next
+        self.media_next = port + 4 if port + 4 < MEDIA_PORTS[1] else MEDIA_PORTS[0]
+        return port
+
     async def run_leg(self, call):
         params = call.phone.params
         scale = self.platform.settings['time_scale']
         ring_ms = max(1000, int(params.get('ring_timeout', 30) * scale * 1000))
         talk_ms = max(100, int(params.get('talk', 3) * scale * 1000))
-        cmd = [self.sipp, '-sf', os.path.join(HERE, 'platform_leg.xml'), '%s:%d' % (self.host, self.port),
-               '-s', call.phone.account, '-i', self.host, '-mi', self.host, '-ci', self.host, '-cp', str(free_port(self.host)), '-p', str(free_port(self.host)),
-               '-t', 'u1', '-m', '1', '-nostdin', '-cid_str', call.voice_id + '-%u@laaffic', '-d', str(talk_ms),
-               '-key', 'leg_token', self.token, '-key', 'ring_ms', str(ring_ms), '-key', 'voice_id', call.voice_id,
-               '-timeout', str(int(ring_ms / 1000 + NO_PROVISIONAL_MS / 1000 + talk_ms / 1000 + 30)) + 's',
-               '-timeout_error']
         proc = None
         try:
-            proc = await asyncio.create_subprocess_exec(*cmd, stdin=asyncio.subprocess.DEVNULL,
-                                                        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-                                                        cwd=self.rundir, preexec_fn=die_with_us)  # pylint: disable=subprocess-popen-preexec-fn
-            await proc.wait()
+            for attempt in range(1, LEG_ATTEMPTS + 1):
+                # ports picked free just before; another process may take one first (SIPp then exits 254 at start-up)
+                cmd = [self.sipp, '-sf', os.path.join(HERE, 'platform_leg.xml'), '%s:%d' % (self.host, self.port),
+                       '-s', call.phone.account, '-i', self.host, '-mi', self.host, '-ci', self.host,
+                       '-cp', str(free_port(self.host)), '-p', str(free_port(self.host)), '-mp', str(self.next_media_port()),
+                       '-t', 'u1', '-m', '1', '-nostdin', '-cid_str', call.voice_id + '-%u@laaffic', '-d', str(talk_ms),
+                       '-key', 'leg_token', self.token, '-key', 'ring_ms', str(ring_ms), '-key', 'voice_id', call.voice_id,
+                       '-timeout', str(int(ring_ms / 1000 + NO_PROVISIONAL_MS / 1000 + talk_ms / 1000 + 30)) + 's',
+                       '-timeout_error']
+                proc = await asyncio.create_subprocess_exec(*cmd, stdin=asyncio.subprocess.DEVNULL,
+                                                            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+                                                            cwd=self.rundir, preexec_fn=die_with_us)  # pylint: disable=subprocess-popen-preexec-fn
+                await proc.wait()
+                heard = call.ring is not None or call.answer is not None or call.ended
+                if proc.returncode != SIPP_FATAL or heard or attempt == LEG_ATTEMPTS:
+                    break
+                self.platform.log_line('sip: call %s: SIPp could not start (exit %d), attempt %d of %d'
+                                       % (call.voice_id, proc.returncode, attempt, LEG_ATTEMPTS))
         except asyncio.CancelledError:
             if proc is not None and proc.returncode is None:
                 proc.kill()
