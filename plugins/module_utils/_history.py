@@ -231,6 +231,25 @@ def read(path: str) -> HistoryState:
     return state
 
 
+
+def write_atomic(path: str, content: str, mode: int = 0o644) -> None:
+    """Write ``content`` to ``path`` through a temporary file in the same directory and a rename, so that a reader
+    never sees half a file (the reports and the history both use it)."""
+    directory = os.path.dirname(os.path.abspath(path))
+    handle = tempfile.NamedTemporaryFile('w', encoding='utf-8', dir=directory, prefix='.' + os.path.basename(path) + '.',
+                                         suffix='.tmp', delete=False)
+    try:
+        with handle:
+            handle.write(content)
+        os.chmod(handle.name, mode)
+        os.replace(handle.name, path)
+    except BaseException:
+        try:
+            os.unlink(handle.name)
+        except OSError:
+            pass
+        raise
+
 def add_run(path: str, run_id: object, finished: object, entries: t.Sequence[t.Sequence[t.Any]], keep: int = DEFAULT_KEEP) -> HistoryState:
     """Add one run to the history at ``path`` and keep the last ``keep`` runs; return the HistoryState.
 
@@ -245,7 +264,6 @@ def add_run(path: str, run_id: object, finished: object, entries: t.Sequence[t.S
         key = phone_key(account, name)
         current[key] = (verdict, bool(ok))
         block.append('P\t%s\t%s\t%s\t%s\t%s' % (verdict, '1' if ok else '0', key[0], key[1], clean(group)))
-    directory = os.path.dirname(os.path.abspath(path))
     lines: list[str]
     runs: list[tuple[int, int]]
     with _Lock(path, exclusive=True):
@@ -263,24 +281,8 @@ def add_run(path: str, run_id: object, finished: object, entries: t.Sequence[t.S
             problem = '%s; a new history was started' % problem
         kept = runs[-(keep - 1):] if keep > 1 else []
         state = _state(path, lines, kept[-(WINDOW - 1):] if WINDOW > 1 else [], (clean(run_id), current))
-        handle = tempfile.NamedTemporaryFile('w', encoding='utf-8', dir=directory, prefix='.' + os.path.basename(path) + '.',
-                                             suffix='.tmp', delete=False)
-        try:
-            with handle:
-                handle.write(HEADER + '\n')
-                for start, end in kept:
-                    handle.write('\n'.join(lines[start:end]))
-                    handle.write('\n')
-                handle.write('\n'.join(block))
-                handle.write('\n')
-            os.chmod(handle.name, 0o644)
-            os.replace(handle.name, path)
-        except BaseException:
-            try:
-                os.unlink(handle.name)
-            except OSError:
-                pass
-            raise
+        parts = [HEADER + '\n'] + ['\n'.join(lines[start:end]) + '\n' for start, end in kept] + ['\n'.join(block) + '\n']
+        write_atomic(path, ''.join(parts))
     state.runs = len(kept) + 1
     state.started_new = started_new
     state.problem = problem

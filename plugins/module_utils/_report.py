@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import typing as t
 from datetime import datetime, timezone
 
 from ansible_collections.laaffic.voice.plugins.module_utils import _history
+from ansible_collections.laaffic.voice.plugins.module_utils._report_page import HTML_HEAD, HTML_SCRIPT
 from ansible_collections.laaffic.voice.plugins.module_utils._time import parse_platform_time
 
 VERDICT_ORDER = ('failed', 'rejected', 'timeout', 'unknown', 'accepted', 'rang', 'answered')
@@ -297,7 +297,7 @@ class Report:
         """The self-contained HTML report (inline style and script, nothing fetched)."""
         counts = self.counts()
         state = history_state or self.history
-        out = [_HTML_HEAD % {'title': escape('Desk phone smoke test %s' % self.run_id)}]
+        out = [HTML_HEAD % {'title': escape('Desk phone smoke test %s' % self.run_id)}]
         check = ' &middot; check mode: no call placed' if self.check_mode else ''
         out.append('<h1>Desk phone smoke test</h1>\n<p class="meta">Run <code>%s</code> &middot; finished %s UTC%s &middot; '
                    '<b>all times in UTC</b></p>\n' % (escape(self.run_id), escape(utc_text(self.finished)), check))
@@ -333,7 +333,7 @@ class Report:
         out.append('</div>\n<p class="legend">Last runs: A answered, R rang, C accepted, F failed, X rejected, T timeout, '
                    'U unknown, &middot; not tested; lower case = fell short of its expectation, oldest first. A phone <b>flaps</b> when its '
                    'verdict changed at least %d times in the last %d runs.</p>\n' % (_history.FLAP_CHANGES, _history.WINDOW))
-        out.append(_HTML_SCRIPT)
+        out.append(HTML_SCRIPT)
         out.append('</body>\n</html>\n')
         return ''.join(out)
 
@@ -493,7 +493,7 @@ def produce(params: dict[str, t.Any], check_mode: bool) -> dict[str, t.Any]:
     if write:
         for path, content in ((junit_path, report.junit()), (html_path, report.html(state))):
             try:
-                write_atomic(path, content)
+                _history.write_atomic(path, content)
             except OSError as exc:
                 raise ReportError('Cannot write the report %s: %s' % (path, exc.strerror or exc), history=state.to_dict()) from None
     return dict(
@@ -506,117 +506,3 @@ def produce(params: dict[str, t.Any], check_mode: bool) -> dict[str, t.Any]:
         history=state.to_dict(),
         summary_lines=report.summary_lines(junit_path, html_path, written=write, history_state=state),
     )
-
-
-def write_atomic(path: str, content: str, mode: int = 0o644) -> None:
-    """Write ``content`` to ``path`` through a temporary file in the same directory and a rename."""
-    directory = os.path.dirname(os.path.abspath(path))
-    handle = tempfile.NamedTemporaryFile('w', encoding='utf-8', dir=directory, prefix='.' + os.path.basename(path) + '.',
-                                         suffix='.tmp', delete=False)
-    try:
-        with handle:
-            handle.write(content)
-        os.chmod(handle.name, mode)
-        os.replace(handle.name, path)
-    except BaseException:
-        try:
-            os.unlink(handle.name)
-        except OSError:
-            pass
-        raise
-
-
-_HTML_HEAD = '''<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>%(title)s</title>
-<style>
-  body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 1.2em; color: #222; }
-  h1 { font-size: 1.4em; margin: 0 0 0.2em; }
-  p.meta, p.history, p.legend { color: #555; margin: 0.3em 0; }
-  p.warn { background: #fde9b8; border: 1px solid #d9a400; padding: 0.4em 0.6em; }
-  code { font-size: 0.95em; }
-  .totals span { display: inline-block; margin-right: 1em; }
-  .pass { color: #1a7f1a; font-weight: bold; }
-  .fail { color: #b00020; font-weight: bold; }
-  details.groups { margin: 0.5em 0; }
-  table.groups { width: auto; max-height: 20em; }
-  .top { position: sticky; top: 0; background: #fff; z-index: 2; }
-  .filters { padding: 0.5em 0; }
-  .filters label { margin-right: 1em; }
-  #f-count { color: #555; }
-  table { border-collapse: collapse; width: 100%%; font-size: 0.82em; }
-  table.phones { table-layout: fixed; }
-  table.head { border-bottom: 2px solid #888; }
-  .chunk { content-visibility: auto; contain-intrinsic-size: auto 2600px; }
-  .chunk[hidden] { display: none; }
-  .chunk table { margin-top: -1px; }
-  th, td { border: 1px solid #bbb; padding: 0.25em 0.4em; text-align: left; vertical-align: top; overflow-wrap: break-word; }
-  th { background: #eee; }
-  col.c-phone { width: 11%%; } col.c-account { width: 8%%; } col.c-group { width: 7%%; } col.c-callee { width: 8.5%%; }
-  col.c-expect { width: 6.5%%; } col.c-verdict { width: 6.5%%; } col.c-trend { width: 7.5%%; } col.c-time { width: 7.5%%; }
-  col.c-voice { width: 11%%; } col.c-reason { width: 11.5%%; }
-  tr.ok td { background: #d9f2d9; }
-  tr.amber td { background: #fde9b8; }
-  tr.bad td { background: #f6cccc; }
-  tr.none td { background: #eeeeee; }
-  td.verdict { font-weight: bold; }
-  td.trend, td.voice { font-family: ui-monospace, monospace; }
-  td.trend { white-space: nowrap; overflow: hidden; }
-  .badge { background: #7a1fa2; color: #fff; border-radius: 0.6em; padding: 0 0.45em; font-size: 0.8em; white-space: nowrap; }
-  tr[hidden] { display: none; }
-</style>
-</head>
-<body>
-'''
-
-# Filter by kind or verdict, by group, and search by name or account; the state lives in the URL fragment
-# (#verdict=short&group=sales&q=desk-1), so a filtered view can be linked to and opened from a file.
-_HTML_SCRIPT = '''<script>
-(function () {
-  var rows = document.querySelectorAll('#phones tr'), chunks = document.querySelectorAll('#phones .chunk');
-  var verdict = document.getElementById('f-verdict'), group = document.getElementById('f-group'), query = document.getElementById('f-q');
-  var count = document.getElementById('f-count');
-  function apply() {
-    var v = verdict.value, g = group.value, q = query.value.trim().toLowerCase(), shown = 0;
-    for (var i = 0; i < rows.length; i++) {
-      var r = rows[i], d = r.dataset;
-      var ok = (v === '' || (v === 'short' || v === 'ok' ? d.k === v : v === 'flapping' ? r.classList.contains('flap') : d.v === v))
-        && (g === '*' || d.g === g) && (q === '' || d.s.indexOf(q) !== -1);
-      if (r.hidden === ok) { r.hidden = !ok; }
-      if (ok) { shown++; }
-    }
-    for (var c = 0; c < chunks.length; c++) {
-      var empty = chunks[c].querySelector('tr:not([hidden])') === null;
-      if (chunks[c].hidden !== empty) { chunks[c].hidden = empty; }
-    }
-    count.textContent = shown + ' of ' + rows.length + ' phones';
-    document.body.setAttribute('data-shown', String(shown));
-  }
-  function fromHash() {
-    var p = new URLSearchParams(location.hash.replace(/^#/, ''));
-    verdict.value = p.get('verdict') || '';
-    if (verdict.selectedIndex < 0) { verdict.value = ''; }
-    group.value = p.has('group') ? p.get('group') : '*';
-    if (group.selectedIndex < 0) { group.value = '*'; }
-    query.value = p.get('q') || '';
-    apply();
-  }
-  function toHash() {
-    var p = new URLSearchParams();
-    if (verdict.value) { p.set('verdict', verdict.value); }
-    if (group.value !== '*') { p.set('group', group.value); }
-    if (query.value) { p.set('q', query.value); }
-    history.replaceState(null, '', '#' + p.toString());
-    apply();
-  }
-  verdict.addEventListener('change', toHash);
-  group.addEventListener('change', toHash);
-  query.addEventListener('input', toHash);
-  window.addEventListener('hashchange', fromHash);
-  fromHash();
-})();
-</script>
-'''
