@@ -14,7 +14,7 @@ from .times import iso_us, now_us
 
 LogFunction = Callable[..., None]
 # a str as a JSON string, ASCII only (json.dumps' own C encoder for strings)
-_json_text: Callable[[str], str] = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
+_json_text: Callable[[str], str] = json.encoder.encode_basestring_ascii
 
 
 class JsonLog:

@@ -75,7 +75,7 @@ class Receiver:
         server = self.runner.server
         assert server is not None
         # the request factory marks the request a connection owes an answer to (see Connection.eof_received)
-        server.request_factory = self._make_request  # type: ignore[method-assign,assignment]
+        server.request_factory = self._make_request
         handler_kwargs = {
             'loop': self.loop, 'keepalive_timeout': self.cfg.idle_timeout, 'access_log': None,
             'max_line_size': MAX_LINE, 'max_field_size': MAX_FIELD, 'max_headers': MAX_HEADERS,
