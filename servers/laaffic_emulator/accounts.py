@@ -34,6 +34,12 @@ def name_ok(value):
     return isinstance(value, str) and NAME_LENGTH[0] <= len(value) <= NAME_LENGTH[1] and value.isprintable()
 
 
+def sip_record(phone):
+    """A phone as sipQuery lists it."""
+    return {'groupName': phone.group, 'phoneName': phone.name, 'account': phone.account, 'password': phone.password,
+            'displayNum': phone.display_num}
+
+
 def random_text(length):
     """``length`` random letters and digits."""
     return ''.join(secrets.choice(ALNUM) for _unused in range(length))
@@ -101,8 +107,7 @@ class SipAccounts:
             return fail('-22')
         current, size = page
         result = paged(list(self.platform.phones.values()), current, size)
-        result['records'] = [{'groupName': p.group, 'phoneName': p.name, 'account': p.account, 'password': p.password,
-                              'displayNum': p.display_num} for p in result['records']]
+        result['records'] = [sip_record(phone) for phone in result['records']]
         return ok(result)
 
     def reset(self, body):
