@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from typing import IO, Any, Iterable, Optional, Union
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SERVERS = os.path.join(ROOT, 'servers')
@@ -31,7 +32,7 @@ DEFAULT_SECRET = '7bz1lzh9'
 DEFAULT_APP_ID = '4luaKsL2'
 
 
-def sign(api_key, api_secret, timestamp):
+def sign(api_key: str, api_secret: str, timestamp: Union[str, int]) -> str:
     """The documented LAAFFIC signature: md5(apiKey + apiSecret + timestamp), lowercase hex."""
     return hashlib.md5(('%s%s%s' % (api_key, api_secret, timestamp)).encode('utf-8')).hexdigest()
 
@@ -39,10 +40,10 @@ def sign(api_key, api_secret, timestamp):
 # Every emulator this process started and has not stopped: stopped at exit (atexit) and by the test session's
 # reaper (tests/conftest.py), so that an exception or an interrupted run leaves none behind. A SIGKILL of this
 # process is covered by the emulator itself (EMULATOR_PARENT_PID: it gets SIGTERM when its parent ends).
-LIVE = set()
+LIVE: set[Emulator] = set()
 
 
-def stop_all():
+def stop_all() -> int:
     """Stop every emulator this process started and has not stopped; return how many were still running."""
     running = [emulator for emulator in list(LIVE) if emulator.proc is not None and emulator.proc.poll() is None]
     for emulator in list(LIVE):
@@ -60,8 +61,10 @@ class EmulatorError(RuntimeError):
 class Emulator:
     """Context manager running ``python -m laaffic_emulator`` on 127.0.0.1 with an ephemeral port."""
 
-    def __init__(self, scenario='default', push_url=None, args=(), env=None, start_timeout=20.0, quiet=False, servers=SERVERS,
-                 isolated=False, fleet_size=None, sip_port=None):
+    def __init__(self, scenario: str = 'default', push_url: Optional[str] = None, args: Iterable[str] = (),
+                 env: Optional[dict[str, str]] = None, start_timeout: float = 20.0, quiet: bool = False,
+                 servers: str = SERVERS, isolated: bool = False, fleet_size: Optional[int] = None,
+                 sip_port: Optional[int] = None) -> None:
         self.scenario = scenario
         self.push_url = push_url
         self.args = list(args)
@@ -77,27 +80,27 @@ class Emulator:
         # the bound one once started
         self.sip_port = sip_port
         self.quiet = quiet
-        self.proc = None
-        self.port = None
-        self.base = None
-        self.api_url = None
+        self.proc: Optional[subprocess.Popen[bytes]] = None
+        self.port: Optional[int] = None
+        self.base: Optional[str] = None
+        self.api_url: Optional[str] = None
         self.api_key = DEFAULT_KEY
         self.api_secret = DEFAULT_SECRET
         self.app_id = DEFAULT_APP_ID
-        self._tmp = None
-        self._log = None
+        self._tmp: Optional[str] = None
+        self._log: Optional[IO[bytes]] = None
 
     # lifecycle -----------------------------------------------------------------------------------
-    def __enter__(self):
+    def __enter__(self) -> Emulator:
         # already started (start() then ``with emulator:``): not a second process, which nobody would stop
         if self.proc is None or self.proc.poll() is not None:
             self.start()
         return self
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
-    def start(self):
+    def start(self) -> Emulator:
         """Start the subprocess and wait until /_emulator/health answers."""
         self._tmp = tempfile.mkdtemp(prefix='laaffic-emu-')
         port_file = os.path.join(self._tmp, 'port')
@@ -149,7 +152,7 @@ class Emulator:
         self.stop()
         raise EmulatorError('emulator did not become healthy within %.0f s:\n%s' % (self.start_timeout, self.log()))
 
-    def stop(self):
+    def stop(self) -> Optional[int]:
         """SIGTERM, wait, then kill. Returns the exit code."""
         code = None
         if self.proc is not None:
@@ -166,7 +169,7 @@ class Emulator:
             self._log.flush()
         return code
 
-    def log(self):
+    def log(self) -> str:
         """Everything the emulator wrote to stderr so far."""
         if self._log is None:
             return ''
@@ -175,7 +178,8 @@ class Emulator:
             return handle.read().decode('utf-8', 'replace')
 
     # raw HTTP ------------------------------------------------------------------------------------
-    def request(self, method, path, body=None, headers=None, timeout=10.0):
+    def request(self, method: str, path: str, body: Any = None, headers: Optional[dict[str, str]] = None,
+                timeout: float = 10.0) -> tuple[int, dict[str, str], bytes]:
         """One HTTP request to the emulator; returns (status, headers dict, body bytes). ``body`` may be bytes or JSON-able."""
         conn = http.client.HTTPConnection('127.0.0.1', self.port, timeout=timeout)
         try:
@@ -187,14 +191,15 @@ class Emulator:
         finally:
             conn.close()
 
-    def control(self, method, path, body=None):
+    def control(self, method: str, path: str, body: Any = None) -> Any:
         """A control API call; returns the decoded JSON (raises EmulatorError on non-200)."""
         status, _headers, data = self.request(method, path, body)
         if status != 200:
-            raise EmulatorError('%s %s -> %s %s' % (method, path, status, data[:200]))
+            raise EmulatorError('%s %s -> %s %r' % (method, path, status, data[:200]))  # %r: as %s did, b'...'
         return json.loads(data)
 
-    def signed_headers(self, timestamp=None, api_key=None, api_secret=None):
+    def signed_headers(self, timestamp: Union[str, int, None] = None, api_key: Optional[str] = None,
+                       api_secret: Optional[str] = None) -> dict[str, str]:
         """The four LAAFFIC headers, signed for ``timestamp`` (default now)."""
         timestamp = str(int(time.time()) if timestamp is None else timestamp)
         api_key = self.api_key if api_key is None else api_key
@@ -202,7 +207,8 @@ class Emulator:
         return {'Content-Type': 'application/json;charset=UTF-8', 'Api-Key': api_key, 'Sign': sign(api_key, api_secret, timestamp),
                 'Timestamp': timestamp}
 
-    def api(self, method, path, body=None, headers=None, prefix='/v3', timeout=10.0):
+    def api(self, method: str, path: str, body: Any = None, headers: Optional[dict[str, str]] = None,
+            prefix: str = '/v3', timeout: float = 10.0) -> tuple[int, Any]:
         """A signed LAAFFIC request (path like '/voice/sendSip'); returns (http status, decoded JSON or raw bytes)."""
         hdrs = self.signed_headers()
         hdrs.update(headers or {})
@@ -212,45 +218,45 @@ class Emulator:
         except ValueError:
             return status, data
 
-    def send_sip(self, account, callee='919876543210', **extra):
+    def send_sip(self, account: str, callee: str = '919876543210', **extra: Any) -> Any:
         """Signed sendSip for ``account``; returns the decoded answer."""
         body = {'callee': callee, 'account': account, 'appId': self.app_id}
         body.update(extra)
         return self.api('POST', '/voice/sendSip', body)[1]
 
-    def record(self, voice_id):
+    def record(self, voice_id: str) -> Any:
         """Signed recordSip; returns ``data``."""
         return self.api('GET', '/voice/recordSip/%s' % voice_id)[1].get('data')
 
     # control API ---------------------------------------------------------------------------------
-    def calls(self):
+    def calls(self) -> Any:
         """Every accepted sendSip call, in order."""
         return self.control('GET', '/_emulator/calls')['calls']
 
-    def reset(self):
+    def reset(self) -> None:
         """Back to the scenario's initial state."""
         self.control('POST', '/_emulator/reset', {})
 
-    def fault(self, **spec):
+    def fault(self, **spec: Any) -> None:
         """Arm a fault, e.g. fault(endpoint='sendSip', kind='http_503', count=2, retry_after=1)."""
         self.control('POST', '/_emulator/faults', spec)
 
-    def clear_faults(self):
+    def clear_faults(self) -> None:
         """Disarm every fault."""
         self.control('DELETE', '/_emulator/faults')
 
-    def phone(self, account, **behaviour):
+    def phone(self, account: str, **behaviour: Any) -> None:
         """Change (or create) a phone, e.g. phone('desk-x', behaviour='answer', ring_after=0.1)."""
         self.control('POST', '/_emulator/phones/%s' % account, behaviour)
 
-    def balance(self, value):
+    def balance(self, value: object) -> None:
         """Set the account balance (a decimal string or number)."""
         self.control('POST', '/_emulator/balance', {'balance': str(value)})
 
-    def config(self, **options):
+    def config(self, **options: Any) -> None:
         """Change run-time settings (see docs/emulator.md)."""
         self.control('POST', '/_emulator/config', options)
 
-    def pushes(self):
+    def pushes(self) -> Any:
         """Every push attempted so far with its delivery result."""
         return self.control('GET', '/_emulator/pushes')['pushes']

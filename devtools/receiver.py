@@ -38,7 +38,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Dict, List, Optional
+from typing import IO, Any, Callable, Dict, Iterable, List, NoReturn, Optional, Sequence
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The directory holding the receiver's package (laaffic_receiver/), as the role deploys it.
@@ -64,15 +64,17 @@ def receiver_env(env: Optional[Dict[str, str]] = None) -> Dict[str, str]:
 class Receiver:
     """The receiver as a subprocess on 127.0.0.1 with an ephemeral port; started by the constructor."""
 
-    def __init__(self, secret=None, token=None, db=None, args=(), env=None, python=None, start_timeout=20.0, preexec_fn=None,
-                 receiver_file=None):
+    def __init__(self, secret: Optional[str] = None, token: Optional[str] = None, db: Optional[str] = None,
+                 args: Iterable[str] = (), env: Optional[Dict[str, str]] = None, python: Optional[str] = None,
+                 start_timeout: float = 20.0, preexec_fn: Optional[Callable[[], Any]] = None,
+                 receiver_file: Optional[str] = None) -> None:
         self.secret = secret or secrets.token_urlsafe(24)
         self.token = token or secrets.token_urlsafe(24)
         self.tmpdir = tempfile.mkdtemp(prefix='laaffic-receiver-')
         self.db = db or os.path.join(self.tmpdir, 'reports.db')
         self.log_path = os.path.join(self.tmpdir, 'receiver.log')
         self.port_file = os.path.join(self.tmpdir, 'port')
-        self.returncode = None
+        self.returncode: Optional[int] = None
         child_env = {k: v for k, v in os.environ.items() if not k.startswith('RECEIVER_')}
         child_env.update({'RECEIVER_SECRET': self.secret, 'RECEIVER_TOKEN': self.token, 'RECEIVER_HOST': '127.0.0.1'})
         child_env.update(env or {})
@@ -92,7 +94,7 @@ class Receiver:
         self._wait_healthy(start_timeout)
 
     # -- lifecycle
-    def _wait_port(self, timeout):
+    def _wait_port(self, timeout: float) -> int:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -107,7 +109,7 @@ class Receiver:
             time.sleep(0.02)
         raise RuntimeError('receiver did not write its port file:\n%s' % self.log_text())
 
-    def _wait_healthy(self, timeout):
+    def _wait_healthy(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -121,13 +123,13 @@ class Receiver:
                 raise RuntimeError('receiver not healthy:\n%s' % self.log_text())
             time.sleep(0.02)
 
-    def __enter__(self):
+    def __enter__(self) -> Receiver:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def stop(self, timeout=20.0):
+    def stop(self, timeout: float = 20.0) -> int:
         """SIGTERM, wait, then SIGKILL; returns the exit code. Removes the temp dir (and a temp DB)."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -141,7 +143,7 @@ class Receiver:
         shutil.rmtree(self.tmpdir, ignore_errors=True)
         return self.returncode
 
-    def kill(self):
+    def kill(self) -> int:
         """SIGKILL without cleanup of the database (durability tests); the log stays readable."""
         if self.proc.poll() is None:
             self.proc.kill()
@@ -149,16 +151,16 @@ class Receiver:
         self.returncode = self.proc.returncode
         return self.returncode
 
-    def log_text(self):
+    def log_text(self) -> str:
         try:
             with open(self.log_path, 'r', encoding='utf-8', errors='replace') as handle:
                 return handle.read()
         except OSError:
             return ''
 
-    def log_lines(self):
+    def log_lines(self) -> List[Any]:
         """The structured log lines (dicts); non-JSON lines are returned as {'raw': line}."""
-        result = []
+        result: List[Any] = []
         for line in self.log_text().splitlines():
             try:
                 result.append(json.loads(line))
@@ -167,7 +169,8 @@ class Receiver:
         return result
 
     # -- HTTP helpers
-    def request(self, method, path, body=None, headers=None, auth=True, timeout=10.0):
+    def request(self, method: str, path: str, body: Any = None, headers: Optional[Dict[str, str]] = None,
+                auth: bool = True, timeout: float = 10.0) -> tuple[int, Any]:
         """Return (status, decoded JSON body or raw text)."""
         hdrs = dict(headers or {})
         if auth:
@@ -187,11 +190,11 @@ class Receiver:
         except ValueError:
             return status, raw.decode('utf-8', 'replace')
 
-    def push(self, body, secret=None):
+    def push(self, body: Any, secret: Optional[str] = None) -> int:
         """POST a push (object, list or raw bytes) to /push/<secret>; returns the HTTP status."""
         return self.request('POST', '/push/' + (secret or self.secret), body=body, auth=False)[0]
 
-    def report(self, voice_id):
+    def report(self, voice_id: object) -> Any:
         status, body = self.request('GET', '/reports/' + urllib.parse.quote(str(voice_id), safe=''))
         if status == 404:
             return None
@@ -199,7 +202,7 @@ class Receiver:
             raise RuntimeError('GET /reports/%s: HTTP %s %s' % (voice_id, status, body))
         return body
 
-    def page(self, **query):
+    def page(self, **query: Any) -> Any:
         """One page: {'reports': [...], 'next': cursor-or-None}."""
         params = {k: v for k, v in query.items() if v is not None}
         path = '/reports' + ('?' + urllib.parse.urlencode(params) if params else '')
@@ -208,9 +211,9 @@ class Receiver:
             raise RuntimeError('GET %s: HTTP %s %s' % (path, status, body))
         return body
 
-    def reports(self, **query):
+    def reports(self, **query: Any) -> List[Any]:
         """All pages of GET /reports with the given filters (since, calledInfo, calledInfoPrefix, limit, after)."""
-        result = []
+        result: List[Any] = []
         while True:
             body = self.page(**query)
             result.extend(body['reports'])
@@ -222,9 +225,9 @@ class Receiver:
 # -- raw sockets ------------------------------------------------------------------------------------
 
 
-def read_all(sock, until_close=True):
+def read_all(sock: socket.socket, until_close: bool = True) -> bytes:
     """What the peer sends: everything until it closes (or the socket times out or is reset), or one recv."""
-    chunks = []
+    chunks: List[bytes] = []
     try:
         while True:
             chunk = sock.recv(65536)
@@ -238,14 +241,14 @@ def read_all(sock, until_close=True):
     return b''.join(chunks)
 
 
-def raw_http(port, data, read_until_close=True, timeout=5.0):
+def raw_http(port: int, data: bytes, read_until_close: bool = True, timeout: float = 5.0) -> bytes:
     """Send raw bytes, return everything the server sent (until it closes or times out)."""
     with socket.create_connection(('127.0.0.1', port), timeout=timeout) as sock:
         sock.sendall(data)
         return read_all(sock, read_until_close)
 
 
-def status_of(response):
+def status_of(response: bytes) -> int:
     """The status code of a raw HTTP response."""
     return int(response.split(b' ', 2)[1])
 
@@ -253,45 +256,45 @@ def status_of(response):
 class _Unclosable:
     """One buffered reader shared by several http.client responses read from the same connection."""
 
-    def __init__(self, fp):
+    def __init__(self, fp: IO[bytes]) -> None:
         self._fp = fp
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._fp, name)
 
-    def close(self):
+    def close(self) -> None:
         """http.client closes its reader after each response; the next one still needs it."""
 
 
 class _SharedReader:
-    def __init__(self, fp):
+    def __init__(self, fp: IO[bytes]) -> None:
         self._fp = _Unclosable(fp)
 
-    def makefile(self, *_args, **_kwargs):
+    def makefile(self, *_args: object, **_kwargs: object) -> _Unclosable:
         return self._fp
 
 
 class Answer:
     """One HTTP response read off a raw socket: status, headers (lower-case names), body bytes."""
 
-    def __init__(self, response):
+    def __init__(self, response: http.client.HTTPResponse) -> None:
         self.status = response.status
         self.headers = {k.lower(): v for k, v in response.getheaders()}
         self.body = response.read()
 
-    def json(self):
+    def json(self) -> Any:
         """The body as strict JSON (NaN and Infinity are refused)."""
         return json.loads(self.body.decode('utf-8'), parse_constant=_refuse_constant)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return 'Answer(%d, %r, %r)' % (self.status, self.headers, self.body[:200])
 
 
-def _refuse_constant(name):
+def _refuse_constant(name: str) -> NoReturn:
     raise ValueError('not strict JSON: %s' % name)
 
 
-def exchange(port, data, methods=('GET',), timeout=5.0):
+def exchange(port: int, data: bytes, methods: Sequence[str] = ('GET',), timeout: float = 5.0) -> List[Answer]:
     """Send raw bytes; read one answer per entry of ``methods`` (the request methods, so that HEAD answers are
     read without a body). Returns the list of Answer objects read before the connection closed, failed or
     timed out: an empty list means the server sent no answer at all."""
@@ -303,7 +306,8 @@ def exchange(port, data, methods=('GET',), timeout=5.0):
             pass
         reader = _SharedReader(sock.makefile('rb'))
         for method in methods:
-            response = http.client.HTTPResponse(reader, method=method)
+            # a stand-in for the socket: HTTPResponse only calls its makefile()
+            response = http.client.HTTPResponse(reader, method=method)  # type: ignore[arg-type]
             try:
                 response.begin()
                 answers.append(Answer(response))
