@@ -3,7 +3,10 @@
 # test-pytest (mk/tests.mk) runs tests/sip with everything else and gets sip-deps as a prerequisite here, and so
 # does `make emulator` when EMULATOR_SIP_PORT is set (mk/emulator.mk).
 
-.PHONY: sip-deps test-sip
+.PHONY: sip-deps test-sip bench-sip
+
+BENCH_SIP_ARGS ?=
+BENCH_TARGETS += bench-sip
 
 sip-deps: ## install Kamailio, SIPp and baresip when missing (root: apt-get; otherwise says what to install)
 	@bash devtools/ensure_sip.sh
@@ -16,3 +19,6 @@ test-provision: sip-deps
 
 test-sip: venv sip-deps ## the SIP-level tests (tests/sip: real registrations and calls through the emulator's SIP side)
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) tests/sip
+
+bench-sip: collection sip-deps ## 1,000 SIP-registered phones: registration, the calls to ringing against simulated phones, Kamailio and SIPp memory and CPU (bench/results/sip.json)
+	PYTHONPATH=$(COLLECTIONS):$$PYTHONPATH $(PY) bench/bench_sip.py $(BENCH_SIP_ARGS)
