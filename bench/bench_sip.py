@@ -214,7 +214,8 @@ def sip(size, concurrency):
             time.sleep(1.5)    # the last legs end (200, talk, BYE) and are reaped
             emu_after, farm_after = own_cpu(emu.proc.pid), own_cpu(farm.proc.pid)
             sampler.stop()
-        return {'registered': registered, 'outcomes': outcomes(emu, dict(phones)), 'register_s': register_s, 'register_client_cpu_s': register_cpu, 'calls_s': seconds,
+        return {'registered': registered, 'outcomes': outcomes(emu, dict(phones)), 'register_s': register_s,
+                'register_client_cpu_s': register_cpu, 'calls_s': seconds,
                 'emulator_cpu_s': emu_after[0] - emu_before[0], 'legs_cpu_s': emu_after[1] - emu_before[1],
                 'kamailio_cpu_s': sum(sampler.kamailio_cpu.values()) - sum(kamailio_before.values()),
                 'farm_cpu_s': farm_after[0] - farm_before[0], 'peak': sampler.peak}

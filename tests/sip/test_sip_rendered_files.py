@@ -21,8 +21,8 @@ def render(tmp_path, emu, accounts):
     hosts = {}
     for number, (account, password) in enumerate(accounts):
         hosts['phone-%02d' % number] = {'laaffic_account': account, 'laaffic_sip_password': password,
-                                       'laaffic_mac': '00:15:65:00:00:%02x' % number,
-                                       'laaffic_phone_family': 'yealink' if number < half else 'polycom'}
+                                        'laaffic_mac': '00:15:65:00:00:%02x' % number,
+                                        'laaffic_phone_family': 'yealink' if number < half else 'polycom'}
     names = sorted(hosts)
     inventory = {'all': {'children': {'yealinks': {'hosts': {n: hosts[n] for n in names[:half]}},
                                       'polys': {'hosts': {n: hosts[n] for n in names[half:]}}}}}
