@@ -13,9 +13,15 @@ from __future__ import annotations
 import re
 import secrets
 import string
+from typing import TYPE_CHECKING, Any
 
-from laaffic_emulator.envelope import fail, ok, page_of, paged
+from laaffic_emulator.envelope import Answer, fail, ok, page_of, paged
 from laaffic_emulator.scenario import Phone
+
+if TYPE_CHECKING:
+    from typing import TypeGuard
+
+    from laaffic_emulator.core import Platform
 
 NAME_LENGTH = (4, 32)      # groupName, phoneName, account: 4-32 characters (documented)
 PER_REQUEST_CAP = 50       # quantity 1-50 (documented); more is -23 "Data caps"
@@ -29,18 +35,18 @@ PASSWORD_LENGTH = 8
 ANSWERING = {'behaviour': 'answer', 'ring_after': 0.5, 'answer_after': 1.0, 'talk': 2.0}
 
 
-def name_ok(value):
+def name_ok(value: object) -> TypeGuard[str]:
     """A group, phone or account name: a string of 4-32 printable characters."""
     return isinstance(value, str) and NAME_LENGTH[0] <= len(value) <= NAME_LENGTH[1] and value.isprintable()
 
 
-def sip_record(phone):
+def sip_record(phone: Phone) -> dict[str, Any]:
     """A phone as sipQuery lists it."""
     return {'groupName': phone.group, 'phoneName': phone.name, 'account': phone.account, 'password': phone.password,
             'displayNum': phone.display_num}
 
 
-def random_text(length):
+def random_text(length: int) -> str:
     """``length`` random letters and digits."""
     return ''.join(secrets.choice(ALNUM) for _unused in range(length))
 
@@ -48,13 +54,13 @@ def random_text(length):
 class SipAccounts:
     """The three endpoints, working on ``platform.phones``."""
 
-    def __init__(self, platform):
+    def __init__(self, platform: Platform) -> None:
         self.platform = platform
 
-    def _app_ok(self, body):
+    def _app_ok(self, body: dict[str, Any]) -> bool:
         return body.get('appId') == self.platform.scenario.app_id
 
-    def add(self, body):
+    def add(self, body: dict[str, Any]) -> Answer:
         """POST voice/sipAdd: a group of ``quantity`` phones; answers data null.
 
         [INFERRED] check order: parameters (-22), more than 50 in one request (-23), the group exists in the
@@ -91,7 +97,7 @@ class SipAccounts:
             self.platform.sip.changed()
         return ok(None)
 
-    def _new_prefix(self):
+    def _new_prefix(self) -> str:
         """A group prefix no account of the app starts with."""
         taken = {account.partition('_')[0] for account in self.platform.phones}
         while True:
@@ -99,7 +105,7 @@ class SipAccounts:
             if prefix not in taken:
                 return prefix
 
-    def query(self, body):
+    def query(self, body: dict[str, Any]) -> Answer:
         """POST voice/sipQuery: the app's phones, paged (``current`` 1 and ``size`` 25 when absent or null)."""
         page = page_of(body, default_size=25)
         params = body.get('params')
@@ -110,7 +116,7 @@ class SipAccounts:
         result['records'] = [sip_record(phone) for phone in result['records']]
         return ok(result)
 
-    def reset(self, body):
+    def reset(self, body: dict[str, Any]) -> Answer:
         """POST voice/sipReset: a new password for ``account``; answers data {account, password}."""
         account = body.get('account')
         if not (name_ok(account) and self._app_ok(body)):

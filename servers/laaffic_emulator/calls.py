@@ -4,11 +4,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
+import random
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Optional, Tuple
 
 from laaffic_emulator.tables import CALL_STATUS, SIP_REASONS, region
+
+if TYPE_CHECKING:
+    from laaffic_emulator.core import Platform
+    from laaffic_emulator.scenario import Phone
+
+# What plan() decides: (outcome, ring offset, answer offset, end offset, sip code)
+Fate = Tuple[str, Optional[float], Optional[float], float, Optional[str]]
 
 TZ8 = timezone(timedelta(hours=8))
 SIX = Decimal('0.000001')
@@ -16,22 +26,22 @@ IN_PROGRESS = {'callDuration': None, 'chargedDuration': None, 'ringDuration': No
                'terminationReason': None, 'sipCode': None, 'callStatus': None, 'cost': None}
 
 
-def iso8(epoch):
+def iso8(epoch: float) -> str:
     """ISO-8601 with the +08:00 offset the vendor's record queries use, seconds precision."""
     return datetime.fromtimestamp(epoch, TZ8).strftime('%Y-%m-%dT%H:%M:%S+08:00')
 
 
-def utc8_text(epoch):
+def utc8_text(epoch: float) -> str:
     """``yyyy-MM-dd HH:mm:ss`` in UTC+8 (ringing notification)."""
     return datetime.fromtimestamp(epoch, TZ8).strftime('%Y-%m-%d %H:%M:%S')
 
 
-def ceil_seconds(span):
+def ceil_seconds(span: float) -> int:
     """Whole seconds, rounded up, ignoring float noise."""
     return max(0, math.ceil(span - 1e-3))
 
 
-def plan(behaviour, params, rng):
+def plan(behaviour: str, params: dict[str, Any], rng: random.Random) -> Fate:
     """Decide a call's fate: (outcome, ring offset, answer offset, end offset, sip code), offsets in seconds."""
     if behaviour in ('slow_api', 'late_ring'):
         behaviour = params['then']
@@ -54,7 +64,8 @@ class Call:
     __slots__ = ('voice_id', 'phone', 'callee', 'display_num', 'called_info', 'submit', 'dial', 'ring', 'answer', 'end',
                  'outcome', 'sip_code', 'ended', 'rate', 'cost', 'timers', 'code')
 
-    def __init__(self, voice_id, phone, callee, display_num, called_info, rate, cost, submit, fate, dial_delay, scale):
+    def __init__(self, voice_id: str, phone: Phone, callee: str, display_num: Optional[str], called_info: Optional[str],
+                 rate: Decimal, cost: Decimal, submit: float, fate: Fate, dial_delay: float, scale: float) -> None:
         """``fate`` is what plan() decided; ``dial_delay`` (capped at the first event) and every offset are
         multiplied by ``scale`` and counted from ``submit``."""
         outcome, ring, answer, end, sip_code = fate
@@ -67,7 +78,7 @@ class Call:
         self.rate = rate
         self.cost = cost
         self.ended = False
-        self.timers = []
+        self.timers: list[asyncio.TimerHandle] = []
         self.outcome = outcome
         self.sip_code = sip_code
         self.submit = submit
@@ -77,7 +88,7 @@ class Call:
         self.answer = None if answer is None else submit + answer * scale
         self.end = submit + end * scale
 
-    def record(self, platform, now):
+    def record(self, platform: Platform, now: float) -> dict[str, Any]:
         """The record as recordSip / recordSipQuery show it at ``now``."""
         ended = self.ended
         rec = {
@@ -100,7 +111,7 @@ class Call:
         rec['calledInfo'] = self.called_info
         return rec
 
-    def durations(self, platform):
+    def durations(self, platform: Platform) -> tuple[int, int, int]:
         """(callDuration, chargedDuration, ringDuration) in whole seconds."""
         call_duration = ceil_seconds(self.end - self.answer) if self.answer is not None else 0
         charged = platform.charged_seconds(call_duration)
@@ -110,7 +121,7 @@ class Call:
             ring_duration = ceil_seconds((self.answer if self.answer is not None else self.end) - self.ring)
         return call_duration, charged, ring_duration
 
-    def final_fields(self, platform):
+    def final_fields(self, platform: Platform) -> dict[str, Any]:
         """Fields that only exist once the call has ended."""
         call_duration, charged, ring_duration = self.durations(platform)
         if self.outcome == 'answered':
@@ -122,15 +133,16 @@ class Call:
             'chargedDuration': charged,
             'ringDuration': ring_duration,
             'terminationCode': termination,
-            'terminationReason': SIP_REASONS.get(self.sip_code, 'failed') if self.outcome != 'answered' else 'success',
+            # a call that failed without a SIP code (None) is looked up too: 'failed'
+            'terminationReason': SIP_REASONS.get(self.sip_code, 'failed') if self.outcome != 'answered' else 'success',  # type: ignore[arg-type]
             'sipCode': self.sip_code,
             'callStatus': CALL_STATUS[self.outcome],
             'cost': str(self.cost.quantize(SIX)),
         }
 
-    def push_report(self, platform):
+    def push_report(self, platform: Platform) -> dict[str, Any]:
         """The voice status report (docs/api-reference.md section 7.1); times as ms epoch, 0 for events that did not happen."""
-        def millis(value):
+        def millis(value: Optional[float]) -> int:
             return int(round(value * 1000)) if value is not None else 0
         final = self.final_fields(platform)
         return {

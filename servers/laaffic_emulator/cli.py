@@ -11,15 +11,17 @@ import signal
 import sys
 import threading
 import time
+from types import FrameType
+from typing import Any, Callable, Optional, Sequence
 
 from laaffic_emulator import __version__
 from laaffic_emulator.core import Platform
 from laaffic_emulator.push import shown_url
-from laaffic_emulator.scenario import MAX_PHONES, ScenarioError, bundled, load
+from laaffic_emulator.scenario import MAX_PHONES, Scenario, ScenarioError, bundled, load
 from laaffic_emulator.server import start
 
 
-def parse_args(argv=None):
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     """Flags; each falls back to an EMULATOR_* environment variable."""
     env = os.environ.get
     parser = argparse.ArgumentParser(prog='python -m laaffic_emulator',
@@ -49,29 +51,29 @@ def parse_args(argv=None):
 STOP_DEADLINE = 1.5
 
 
-def stopper(loop, stop):
+def stopper(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> Callable[[int, Optional[FrameType]], None]:
     """The SIGTERM/SIGINT handler. A Python-level handler (not loop.add_signal_handler) runs even while the
     event loop is stuck, e.g. in a write to a stderr pipe nobody reads; it asks the loop to stop and starts a
     watchdog that ends the process at STOP_DEADLINE if the orderly stop has not finished by then."""
-    started = []
+    started: list[bool] = []
 
-    def handler(_signum, _frame):
+    def handler(_signum: int, _frame: Optional[FrameType]) -> None:
         if not started:
             started.append(True)
             threading.Thread(target=deadline, name='stop-deadline', daemon=True).start()
         loop.call_soon_threadsafe(stop.set)
 
-    def deadline():
+    def deadline() -> None:
         time.sleep(STOP_DEADLINE)
         os._exit(0)  # pylint: disable=protected-access  # nothing left worth waiting for
 
     return handler
 
 
-async def serve(args, scenario):
+async def serve(args: argparse.Namespace, scenario: Scenario) -> int:
     """Run until a stop signal."""
     loop = asyncio.get_running_loop()
-    overrides = {}
+    overrides: dict[str, Any] = {}
     if args.push_url:
         overrides['push_url'] = args.push_url
     if args.time_scale is not None:
@@ -118,7 +120,7 @@ async def serve(args, scenario):
     return 0
 
 
-def die_with_parent():
+def die_with_parent() -> None:
     """With EMULATOR_PARENT_PID=<pid> in the environment (devtools/emulator.py sets it), ask Linux to send this
     process SIGTERM when that parent ends (PR_SET_PDEATHSIG), and end at once if it already has: a harness
     killed with SIGKILL (no finally, no atexit) leaves no emulator behind. Elsewhere, or without it, nothing."""
@@ -135,7 +137,7 @@ def die_with_parent():
         sys.exit(0)
 
 
-def main(argv=None):
+def main(argv: Optional[Sequence[str]] = None) -> int:
     """Console entry point; returns the exit status."""
     die_with_parent()
     args = parse_args(argv)

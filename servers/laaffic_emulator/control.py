@@ -6,15 +6,23 @@ to a call that asks with ``?secrets=1``."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Dict, Optional
+
 from laaffic_emulator.calls import SIX
 from laaffic_emulator.envelope import Answer, BadText, NotJson, dumps, parse_json
 from laaffic_emulator.push import shown_url
 from laaffic_emulator.scenario import Phone, ScenarioError, check_settings, money
 
+if TYPE_CHECKING:
+    from laaffic_emulator.core import Platform
+    from laaffic_emulator.server import Incoming
+
 TRUE_WORDS = ('1', 'true', 'yes')
+# a control method's result: the JSON answer, or None for 404
+Result = Optional[Dict[str, Any]]
 
 
-def error(status, message):
+def error(status: int, message: str) -> Answer:
     """A control API error."""
     return Answer(status, dumps({'ok': False, 'error': message}), lstatus='ctl')
 
@@ -22,17 +30,17 @@ def error(status, message):
 class Control:
     """Routes /_emulator/<head>[/<arg>] to one method per head; a method returns the JSON result, or None for 404."""
 
-    def __init__(self, platform):
+    def __init__(self, platform: Platform) -> None:
         self.platform = platform
         self.routes = {'health': self.health, 'calls': self.calls, 'reset': self.reset, 'faults': self.faults,
                        'phones': self.phones, 'balance': self.balance, 'pushes': self.pushes, 'config': self.config,
                        'app': self.app}
 
-    def handle(self, req):
+    def handle(self, req: Incoming) -> Answer:
         """Answer one control request."""
         parts = [part for part in req.path.split('/') if part][1:]
         method = 'GET' if req.method == 'HEAD' else req.method
-        body = {}
+        body: Any = {}
         if req.body:
             try:
                 body = parse_json(req.body)
@@ -52,22 +60,22 @@ class Control:
 
     # one method per head: (method, the path parts after the head, the JSON body, secrets asked for) ------------
     @staticmethod
-    def health(method, _args, _body, _secrets):
+    def health(method: str, _args: list[str], _body: Any, _secrets: bool) -> Result:
         """GET /_emulator/health."""
         return {'ok': True} if method == 'GET' else None
 
-    def calls(self, method, _args, _body, _secrets):
+    def calls(self, method: str, _args: list[str], _body: Any, _secrets: bool) -> Result:
         """GET /_emulator/calls: every accepted sendSip, in order."""
         return {'calls': self.platform.calls} if method == 'GET' else None
 
-    def reset(self, method, _args, _body, _secrets):
+    def reset(self, method: str, _args: list[str], _body: Any, _secrets: bool) -> Result:
         """POST /_emulator/reset: back to the scenario."""
         if method != 'POST':
             return None
         self.platform.restore()
         return {'ok': True}
 
-    def faults(self, method, _args, body, _secrets):
+    def faults(self, method: str, _args: list[str], body: Any, _secrets: bool) -> Result:
         """GET (list), POST (arm one or several), DELETE (disarm all) /_emulator/faults."""
         faults = self.platform.faults
         if method == 'GET':
@@ -85,7 +93,7 @@ class Control:
                 raise
         return None
 
-    def phones(self, method, args, body, _secrets):
+    def phones(self, method: str, args: list[str], body: Any, _secrets: bool) -> Result:
         """GET /_emulator/phones; GET/POST/DELETE /_emulator/phones/<account>."""
         phones = self.platform.phones
         if not args:
@@ -120,7 +128,7 @@ class Control:
         phones[account] = new
         return {'ok': True, 'phone': new.describe()}
 
-    def balance(self, method, _args, body, _secrets):
+    def balance(self, method: str, _args: list[str], body: Any, _secrets: bool) -> Result:
         """GET /_emulator/balance; POST sets any of balance, gift, credit."""
         platform = self.platform
         if method == 'POST':
@@ -134,7 +142,7 @@ class Control:
         return {'ok': True, 'balance': str(platform.balance.quantize(SIX)), 'gift': str(platform.gift.quantize(SIX)),
                 'credit': str(platform.credit.quantize(SIX))}
 
-    def pushes(self, method, _args, _body, secrets):
+    def pushes(self, method: str, _args: list[str], _body: Any, secrets: bool) -> Result:
         """GET /_emulator/pushes (URLs without their path unless asked for); DELETE clears the log."""
         pusher = self.platform.pusher
         if method == 'GET':
@@ -146,7 +154,7 @@ class Control:
             return {'ok': True}
         return None
 
-    def config(self, method, _args, body, secrets):
+    def config(self, method: str, _args: list[str], body: Any, secrets: bool) -> Result:
         """GET /_emulator/config; POST changes settings (validated first)."""
         platform = self.platform
         if method == 'POST':
@@ -158,7 +166,7 @@ class Control:
             config[key] = shown_url(config[key], secrets)
         return {'ok': True, 'config': config}
 
-    def app(self, method, _args, _body, secrets):
+    def app(self, method: str, _args: list[str], _body: Any, secrets: bool) -> Result:
         """GET /_emulator/app: api key, app id, scenario name; the API secret only with ?secrets=1."""
         if method != 'GET':
             return None

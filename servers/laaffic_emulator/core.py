@@ -9,6 +9,7 @@ docs/emulator.md.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import ipaddress
 import math
@@ -18,6 +19,7 @@ import sys
 import time
 from datetime import datetime, timezone
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Optional, TextIO
 
 from laaffic_emulator.accounts import SipAccounts
 from laaffic_emulator.calls import SIX, Call, plan
@@ -27,6 +29,12 @@ from laaffic_emulator.faults import Faults
 from laaffic_emulator.push import Pusher
 from laaffic_emulator.scenario import DIGITS_7_15, check_settings
 from laaffic_emulator.tables import longest_prefix
+
+if TYPE_CHECKING:
+    from laaffic_emulator.calls import Fate
+    from laaffic_emulator.scenario import Phone, Scenario
+    from laaffic_emulator.server import Incoming
+    from laaffic_emulator.sip import SipSide
 
 CALLED_INFO_MAX = 1000
 VOICE_ID_PATH = 'voice/recordSip/'
@@ -43,7 +51,7 @@ ENDPOINTS = {
 ISO_TIME = re.compile(r'[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})')
 
 
-def printable(text):
+def printable(text: str) -> str:
     """``text`` for one log line: control characters (a newline could forge a line) escaped."""
     return text if text.isprintable() else text.encode('unicode_escape', 'backslashreplace').decode('ascii')
 
@@ -51,7 +59,8 @@ def printable(text):
 class Platform:
     """All emulator state. Single-threaded: everything runs on one asyncio loop."""
 
-    def __init__(self, scenario, loop, overrides=None, quiet=False, stream=None):
+    def __init__(self, scenario: Scenario, loop: asyncio.AbstractEventLoop, overrides: Optional[dict[str, Any]] = None,
+                 quiet: bool = False, stream: Optional[TextIO] = None) -> None:
         self.scenario = scenario
         self.loop = loop
         self.overrides = check_settings(overrides or {})
@@ -64,18 +73,18 @@ class Platform:
         self.endpoints = {'sendSip': self.send_sip, 'recordSipQuery': self.record_sip_query, 'sipQuery': self.accounts.query,
                           'sipAdd': self.accounts.add, 'sipReset': self.accounts.reset}
         self.seq = 1000000
-        self._ip_cache = {}
-        self.settings = {}
-        self.phones = {}
-        self.calls = []
-        self.records = {}
+        self._ip_cache: dict[str, bool] = {}
+        self.settings: dict[str, Any] = {}
+        self.phones: dict[str, Phone] = {}
+        self.calls: list[dict[str, Any]] = []
+        self.records: dict[str, Call] = {}
         self.balance = self.gift = self.credit = Decimal(0)
         self.rng = random.Random()
-        self.sip = None  # the SIP side (sip.SipSide) when --sip-port is given
+        self.sip: Optional[SipSide] = None  # the SIP side (sip.SipSide) when --sip-port is given
         self.restore()
 
     # state ---------------------------------------------------------------------------------------
-    def restore(self):
+    def restore(self) -> None:
         """Back to the scenario's initial state (used at start and by POST /_emulator/reset)."""
         for call in self.records.values():
             for timer in call.timers:
@@ -97,13 +106,13 @@ class Platform:
             self.sip.changed()
 
     # helpers -------------------------------------------------------------------------------------
-    def log_line(self, text):
+    def log_line(self, text: str) -> None:
         """One line to stderr unless quiet."""
         if not self.quiet:
             self.stream.write(text + '\n')
             self.stream.flush()
 
-    def log_request(self, req, status, lstatus, started):
+    def log_request(self, req: Incoming, status: object, lstatus: Optional[str], started: float) -> None:
         """Method, path, HTTP status, LAAFFIC status, milliseconds. Never headers, query strings or secrets."""
         if not self.quiet:
             elapsed = (time.perf_counter() - started) * 1000.0
@@ -111,12 +120,12 @@ class Platform:
             self.stream.write('%s %s %s %s %.1fms\n' % (req.method, printable(req.path), status, shown, elapsed))
             self.stream.flush()
 
-    def log_error(self, req, exc):
+    def log_error(self, req: Incoming, exc: BaseException) -> None:
         """An unexpected exception while handling a request."""
         self.stream.write('ERROR %s %s: %s\n' % (req.method, printable(req.path), type(exc).__name__))
         self.stream.flush()
 
-    def charged_seconds(self, seconds):
+    def charged_seconds(self, seconds: int) -> int:
         """Billed seconds under the bill period (e.g. 60+60)."""
         if seconds <= 0:
             return 0
@@ -125,17 +134,17 @@ class Platform:
             return first
         return first + int(math.ceil((seconds - first) / float(step))) * step
 
-    def configure(self, values):
+    def configure(self, values: dict[str, Any]) -> None:
         """Apply validated settings (POST /_emulator/config)."""
         self.settings.update(values)
         self._ip_cache = {}
 
-    def rate_for(self, callee):
+    def rate_for(self, callee: str) -> Optional[Decimal]:
         """Per-minute rate for a callee, or None when the platform has no price for it (-26)."""
         rate = longest_prefix(self.scenario.prefix_rates, callee, self.scenario.prefix_longest)
         return rate if rate is not None else self.scenario.per_minute
 
-    def ip_allowed(self, peer):
+    def ip_allowed(self, peer: str) -> bool:
         """Is the client address inside the configured allowlist (empty list = everyone)?"""
         allow = self.settings['ip_allowlist']
         if not allow:
@@ -153,12 +162,12 @@ class Platform:
             self._ip_cache[peer] = cached
         return cached
 
-    def next_voice_id(self, now):
+    def next_voice_id(self, now: float) -> str:
         """yyMMddHHmmss (UTC+8) + a global sequence: 19 digits (20 after 9 million calls), never reused."""
         self.seq += 1
         return time.strftime('%y%m%d%H%M%S', time.gmtime(now + 8 * 3600)) + str(self.seq)
 
-    def charge(self, amount):
+    def charge(self, amount: Decimal) -> None:
         """Take ``amount`` from balance, then gift, then let balance go negative (credit)."""
         if amount <= 0:
             return
@@ -172,16 +181,17 @@ class Platform:
 
     # HTTP entry ----------------------------------------------------------------------------------
     @staticmethod
-    def exact_paths():
+    def exact_paths() -> list[str]:
         """The fixed LAAFFIC paths, with and without the /v3 prefix."""
         return [prefix + '/' + path for path in ENDPOINTS for prefix in ('/v3', '')]
 
-    def handle(self, req):
+    def handle(self, req: Incoming) -> Answer:
         """Route one request."""
         path = req.path
         if path.startswith('/_emulator/') or path == '/_emulator':
             return self.control.handle(req)
         rel = path[4:] if path.startswith('/v3/') else path[1:]
+        methods: tuple[str, ...]
         if rel.startswith(VOICE_ID_PATH):
             endpoint, methods, arg = 'recordSip', ('GET',), rel[len(VOICE_ID_PATH):]
         else:
@@ -198,7 +208,7 @@ class Platform:
         return self.faults.answer(fault, endpoint, arg, req)
 
     @staticmethod
-    def spring_error(status, error, path):
+    def spring_error(status: int, error: str, path: str) -> Answer:
         """[INFERRED] what a Spring gateway answers for an unknown path or a wrong method."""
         body = dumps({'timestamp': datetime.now(timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.000+00:00'),
                       'status': status, 'error': error, 'path': path})
@@ -207,7 +217,7 @@ class Platform:
     fail = staticmethod(fail)
     ok = staticmethod(ok)
 
-    def api(self, endpoint, arg, req):
+    def api(self, endpoint: str, arg: Optional[str], req: Incoming) -> Answer:
         """Auth, then the endpoint."""
         headers = req.headers
         # [INFERRED] check order: key/sign (-1), IP allowlist (-2), timestamp window (-16), body (-18), params (-22).
@@ -238,16 +248,17 @@ class Platform:
             if not isinstance(body, dict):
                 return self.fail('-22')
         if endpoint == 'recordSip':
-            return self.record_sip(arg)
+            return self.record_sip(arg)  # type: ignore[arg-type]  # handle() passes recordSip the path's tail, a str
         if endpoint == 'getBalance':
             # getBalance puts the amounts at top level, not under data (docs/api-reference.md section 8)
             return Answer(200, dumps({'status': '0', 'reason': 'success', 'balance': str(self.balance.quantize(SIX)),
                                       'gift': str(self.gift.quantize(SIX)), 'credit': str(self.credit.quantize(SIX))}),
                           lstatus='0')
-        return self.endpoints[endpoint](body)
+        # the endpoints of self.endpoints take POST only: body is the parsed object by now, never None
+        return self.endpoints[endpoint](body)  # type: ignore[arg-type]
 
     # endpoints -----------------------------------------------------------------------------------
-    def send_sip(self, body):
+    def send_sip(self, body: dict[str, Any]) -> Answer:
         """POST voice/sendSip."""
         callee = body.get('callee')
         if isinstance(callee, int) and not isinstance(callee, bool):
@@ -273,7 +284,7 @@ class Platform:
             return self.sip.send(phone, lambda leg: self.place(phone, callee, display, info, leg))
         return self.place(phone, callee, display, info)
 
-    def place(self, phone, callee, display, info, leg=None):
+    def place(self, phone: Phone, callee: str, display: Optional[str], info: Optional[str], leg: Optional[SipSide] = None) -> Answer:
         """sendSip once the parameters are valid; ``leg`` is the SIP side when the phone is rung over SIP (its
         registration and idleness already checked), else None (the phone's scripted behaviour)."""
         # [INFERRED] after parameters: phone state (-68), fee lookup (-26), balance (-10).
@@ -289,13 +300,14 @@ class Platform:
             return self.fail('-10')
         return self.accept(phone, callee, display or phone.display_num, info, rate, leg)
 
-    def accept(self, phone, callee, display, info, rate, leg=None):
+    def accept(self, phone: Phone, callee: str, display: Optional[str], info: Optional[str], rate: Decimal,
+               leg: Optional[SipSide] = None) -> Answer:
         """Place the call: record it, make the phone busy, schedule its events."""
         now = time.time()
         cost = self.scenario.per_call
         self.charge(cost)
         # on the SIP leg the phone's own answers decide (sip.py fills the times and the outcome)
-        fate = plan(phone.behaviour, phone.params, self.rng) if leg is None else ('pending', None, None, 0.0, None)
+        fate: Fate = plan(phone.behaviour, phone.params, self.rng) if leg is None else ('pending', None, None, 0.0, None)
         scale = self.settings['time_scale']
         call = Call(self.next_voice_id(now), phone, callee, display, info, rate, cost, now, fate, self.settings['dial_delay'], scale)
         _outcome, ring, _answer, end, _sip = fate
@@ -317,7 +329,7 @@ class Platform:
             resp.delay = phone.params['api_delay'] * scale
         return resp
 
-    def finish(self, call):
+    def finish(self, call: Call) -> None:
         """The call ends: bill it, free the phone, push the report."""
         call.ended = True
         call.timers = []
@@ -330,7 +342,7 @@ class Platform:
                 phone.current = None
         self.pusher.report(call)
 
-    def record_sip(self, voice_id):
+    def record_sip(self, voice_id: str) -> Answer:
         """GET voice/recordSip/{voiceId}."""
         voice_id = voice_id.strip('/')
         if not voice_id:
@@ -343,7 +355,7 @@ class Platform:
             return Answer(200, b'{"status":"0","reason":"success","data":null}', lstatus='0')
         return self.ok(call.record(self, time.time()))
 
-    def record_sip_query(self, body):
+    def record_sip_query(self, body: dict[str, Any]) -> Answer:
         """POST voice/recordSipQuery."""
         page = page_of(body)
         params = body.get('params')

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any, NoReturn, Optional
 
 from laaffic_emulator.tables import REASONS
 
@@ -25,7 +26,8 @@ class Answer:
 
     __slots__ = ('status', 'body', 'headers', 'lstatus', 'delay', 'reset', 'partial', 'garbage', 'content_type')
 
-    def __init__(self, status=200, body=b'', headers=None, lstatus=None, delay=0.0, content_type=JSON_TYPE):
+    def __init__(self, status: int = 200, body: bytes = b'', headers: Optional[dict[str, str]] = None,
+                 lstatus: Optional[str] = None, delay: float = 0.0, content_type: str = JSON_TYPE) -> None:
         self.status = status
         self.body = body
         self.headers = headers
@@ -45,14 +47,14 @@ class BadText(ValueError):
     """The JSON holds a string (or key) that is not valid Unicode text (a lone surrogate)."""
 
 
-def _refuse_constant(name):
+def _refuse_constant(name: str) -> NoReturn:
     raise ValueError('%s is not JSON' % name)
 
 
 DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
 
 
-def valid_text(value):
+def valid_text(value: Any) -> bool:
     """True when no string or key anywhere in ``value`` holds a lone surrogate (iterative: any depth)."""
     stack = [value]
     while stack:
@@ -70,7 +72,7 @@ def valid_text(value):
     return True
 
 
-def parse_json(raw):
+def parse_json(raw: bytes) -> Any:
     """Decode a request body: raises NotJson or BadText."""
     try:
         text = raw.decode('utf-8')
@@ -83,7 +85,7 @@ def parse_json(raw):
     return value
 
 
-def dumps(obj):
+def dumps(obj: Any) -> bytes:
     """Compact, strict JSON bytes (no NaN/Infinity), as the vendor's Java gateway would write them."""
     return json.dumps(obj, separators=(',', ':'), ensure_ascii=False, allow_nan=False).encode('utf-8')
 
@@ -91,19 +93,21 @@ def dumps(obj):
 STATUS_BODIES = {code: dumps({'status': code, 'reason': reason}) for code, reason in REASONS.items()}
 
 
-def fail(code):
+def fail(code: str) -> Answer:
     """A business error: HTTP 200 with the documented reason."""
     return Answer(200, STATUS_BODIES[code], lstatus=code)
 
 
-def ok(data):
+def ok(data: Any) -> Answer:
     """A success envelope with ``data``."""
     return Answer(200, dumps({'status': '0', 'reason': 'success', 'data': data}), lstatus='0')
 
 
-def page_of(body, default_size=None):
+def page_of(body: dict[str, Any], default_size: Optional[int] = None) -> Optional[tuple[int, int]]:
     """(current, size) of a paged query, or None when invalid. With ``default_size`` both are optional (absent or
     null: page 1 of ``default_size``), else both are required. ``current`` >= 1, ``size`` 1..100, integers."""
+    current: Any
+    size: Any
     current, size = body.get('current'), body.get('size')
     if default_size:
         current = 1 if current is None else current
@@ -116,7 +120,7 @@ def page_of(body, default_size=None):
     return current, size
 
 
-def paged(items, current, size):
+def paged(items: list[Any], current: int, size: int) -> dict[str, Any]:
     """One page of ``items`` in the platform's page envelope."""
     total = len(items)
     return {'total': total, 'size': size, 'current': current, 'pages': (total + size - 1) // size,

@@ -6,9 +6,14 @@ authentication (like a broken gateway in front of the platform), and the answers
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, Any, Iterable, Optional
 
 from laaffic_emulator.envelope import STATUS_BODIES, Answer, parse_json
 from laaffic_emulator.scenario import ScenarioError, int_in_range, number_in_range
+
+if TYPE_CHECKING:
+    from laaffic_emulator.core import Platform
+    from laaffic_emulator.server import Incoming
 
 FAULT_KINDS = ('http_429', 'http_500', 'http_502', 'http_503', 'reset_before_read', 'reset_after_read', 'slow', 'non_json', 'status_-18',
                'partial', 'garbage')
@@ -35,7 +40,7 @@ RETRY_AFTER = re.compile(r'[0-9]{1,10}|[A-Za-z]{3}, [0-9]{2} [A-Za-z]{3} [0-9]{4
 class Fault:
     """An injected fault, consumed by matching requests."""
 
-    def __init__(self, spec, number):
+    def __init__(self, spec: Any, number: int) -> None:
         if not isinstance(spec, dict):
             raise ScenarioError('a fault must be a mapping')
         unknown = set(spec) - {'endpoint', 'kind', 'count', 'probability', 'account', 'delay', 'retry_after', 'placed'}
@@ -45,7 +50,7 @@ class Fault:
         self.endpoint = spec.get('endpoint', '*')
         if self.endpoint not in FAULT_ENDPOINTS:
             raise ScenarioError('fault endpoint must be one of %s' % ', '.join(FAULT_ENDPOINTS))
-        self.kind = spec.get('kind')
+        self.kind: str = spec.get('kind')  # type: ignore[assignment]  # one of FAULT_KINDS (never None), checked next
         if self.kind not in FAULT_KINDS:
             raise ScenarioError('fault kind must be one of %s' % ', '.join(FAULT_KINDS))
         probability = spec.get('probability')
@@ -74,7 +79,7 @@ class Fault:
         self.placed = self.kind in AFTER_PROCESSING if placed is None else placed
         self.hits = 0
 
-    def describe(self):
+    def describe(self) -> dict[str, Any]:
         """As shown by GET /_emulator/faults."""
         return {'id': self.id, 'endpoint': self.endpoint, 'kind': self.kind, 'count': self.count,
                 'probability': self.probability, 'account': self.account, 'delay': self.delay,
@@ -85,18 +90,18 @@ class Faults:
     """The armed faults of a platform. Probabilities draw from the platform's seeded random generator, so a
     scenario run stays reproducible; fault ids are unique for the life of the process (also across resets)."""
 
-    def __init__(self, platform):
+    def __init__(self, platform: Platform) -> None:
         self.platform = platform
-        self.armed = []
+        self.armed: list[Fault] = []
         self.seq = 0
 
-    def restore(self, specs):
+    def restore(self, specs: Iterable[Any]) -> None:
         """Disarm everything, then arm ``specs`` (the scenario's list)."""
         self.armed = []
         for spec in specs:
             self.arm(spec)
 
-    def arm(self, spec):
+    def arm(self, spec: Any) -> Fault:
         """Validate and arm a fault; return it."""
         if len(self.armed) >= MAX_ARMED:
             raise ScenarioError('at most %d faults can be armed at once (DELETE /_emulator/faults clears them)' % MAX_ARMED)
@@ -105,17 +110,17 @@ class Faults:
         self.armed.append(fault)
         return fault
 
-    def clear(self):
+    def clear(self) -> None:
         """Disarm every fault."""
         self.armed = []
 
-    def describe(self):
+    def describe(self) -> list[dict[str, Any]]:
         """As shown by GET /_emulator/faults."""
         return [fault.describe() for fault in self.armed]
 
-    def take(self, endpoint, req):
+    def take(self, endpoint: str, req: Incoming) -> Optional[Fault]:
         """Return the first armed fault matching this request (consuming one of its count), else None."""
-        account = None
+        account: object = None
         for fault in self.armed:
             if fault.endpoint not in ('*', endpoint):
                 continue
@@ -134,7 +139,7 @@ class Faults:
             return fault
         return None
 
-    def answer(self, fault, endpoint, arg, req):
+    def answer(self, fault: Fault, endpoint: str, arg: Optional[str], req: Incoming) -> Answer:
         """Answer a request hit by ``fault`` (processing it through the platform first where the fault says so)."""
         api = self.platform.api
         kind = fault.kind
@@ -167,7 +172,7 @@ class Faults:
                       content_type='application/json' if code == 500 else 'text/html')
 
 
-def body_account(req):
+def body_account(req: Incoming) -> object:
     """The ``account`` of a request's JSON body ('' when there is none)."""
     try:
         body = parse_json(req.body)

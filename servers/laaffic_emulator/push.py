@@ -12,11 +12,16 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
 from urllib.parse import urlsplit
 
 import aiohttp
 
 from laaffic_emulator.calls import utc8_text
+
+if TYPE_CHECKING:
+    from laaffic_emulator.calls import Call
+    from laaffic_emulator.core import Platform
 
 USER_AGENT = 'Java/1.8.0_232'
 HEADERS = {'Content-Type': 'application/json;charset=UTF-8', 'User-Agent': USER_AGENT, 'Accept': '*/*'}
@@ -24,7 +29,7 @@ MAX_LOG = 10000
 HIDDEN = '<hidden>'
 
 
-def shown_url(url, secrets=False):
+def shown_url(url: Optional[str], secrets: bool = False) -> Optional[str]:
     """``url`` as printed or served: scheme, host and port only (no user info, path or query) unless ``secrets``."""
     if not url or secrets:
         return url
@@ -33,7 +38,7 @@ def shown_url(url, secrets=False):
     return '%s://%s/%s' % (parts.scheme, parts.netloc.rpartition('@')[2], HIDDEN if hidden else '')
 
 
-def attempt_error(exc):
+def attempt_error(exc: BaseException) -> str:
     """What a failed attempt is logged as: the kind of failure, never the URL (its path is a secret)."""
     if isinstance(exc, asyncio.TimeoutError):
         return 'TimeoutError: no answer within the push timeout'
@@ -47,31 +52,31 @@ def attempt_error(exc):
 class Pusher:
     """Builds and delivers pushes according to the platform's current settings."""
 
-    def __init__(self, platform):
+    def __init__(self, platform: Platform) -> None:
         self.platform = platform
-        self.log = []
-        self.tasks = set()
-        self.timers = set()
-        self.batch = []
-        self.batch_timer = None
-        self.held = []
-        self.held_timer = None
+        self.log: list[dict[str, Any]] = []
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.timers: set[asyncio.TimerHandle] = set()
+        self.batch: list[dict[str, Any]] = []
+        self.batch_timer: Optional[asyncio.TimerHandle] = None
+        self.held: list[dict[str, Any]] = []
+        self.held_timer: Optional[asyncio.TimerHandle] = None
         self.next_id = 0
-        self.session = None
+        self.session: Optional[aiohttp.ClientSession] = None
 
     @property
-    def settings(self):
+    def settings(self) -> dict[str, Any]:
         """The platform's live settings dict."""
         return self.platform.settings
 
-    async def close(self):
+    async def close(self) -> None:
         """Cancel everything pending and close the HTTP client (at shutdown)."""
         self.reset()
         if self.session is not None:
             await self.session.close()
             self.session = None
 
-    def reset(self):
+    def reset(self) -> None:
         """Forget the log and cancel anything not yet delivered."""
         for task in list(self.tasks):
             task.cancel()
@@ -86,7 +91,7 @@ class Pusher:
         self.held_timer = None
 
     # public entry points -----------------------------------------------------------------------
-    def ringing(self, call):
+    def ringing(self, call: Call) -> None:
         """The phone started ringing: send the ringing notification (a bare JSON array)."""
         url = self.settings['ringing_url'] or self.settings['push_url']
         if not url or not self.settings['push_ringing']:
@@ -100,11 +105,11 @@ class Pusher:
             'seatGroupName': call.phone.group,
             'sipAccount': call.phone.account,
             'noAnswerSipList': [],
-            'callinEventTime': utc8_text(call.ring),
+            'callinEventTime': utc8_text(call.ring),  # type: ignore[arg-type]  # called once the phone rings: ring is set
         }
         self._send('ringing', url, [event], [call.voice_id])
 
-    def report(self, call):
+    def report(self, call: Call) -> None:
         """The call ended: queue its voice status report."""
         if not self.settings['push_url']:
             return
@@ -116,7 +121,7 @@ class Pusher:
             self._route(report)
 
     # routing: out-of-order holding, batching, duplicates ------------------------------------------
-    def _route(self, report):
+    def _route(self, report: dict[str, Any]) -> None:
         if self.settings['push_out_of_order']:
             self.held.append(report)
             if len(self.held) >= 2:
@@ -126,13 +131,13 @@ class Pusher:
             return
         self._emit(report)
 
-    def _cancel(self, timer):
+    def _cancel(self, timer: Optional[asyncio.TimerHandle]) -> None:
         """Cancel a pending timer (if any) and forget it."""
         if timer is not None:
             timer.cancel()
             self.timers.discard(timer)
 
-    def _release_held(self):
+    def _release_held(self) -> None:
         self._cancel(self.held_timer)
         self.held_timer = None
         held, self.held = self.held, []
@@ -143,7 +148,7 @@ class Pusher:
             else:
                 self._later(0.05 * number, self._emit, report)
 
-    def _emit(self, report):
+    def _emit(self, report: dict[str, Any]) -> None:
         if self.settings['push_format'] == 'batch':
             self.batch.append(report)
             if len(self.batch) >= self.settings['push_batch_size']:
@@ -153,14 +158,14 @@ class Pusher:
             return
         self._deliver_report(report, [report['voiceId']])
 
-    def _flush_batch(self):
+    def _flush_batch(self) -> None:
         self._cancel(self.batch_timer)
         self.batch_timer = None
         batch, self.batch = self.batch, []
         if batch:
             self._deliver_report({'array': batch}, [item['voiceId'] for item in batch])
 
-    def _deliver_report(self, payload, voice_ids):
+    def _deliver_report(self, payload: dict[str, Any], voice_ids: list[str]) -> None:
         url = self.settings['push_url']
         if not url:
             return
@@ -171,11 +176,11 @@ class Pusher:
             self._later(delay, self._send, kind, url, payload, voice_ids, True)
 
     # delivery ----------------------------------------------------------------------------------
-    def _later(self, delay, func, *args):
+    def _later(self, delay: float, func: Callable[..., None], *args: Any) -> asyncio.TimerHandle:
         loop = self.platform.loop
-        holder = []
+        holder: list[asyncio.TimerHandle] = []
 
-        def fire():
+        def fire() -> None:
             self.timers.discard(holder[0])
             func(*args)
         handle = loop.call_later(delay, fire)
@@ -183,7 +188,7 @@ class Pusher:
         self.timers.add(handle)
         return handle
 
-    def _send(self, kind, url, payload, voice_ids, duplicate=False):
+    def _send(self, kind: str, url: str, payload: Any, voice_ids: Iterable[str], duplicate: bool = False) -> None:
         self.next_id += 1
         entry = {'id': self.next_id, 'kind': kind, 'url': url, 'voiceIds': list(voice_ids), 'duplicate': duplicate,
                  'created': time.time(), 'body': payload, 'attempts': [], 'delivered': False, 'done': False}
@@ -195,7 +200,7 @@ class Pusher:
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
-    async def _post(self, url, body):
+    async def _post(self, url: str, body: bytes) -> int:
         """POST ``body`` (bytes) once; return the HTTP status. One connection per push, no redirects followed."""
         if self.session is None or self.session.closed:
             self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True), headers=HEADERS,
@@ -204,13 +209,13 @@ class Pusher:
         async with self.session.post(url, data=body, timeout=timeout, allow_redirects=False) as resp:
             return resp.status
 
-    async def _deliver(self, entry, url, body):
+    async def _deliver(self, entry: dict[str, Any], url: str, body: bytes) -> None:
         attempts = self.settings['push_attempts']
         for number in range(1, attempts + 1):
             started = time.time()
-            result = {'attempt': number, 'time': started}
+            result: dict[str, Any] = {'attempt': number, 'time': started}
             try:
-                status = await self._post(url, body)
+                status: Optional[int] = await self._post(url, body)
                 result['http_status'] = status
             except (OSError, asyncio.TimeoutError, aiohttp.ClientError, ValueError) as exc:
                 result['error'] = attempt_error(exc)

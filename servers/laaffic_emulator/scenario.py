@@ -11,8 +11,12 @@ import math
 import os
 import re
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Optional, Union
 
 import yaml
+
+if TYPE_CHECKING:
+    from laaffic_emulator.calls import Call
 
 SCENARIO_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'scenarios')
 
@@ -32,7 +36,7 @@ THEN_BEHAVIOURS = ('answer', 'no_answer', 'reject', 'flaky')
 OTHERWISE_BEHAVIOURS = ('answer', 'no_answer', 'reject')
 
 # Built-in defaults of the behaviour parameters (seconds, floats). A scenario's `defaults:` overrides them.
-BEHAVIOUR_DEFAULTS = {
+BEHAVIOUR_DEFAULTS: dict[str, Any] = {
     'ring_after': 1.0,       # placing -> phone starts ringing (answer, no_answer, late_ring)
     'answer_after': 2.0,     # ringing -> answered (answer); not answered when >= ring_timeout
     'talk': 3.0,             # answered -> hung up (answer)
@@ -52,7 +56,7 @@ FLOAT_PARAMS = ('ring_after', 'answer_after', 'talk', 'ring_timeout', 'reject_af
 PHONE_KEYS = ('account', 'group', 'name', 'display_num', 'displayNum', 'password', 'behaviour', 'behavior')
 
 
-def number_in_range(name, value, low=0.0, high=None, above=False):
+def number_in_range(name: str, value: Any, low: float = 0.0, high: Optional[float] = None, above: bool = False) -> float:
     """A finite number within [low, high] ((low, high] with ``above``; a bool is not a number); raises
     ScenarioError naming ``name`` and the range."""
     if high is None:
@@ -69,25 +73,25 @@ def number_in_range(name, value, low=0.0, high=None, above=False):
     return number
 
 
-def int_in_range(name, value, low, high):
+def int_in_range(name: str, value: Any, low: int, high: int) -> int:
     """An integer (a JSON integer: not a bool, not a float) within [low, high]; raises ScenarioError."""
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise ScenarioError('%s must be an integer from %s to %s, not %s' % (name, fmt(low), fmt(high), shorten(value)))
     return value
 
 
-def fmt(number):
+def fmt(number: float) -> str:
     """A bound as the messages and docs show it: 86400, 0.5."""
     return ('%d' % number) if float(number).is_integer() else repr(number)
 
 
-def shorten(value):
+def shorten(value: object) -> str:
     """A refused value in a message: its repr, at most 40 characters."""
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + '...'
 
 
-def behaviour_params(spec, defaults=None):
+def behaviour_params(spec: Mapping[str, Any], defaults: Optional[Mapping[str, Any]] = None) -> tuple[str, dict[str, Any]]:
     """Return (behaviour name, full parameter dict) for a phone spec, validated."""
     name = spec.get('behaviour', spec.get('behavior', 'answer'))
     if name not in BEHAVIOURS:
@@ -122,7 +126,7 @@ class Phone:
 
     __slots__ = ('account', 'group', 'name', 'display_num', 'password', 'behaviour', 'params', 'spec', 'current')
 
-    def __init__(self, spec, defaults=None, secret=''):
+    def __init__(self, spec: Mapping[str, Any], defaults: Optional[Mapping[str, Any]] = None, secret: str = '') -> None:
         account = spec.get('account')
         if not isinstance(account, str) or not account:
             raise ScenarioError('a phone needs an account string')
@@ -134,7 +138,7 @@ class Phone:
             display = str(display)
             if not DIGITS_7_15.fullmatch(display):
                 raise ScenarioError('phone %s: display_num must be 7-15 digits' % account)
-        self.display_num = display
+        self.display_num: Optional[str] = display
         password = spec.get('password')
         if password is None:
             # [INFERRED] 8-character SIP password, derived so it is stable for a scenario.
@@ -142,10 +146,11 @@ class Phone:
         self.password = str(password)
         self.behaviour, self.params = behaviour_params(spec, defaults)
         self.spec = dict(spec)
-        self.current = None
+        self.current: Optional[Call] = None
 
     @classmethod
-    def made(cls, account, group, name, display, password, behaviour, params, spec):
+    def made(cls, account: str, group: str, name: str, display: Optional[str], password: str, behaviour: str,
+             params: dict[str, Any], spec: dict[str, Any]) -> Phone:
         """A phone from parts already validated (the generated fleet: thousands at start-up and on every reset).
         ``params`` may be shared between phones (nothing changes a phone's params in place); ``spec`` is its own."""
         phone = cls.__new__(cls)
@@ -154,7 +159,7 @@ class Phone:
         phone.current = None
         return phone
 
-    def describe(self):
+    def describe(self) -> dict[str, Any]:
         """Return the phone as shown by the control API."""
         out = {'account': self.account, 'group': self.group, 'name': self.name, 'display_num': self.display_num,
                'behaviour': self.behaviour, 'busy': self.current is not None,
@@ -171,7 +176,7 @@ FLEET_DISPLAY_BASE = 8613700000000
 FLEET_DEFAULTS = {'behaviour': 'no_answer', 'ring_after': 1.0, 'ring_timeout': 5.0}
 
 
-def fleet_size(name, value):
+def fleet_size(name: str, value: Any) -> int:
     """A fleet size: an integer from 0 to MAX_PHONES (text of digits is taken too, for the command line)."""
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value.strip())
@@ -186,7 +191,7 @@ class Fleet:
     display numbers 8613700000001 ..., every one with the same behaviour (default: no_answer, rings after 1 s,
     gives up 5 s later)."""
 
-    def __init__(self, spec, defaults, secret):
+    def __init__(self, spec: Any, defaults: Mapping[str, Any], secret: str) -> None:
         if spec is None:
             spec = {}
         if not isinstance(spec, dict):
@@ -204,7 +209,7 @@ class Fleet:
         self.behaviour, self.params = behaviour_params(behaviour, defaults)
         self.secret = secret
 
-    def phones(self):
+    def phones(self) -> Iterator[Phone]:
         """Yield the fleet's phones, freshly made."""
         width = max(5, len(str(self.size)))
         gwidth = max(4, len(str((self.size + FLEET_GROUP_SIZE - 1) // FLEET_GROUP_SIZE)))
@@ -220,10 +225,11 @@ class Fleet:
             display = str(FLEET_DISPLAY_BASE + number)
             password = md5(secret + account.encode('ascii')).hexdigest()[:8]  # nosec - as Phone derives it
             spec = dict(template, account=account, group=group, name=account, display_num=display, password=password)
-            yield Phone.made(account, group, account, display, password, behaviour, params, spec)
+            # group is set on the first pass (number 1), before any phone is made
+            yield Phone.made(account, group, account, display, password, behaviour, params, spec)  # type: ignore[arg-type]
 
 
-def expand_phones(entries, defaults, secret):
+def expand_phones(entries: Optional[Iterable[Any]], defaults: Mapping[str, Any], secret: str) -> dict[str, Phone]:
     """Expand a scenario's `phones:` list (single phones and `pattern`/`count` bulk entries) into Phone objects."""
     phones = {}
     for entry in entries or ():
@@ -261,7 +267,7 @@ def expand_phones(entries, defaults, secret):
 
 # ---------------------------------------------------------------------------------------------------
 # settings (run-time toggles, also POST /_emulator/config)
-def _opt_url(name, value):
+def _opt_url(name: str, value: Any) -> Optional[str]:
     if value in (None, ''):
         return None
     if not isinstance(value, str) or not value.startswith(('http://', 'https://')):
@@ -269,33 +275,33 @@ def _opt_url(name, value):
     return value
 
 
-def _bool(name, value):
+def _bool(name: str, value: Any) -> bool:
     if not isinstance(value, bool):
         raise ScenarioError('%s must be true or false' % name)
     return value
 
 
-def _int(low, high):
-    def check(name, value):
+def _int(low: int, high: int) -> Callable[[str, Any], int]:
+    def check(name: str, value: Any) -> int:
         return int_in_range(name, value, low, high)
     return check
 
 
-def _seconds(low, high, above=False):
-    def check(name, value):
+def _seconds(low: float, high: float, above: bool = False) -> Callable[[str, Any], float]:
+    def check(name: str, value: Any) -> float:
         return number_in_range(name, value, low, high, above)
     return check
 
 
-def _choice(*choices):
-    def check(name, value):
+def _choice(*choices: str) -> Callable[[str, Any], str]:
+    def check(name: str, value: Any) -> str:
         if value not in choices:
             raise ScenarioError('%s must be one of %s' % (name, ', '.join(choices)))
         return value
     return check
 
 
-def _allowlist(name, value):
+def _allowlist(name: str, value: Any) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):
@@ -312,11 +318,11 @@ def _allowlist(name, value):
     return out
 
 
-def _termination(name, value):
+def _termination(name: str, value: Any) -> str:
     return str(value)
 
 
-SETTINGS = {
+SETTINGS: dict[str, tuple[Any, Callable[[str, Any], Any]]] = {
     # name: (default, validator); every number has bounds (docs/emulator.md, "Settings"): beyond them, 400
     'push_url': (None, _opt_url),
     'ringing_url': (None, _opt_url),
@@ -344,12 +350,12 @@ SETTINGS = {
 }
 
 
-def default_settings():
+def default_settings() -> dict[str, Any]:
     """Return a fresh dict of every setting at its built-in default."""
     return {name: (list(default) if isinstance(default, list) else default) for name, (default, _check) in SETTINGS.items()}
 
 
-def check_settings(values):
+def check_settings(values: Any) -> dict[str, Any]:
     """Validate a partial settings dict; return the normalised copy."""
     if not isinstance(values, dict):
         raise ScenarioError('settings must be a mapping')
@@ -366,7 +372,7 @@ def check_settings(values):
 MONEY_MAX = Decimal(10) ** 12   # amounts (balance, gift, credit, rates) stay below this in magnitude
 
 
-def money(name, value, low=-MONEY_MAX):
+def money(name: str, value: Any, low: Union[Decimal, int] = -MONEY_MAX) -> Decimal:
     """Parse a decimal amount (string or number) from ``low`` to below 10^12: the platform's 6-decimal amounts
     of any such size fit Decimal's 28 digits, so every answer can show them."""
     if isinstance(value, bool):
@@ -378,13 +384,14 @@ def money(name, value, low=-MONEY_MAX):
     if not amount.is_finite() or not low <= amount < MONEY_MAX:
         raise ScenarioError('%s must be a decimal amount from %s to less than 1000000000000, not %s'
                             % (name, '0' if low == 0 else '-1000000000000', shorten(value)))
-    return amount.quantize(Decimal('0.000001')) if amount.as_tuple().exponent < -6 else amount
+    # a finite amount (checked above) has an int exponent, never 'n', 'N' or 'F'
+    return amount.quantize(Decimal('0.000001')) if amount.as_tuple().exponent < -6 else amount  # type: ignore[operator]
 
 
 class Scenario:
     """A loaded, validated scenario."""
 
-    def __init__(self, data, source='<dict>'):
+    def __init__(self, data: Any, source: str = '<dict>') -> None:
         if not isinstance(data, dict):
             raise ScenarioError('%s: a scenario must be a mapping' % source)
         known = {'name', 'description', 'app', 'account', 'rates', 'settings', 'seed', 'defaults', 'faults', 'phones', 'fleet'}
@@ -427,13 +434,13 @@ class Scenario:
         self.fleet = Fleet(data.get('fleet'), self.defaults, self.api_secret)
         self.make_phones(check=True)  # validate now
 
-    def set_fleet_size(self, size):
+    def set_fleet_size(self, size: Any) -> None:
         """Serve ``size`` generated fleet phones (--fleet-size, EMULATOR_FLEET_SIZE) instead of the scenario's
         ``fleet.size``."""
         self.fleet.size = fleet_size('fleet size', size)
         self.make_phones(check=True)
 
-    def make_phones(self, check=False):
+    def make_phones(self, check: bool = False) -> dict[str, Phone]:
         """Return a fresh account -> Phone dict: the scenario's phones, then the generated fleet."""
         phones = expand_phones(self.phone_specs, self.defaults, self.api_secret)
         mine = len(phones)
@@ -446,7 +453,7 @@ class Scenario:
         return phones
 
 
-def resolve(name_or_path):
+def resolve(name_or_path: str) -> str:
     """Return the path of a bundled scenario name or an existing file."""
     if os.path.isfile(name_or_path):
         return name_or_path
@@ -457,12 +464,12 @@ def resolve(name_or_path):
     raise ScenarioError('no scenario file or bundled scenario named %r (bundled: %s)' % (name_or_path, ', '.join(bundled())))
 
 
-def bundled():
+def bundled() -> list[str]:
     """Names of the bundled scenarios."""
     return sorted(os.path.splitext(f)[0] for f in os.listdir(SCENARIO_DIR) if f.endswith(('.yml', '.yaml', '.json')))
 
 
-def load(name_or_path):
+def load(name_or_path: str) -> Scenario:
     """Load a scenario by bundled name or file path (YAML or JSON)."""
     path = resolve(name_or_path)
     with open(path, encoding='utf-8') as handle:

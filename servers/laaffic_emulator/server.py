@@ -13,8 +13,15 @@ import logging
 import socket
 import struct
 import time
+from typing import TYPE_CHECKING, Optional, TextIO
 
 from aiohttp import HttpVersion11, web
+
+if TYPE_CHECKING:
+    from multidict import MultiMapping
+
+    from laaffic_emulator.core import Platform
+    from laaffic_emulator.envelope import Answer
 
 MAX_BODY = 4 * 1024 * 1024
 # Not an HTTP answer at all: what a broken middlebox might send back (the `garbage` fault).
@@ -28,7 +35,7 @@ class Incoming:
 
     __slots__ = ('method', 'path', 'headers', 'body', '_request')
 
-    def __init__(self, request, body):
+    def __init__(self, request: web.BaseRequest, body: bytes) -> None:
         self._request = request
         self.method = request.method
         self.path = request.path
@@ -36,14 +43,14 @@ class Incoming:
         self.body = body
 
     @property
-    def peer(self):
+    def peer(self) -> str:
         """The client's address ('' when the connection is already gone); looked up only when needed."""
         transport = self._request.transport
         peer = transport.get_extra_info('peername') if transport is not None else None
         return peer[0] if peer else ''
 
     @property
-    def query(self):
+    def query(self) -> MultiMapping[str]:
         """The query string's parameters (parsed only when asked for)."""
         return self._request.query
 
@@ -52,7 +59,7 @@ class OneLine(logging.Formatter):
     """aiohttp's own log records (a request it could not parse, say) as one line: the message and the kind of
     error, never the traceback or the error's text, which may quote the offending bytes (a Sign header, say)."""
 
-    def format(self, record):
+    def format(self, record: logging.LogRecord) -> str:
         text = record.getMessage()
         if record.exc_info and record.exc_info[1] is not None:
             exc = record.exc_info[1]
@@ -61,7 +68,7 @@ class OneLine(logging.Formatter):
         return text
 
 
-def route_aiohttp_logs(stream, quiet):
+def route_aiohttp_logs(stream: TextIO, quiet: bool) -> None:
     """Send aiohttp's log records to ``stream`` as single lines (nothing when ``quiet``)."""
     logger = logging.getLogger('aiohttp')
     for handler in list(logger.handlers):
@@ -73,7 +80,7 @@ def route_aiohttp_logs(stream, quiet):
     logger.propagate = False
 
 
-def reset(transport):
+def reset(transport: Optional[asyncio.Transport]) -> None:
     """Drop the connection with a TCP RST (SO_LINGER 0) and discard anything unread."""
     if transport is None:
         return
@@ -86,11 +93,11 @@ def reset(transport):
     transport.abort()
 
 
-def make_app(platform):
+def make_app(platform: Platform) -> web.Application:
     """The aiohttp application: every route goes to one handler; the platform routes by itself (Spring-style
     404/405)."""
 
-    async def handle(request):
+    async def handle(request: web.Request) -> web.StreamResponse:
         started = time.perf_counter()
         codings = request.headers.getall('Transfer-Encoding', ())
         if codings and (len(codings) != 1 or codings[0].strip(' \t').lower() != 'chunked'):
@@ -100,7 +107,7 @@ def make_app(platform):
         try:
             answer = platform.handle(req)
             if getattr(answer, 'pending', None) is not None:  # the SIP side asks its registrar first (sip.py)
-                answer = await answer.pending
+                answer = await answer.pending  # type: ignore[attr-defined]  # a sip.Pending, found by the getattr above
         except Exception as exc:  # pylint: disable=broad-exception-caught
             platform.log_error(req, exc)
             return web.Response(status=500, body=CRASH_BODY, content_type='application/json')
@@ -126,7 +133,7 @@ def make_app(platform):
             request.transport.close()
         return resp
 
-    def unknown_coding(request, started):
+    def unknown_coding(request: web.Request, started: float) -> web.Response:
         """A Transfer-Encoding other than exactly ``chunked`` (``gzip, chunked``, ``identity``, two headers): 501,
         the body unread and the request not processed, and the connection closed, since where the next request
         starts is not known (RFC 9112, 6.1)."""
@@ -135,7 +142,7 @@ def make_app(platform):
         resp.force_close()
         return resp
 
-    def drop(request, req, answer, started):
+    def drop(request: web.Request, req: Incoming, answer: Answer, started: float) -> web.Response:
         """The reset and garbage faults: no HTTP answer at all."""
         platform.log_request(req, 'RST' if answer.reset else 'garbage', answer.lstatus, started)
         transport = request.transport
@@ -155,7 +162,7 @@ def make_app(platform):
     return app
 
 
-async def start(platform, host, port):
+async def start(platform: Platform, host: str, port: int) -> tuple[web.AppRunner, int]:
     """Start serving; return (runner, bound port). ``runner.cleanup()`` stops it."""
     route_aiohttp_logs(platform.stream, platform.quiet)
     runner = web.AppRunner(make_app(platform), access_log=None, shutdown_timeout=0.3, handle_signals=False)

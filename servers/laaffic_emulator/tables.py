@@ -4,6 +4,10 @@
 
 from __future__ import annotations
 
+from typing import Mapping, Optional, TypeVar
+
+V = TypeVar('V')
+
 # Reason texts as worded on the vendor's per-endpoint status tables (docs/api-reference.md section 4.1), and for
 # -11, -20, -23 and -24 as worded on the global status table (section 4.2).
 REASONS = {
@@ -77,7 +81,7 @@ REGIONS = {
 }
 
 
-def longest_prefix(mapping, number, longest=6):
+def longest_prefix(mapping: Mapping[str, V], number: str, longest: int = 6) -> Optional[V]:
     """Return the value of the longest key of ``mapping`` that prefixes ``number`` (None when none does); no key
     is longer than ``longest``."""
     for size in range(min(len(number), longest), 0, -1):
@@ -90,6 +94,6 @@ def longest_prefix(mapping, number, longest=6):
 REGIONS_LONGEST = max(len(key) for key in REGIONS)
 
 
-def region(callee):
+def region(callee: str) -> str:
     """Return the `code` field for a callee number."""
     return longest_prefix(REGIONS, callee, REGIONS_LONGEST) or 'Unknown'
