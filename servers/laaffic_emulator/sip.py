@@ -26,8 +26,14 @@ import signal
 import socket
 import tempfile
 import time
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional
 
 from laaffic_emulator.envelope import Answer, fail
+
+if TYPE_CHECKING:
+    from laaffic_emulator.calls import Call
+    from laaffic_emulator.core import Platform
+    from laaffic_emulator.scenario import Phone
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'sip_files')
 MODULE_DIRS = ('/usr/lib/x86_64-linux-gnu/kamailio/modules', '/usr/lib/aarch64-linux-gnu/kamailio/modules',
@@ -53,12 +59,12 @@ class Pending(Answer):
 
     __slots__ = ('pending',)
 
-    def __init__(self, pending):
+    def __init__(self, pending: Awaitable[Answer]) -> None:
         super().__init__()
         self.pending = pending
 
 
-def free_port(host):
+def free_port(host: str) -> int:
     """A port free for both UDP and TCP on ``host`` (Kamailio needs a number; 0 is not one)."""
     for _attempt in range(50):
         tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -76,7 +82,7 @@ def free_port(host):
     raise SipUnavailable('no free SIP port on %s' % host)
 
 
-def die_with_us():
+def die_with_us() -> None:
     """Run in the child before exec: SIGTERM when the emulator ends, however it ends."""
     try:
         ctypes.CDLL(None).prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
@@ -87,28 +93,28 @@ def die_with_us():
 class SipSide:
     """Kamailio as registrar and proxy, SIPp as the platform's user agent, both on ``host``."""
 
-    def __init__(self, platform, host='127.0.0.1', port=5060, children=2):
+    def __init__(self, platform: Platform, host: str = '127.0.0.1', port: int = 5060, children: int = 2) -> None:
         self.platform = platform
         self.host = host
         self.port = port
         self.children = children
         self.token = secrets.token_hex(16)
-        self.rundir = None
-        self.proc = None
-        self.reader = None
-        self.rpc_sock = None
+        self.rundir: Optional[str] = None
+        self.proc: Optional[asyncio.subprocess.Process] = None
+        self.reader: Optional[asyncio.Future[None]] = None
+        self.rpc_sock: Optional[socket.socket] = None
         self.rpc_lock = asyncio.Lock()
         self.rpc_id = 0
-        self.fed = {}            # account -> password Kamailio has
-        self.created = set()     # accounts sipAdd created: SIP phones only
-        self.legs = {}           # voiceId -> Call on the SIP leg
+        self.fed: dict[str, str] = {}            # account -> password Kamailio has
+        self.created: set[str] = set()     # accounts sipAdd created: SIP phones only
+        self.legs: dict[str, Call] = {}           # voiceId -> Call on the SIP leg
         self.media_next = MEDIA_PORTS[0]
-        self.bye = {}            # voiceId -> time of the BYE
-        self.registered_seen = {}   # account -> 'ok' / 'refused ...' (last REGISTER outcome, for the control API)
-        self.tasks = set()
+        self.bye: dict[str, float] = {}            # voiceId -> time of the BYE
+        self.registered_seen: dict[str, str] = {}   # account -> 'ok' / 'refused ...' (last REGISTER outcome, for the control API)
+        self.tasks: set[asyncio.Future[Any]] = set()
 
     # start and stop ------------------------------------------------------------------------------
-    async def start(self):
+    async def start(self) -> None:
         """Start Kamailio, wait for its RPC, feed every account."""
         kamailio = shutil.which('kamailio') or ('/usr/sbin/kamailio' if os.path.exists('/usr/sbin/kamailio') else None)
         self.sipp = shutil.which('sipp')
@@ -150,7 +156,7 @@ class SipSide:
                 await asyncio.sleep(0.05)
         await self.sync()
 
-    async def stop(self):
+    async def stop(self) -> None:
         """Stop every SIPp leg and Kamailio; remove the run directory."""
         for task in list(self.tasks):
             task.cancel()
@@ -169,20 +175,21 @@ class SipSide:
             shutil.rmtree(self.rundir, ignore_errors=True)
 
     # Kamailio's JSON-RPC -------------------------------------------------------------------------
-    async def rpc(self, method, *params, timeout=5.0):
+    async def rpc(self, method: str, *params: Any, timeout: float = 5.0) -> Any:
         """One JSON-RPC call over the datagram socket; the result, or None for an error answer."""
         loop = asyncio.get_running_loop()
         async with self.rpc_lock:
             self.rpc_id += 1
             request = json.dumps({'jsonrpc': '2.0', 'method': method, 'params': list(params), 'id': self.rpc_id})
-            await loop.sock_sendto(self.rpc_sock, request.encode('utf-8'), os.path.join(self.rundir, 'kamailio_rpc.sock'))
+            # the socket and the run directory exist once start() is under way, before its first RPC
+            await loop.sock_sendto(self.rpc_sock, request.encode('utf-8'), os.path.join(self.rundir, 'kamailio_rpc.sock'))  # type: ignore[arg-type]
             while True:
-                data = await asyncio.wait_for(loop.sock_recv(self.rpc_sock, 1 << 20), timeout)
+                data = await asyncio.wait_for(loop.sock_recv(self.rpc_sock, 1 << 20), timeout)  # type: ignore[arg-type]
                 answer = json.loads(data)
                 if answer.get('id') == self.rpc_id:
                     return answer.get('result') if 'error' not in answer else None
 
-    async def sync(self):
+    async def sync(self) -> None:
         """Make Kamailio's account table the platform's: every account with its current password. An account
         whose password changed or that is gone loses its registrations (the phone must register again, and with
         the old password it cannot)."""
@@ -200,36 +207,36 @@ class SipSide:
                 await self.rpc('ul.rm', 'location', account)
             self.fed[account] = phone.password
 
-    def changed(self):
+    def changed(self) -> None:
         """Accounts or passwords changed (sipAdd, sipReset, the control API, a reset): sync in the background."""
         task = asyncio.ensure_future(self.sync())
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
-    async def registered(self, account):
+    async def registered(self, account: str) -> bool:
         """Does the registrar hold a live contact for ``account`` now?"""
         result = await self.rpc('ul.lookup', 'location', account)
         return bool(result)
 
-    async def contacts(self, account):
+    async def contacts(self, account: str) -> list[dict[str, Any]]:
         """The registrar's contacts of ``account`` (for the control API): [{'uri', 'expires'}]."""
         result = await self.rpc('ul.lookup', 'location', account)
-        found = []
+        found: list[dict[str, Any]] = []
         for item in (result or {}).get('Contacts', []) if isinstance(result, dict) else []:
             contact = item.get('Contact', item)
             found.append({'uri': contact.get('Address'), 'expires': contact.get('Expires')})
         return found
 
     # which phones are SIP phones -----------------------------------------------------------------
-    def handles(self, phone):
+    def handles(self, phone: Optional[Phone]) -> bool:
         """Phones created by sipAdd are SIP phones only; scenario and fleet phones are SIP phones while
         registered, scripted otherwise. Decided in send() once the registrar answered."""
         return phone is not None
 
-    def send(self, phone, accept):
+    def send(self, phone: Phone, accept: Callable[[Optional[SipSide]], Answer]) -> Pending:
         """sendSip for ``phone`` once its parameters are valid: a Pending answer. ``accept(leg)`` prices and
         places the call (the platform's own checks); ``leg`` is this side or None for the scripted behaviour."""
-        async def decide():
+        async def decide() -> Answer:
             try:
                 live = await self.registered(phone.account)
             except (OSError, asyncio.TimeoutError):
@@ -242,19 +249,19 @@ class SipSide:
         return Pending(decide())
 
     # the call leg ----------------------------------------------------------------------------------
-    def place(self, call):
+    def place(self, call: Call) -> None:
         """Ring the phone for real: a SIPp user agent sends the INVITE through Kamailio."""
         self.legs[call.voice_id] = call
         task = asyncio.ensure_future(self.run_leg(call))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
-    def next_media_port(self):
+    def next_media_port(self) -> int:
         port = self.media_next
         self.media_next = port + 4 if port + 4 < MEDIA_PORTS[1] else MEDIA_PORTS[0]
         return port
 
-    async def run_leg(self, call):
+    async def run_leg(self, call: Call) -> None:
         params = call.phone.params
         scale = self.platform.settings['time_scale']
         ring_ms = max(1000, int(params.get('ring_timeout', 30) * scale * 1000))
@@ -270,7 +277,8 @@ class SipSide:
                        '-key', 'leg_token', self.token, '-key', 'ring_ms', str(ring_ms), '-key', 'voice_id', call.voice_id,
                        '-timeout', str(int(ring_ms / 1000 + NO_PROVISIONAL_MS / 1000 + talk_ms / 1000 + 30)) + 's',
                        '-timeout_error']
-                proc = await asyncio.create_subprocess_exec(*cmd, stdin=asyncio.subprocess.DEVNULL,
+                # cmd[0], self.sipp, was found by start() (no SIPp, no SIP side)
+                proc = await asyncio.create_subprocess_exec(*cmd, stdin=asyncio.subprocess.DEVNULL,  # type: ignore[arg-type]
                                                             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
                                                             cwd=self.rundir, preexec_fn=die_with_us)  # pylint: disable=subprocess-popen-preexec-fn
                 await proc.wait()
@@ -293,10 +301,11 @@ class SipSide:
             self.platform.finish(call)
         else:
             # the user agent ended without a final answer from the phone: the platform's side failed
-            self.platform.log_line('sip: call %s ended without a final answer (SIPp exit %s)' % (call.voice_id, proc.returncode))
+            # LEG_ATTEMPTS >= 1: the loop above started SIPp at least once
+            self.platform.log_line('sip: call %s ended without a final answer (SIPp exit %s)' % (call.voice_id, proc.returncode))  # type: ignore[union-attr]
             self.end(call, '500', now)
 
-    def end(self, call, code, now):
+    def end(self, call: Call, code: str, now: float) -> None:
         """A final failure from the phone (or Kamailio's 408 when the ring timeout passed)."""
         call.end = now
         call.sip_code = code
@@ -310,7 +319,7 @@ class SipSide:
             call.dial = min(call.dial, now)
         self.platform.finish(call)
 
-    def event(self, kind, rest):
+    def event(self, kind: str, rest: str) -> None:
         """One LAAFFIC-* line from Kamailio."""
         now = time.time()
         if kind == 'REG':
@@ -346,11 +355,12 @@ class SipSide:
         elif call.outcome != 'answered':
             self.end(call, code, now)
 
-    async def read_events(self):
+    async def read_events(self) -> None:
         """Kamailio's standard error: LAAFFIC-* lines are events; its own errors go to the emulator's log."""
-        stream = self.proc.stderr
+        # started by start() right after Kamailio, whose standard error is a pipe
+        stream = self.proc.stderr  # type: ignore[union-attr]
         while True:
-            line = await stream.readline()
+            line = await stream.readline()  # type: ignore[union-attr]
             if not line:
                 return
             text = line.decode('utf-8', 'replace').rstrip()
