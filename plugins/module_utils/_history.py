@@ -231,7 +231,6 @@ def read(path: str) -> HistoryState:
     return state
 
 
-
 def write_atomic(path: str, content: str, mode: int = 0o644) -> None:
     """Write ``content`` to ``path`` through a temporary file in the same directory and a rename, so that a reader
     never sees half a file (the reports and the history both use it)."""
@@ -249,6 +248,7 @@ def write_atomic(path: str, content: str, mode: int = 0o644) -> None:
         except OSError:
             pass
         raise
+
 
 def add_run(path: str, run_id: object, finished: object, entries: t.Sequence[t.Sequence[t.Any]], keep: int = DEFAULT_KEEP) -> HistoryState:
     """Add one run to the history at ``path`` and keep the last ``keep`` runs; return the HistoryState.
