@@ -28,10 +28,11 @@ import subprocess
 import sys
 import tempfile
 import xml.etree.ElementTree as ET  # nosec - our own rendered files
+from typing import Any, Iterable, Optional, Sequence
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REGISTER_XML = os.path.join(HERE, 'sipp', 'register.xml')
-LIVE = set()
+LIVE: set[PhoneFarm] = set()
 
 HEAD = '''<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE scenario SYSTEM "sipp.dtd">
@@ -65,7 +66,7 @@ SDP = '''Content-Type: application/sdp
 NO_BODY = 'Content-Length: 0'
 
 
-def uas_scenario(behaviour, ring_ms):
+def uas_scenario(behaviour: str, ring_ms: int) -> str:
     """The SIPp UAS scenario of one behaviour: answer (180, 200 after ring_ms, then the platform's BYE), ring
     (180 and never answers: the platform's CANCEL), busy (486), decline (603), or unavailable (480)."""
     out = HEAD % behaviour
@@ -90,7 +91,7 @@ def uas_scenario(behaviour, ring_ms):
     return out + '</scenario>\n'
 
 
-def die_with_us():
+def die_with_us() -> None:
     """In the child before exec: SIGTERM when this process ends."""
     try:
         ctypes.CDLL(None).prctl(1, signal.SIGTERM, 0, 0, 0)
@@ -98,7 +99,7 @@ def die_with_us():
         pass
 
 
-def free_port(kind=socket.SOCK_DGRAM):
+def free_port(kind: int = socket.SOCK_DGRAM) -> int:
     """A free port on 127.0.0.1."""
     sock = socket.socket(socket.AF_INET, kind)
     sock.bind(('127.0.0.1', 0))
@@ -107,7 +108,7 @@ def free_port(kind=socket.SOCK_DGRAM):
     return port
 
 
-def free_sip_port(host='127.0.0.1', tcp_span=1):
+def free_sip_port(host: str = '127.0.0.1', tcp_span: int = 1) -> int:
     """A port free for UDP and TCP on ``host``, and the ``tcp_span - 1`` ports after it for TCP (baresip binds
     SIP on UDP and TCP at its port and TLS on TCP at the next one)."""
     for _attempt in range(50):
@@ -129,12 +130,13 @@ def free_sip_port(host='127.0.0.1', tcp_span=1):
     raise OSError('no port free for UDP and TCP on %s' % host)
 
 
-def sipp_binary():
+def sipp_binary() -> Optional[str]:
     """SIPp's path, or None."""
     return shutil.which('sipp')
 
 
-def register(server, port, accounts, contact_port, transport='udp', expires=600, rate=500, workdir=None):
+def register(server: str, port: int, accounts: Iterable[tuple[str, str]], contact_port: int, transport: str = 'udp',
+             expires: int = 600, rate: int = 500, workdir: Optional[str] = None) -> dict[str, str]:
     """REGISTER every (account, password) with ``server:port`` from 127.0.0.1 (one SIPp UAC), with the contact
     127.0.0.1:``contact_port`` (a PhoneFarm's port: the farm answers the INVITEs). Returns
     {account: 'registered' | 'refused <code>' | 'no answer'}. The account file is mode 0600 and deleted at once."""
@@ -143,7 +145,7 @@ def register(server, port, accounts, contact_port, transport='udp', expires=600,
     if not accounts:
         return {}
     own = workdir is None
-    workdir = tempfile.mkdtemp(prefix='laaffic-register-') if own else workdir
+    workdir = tempfile.mkdtemp(prefix='laaffic-register-') if workdir is None else workdir
     try:
         inf = os.path.join(workdir, 'accounts.csv')
         fd = os.open(inf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -160,7 +162,8 @@ def register(server, port, accounts, contact_port, transport='udp', expires=600,
                '-key', 'contact_port', str(contact_port), '-key', 'expires', str(expires),
                '-trace_logs', '-log_file', logs, '-timeout', '60s']
         try:
-            subprocess.run(cmd, cwd=workdir, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            # cmd[0]: SIPp, which the callers find first (sipp_binary(), or a skip when it is missing)
+            subprocess.run(cmd, cwd=workdir, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,  # type: ignore[arg-type]
                            stderr=subprocess.DEVNULL, timeout=90, preexec_fn=die_with_us, check=False)
         finally:
             os.unlink(inf)
@@ -180,7 +183,7 @@ def register(server, port, accounts, contact_port, transport='udp', expires=600,
 class PhoneFarm:
     """One SIPp UAS answering INVITEs for every account registered to its port, all with one behaviour."""
 
-    def __init__(self, behaviour='answer', ring_ms=300, transport='udp', port=None):
+    def __init__(self, behaviour: str = 'answer', ring_ms: int = 300, transport: str = 'udp', port: Optional[int] = None) -> None:
         self.behaviour = behaviour
         self.transport = transport.lower()
         self.tmp = tempfile.mkdtemp(prefix='laaffic-phones-')
@@ -188,24 +191,26 @@ class PhoneFarm:
         scenario = os.path.join(self.tmp, 'uas.xml')
         with open(scenario, 'w', encoding='utf-8') as handle:
             handle.write(uas_scenario(behaviour, ring_ms))
+        # the first argument: SIPp, which the callers find first (sipp_binary(), or a skip when it is missing)
         self.proc = subprocess.Popen(  # pylint: disable=consider-using-with,subprocess-popen-preexec-fn
-            [sipp_binary(), '-sf', scenario, '-i', '127.0.0.1', '-mi', '127.0.0.1', '-ci', '127.0.0.1', '-cp', str(free_port()),
+            [sipp_binary(), '-sf', scenario, '-i', '127.0.0.1', '-mi', '127.0.0.1', '-ci', '127.0.0.1', '-cp', str(free_port()),  # type: ignore[list-item]
              '-p', str(self.port), '-t', 't1' if self.transport == 'tcp' else 'u1', '-nostdin',
              '-max_socket', '1000', '-timeout', '600s'],
             cwd=self.tmp, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             preexec_fn=die_with_us)
         LIVE.add(self)
 
-    def register(self, server, port, accounts, transport=None, expires=600, rate=500):
+    def register(self, server: str, port: int, accounts: Iterable[tuple[str, str]], transport: Optional[str] = None,
+                 expires: int = 600, rate: int = 500) -> dict[str, str]:
         """REGISTER every (account, password) with ``server:port``, contact = this farm. Returns
         {account: 'registered' | 'refused <code>' | 'no answer'}."""
         return register(server, port, accounts, self.port, transport or self.transport, expires, rate, self.tmp)
 
-    def unregister(self, server, port, accounts):
+    def unregister(self, server: str, port: int, accounts: Iterable[tuple[str, str]]) -> dict[str, str]:
         """REGISTER with Expires: 0 (the phone goes offline)."""
         return self.register(server, port, accounts, expires=0)
 
-    def stop(self):
+    def stop(self) -> None:
         """Stop SIPp, remove the directory."""
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -217,14 +222,14 @@ class PhoneFarm:
         shutil.rmtree(self.tmp, ignore_errors=True)
         LIVE.discard(self)
 
-    def __enter__(self):
+    def __enter__(self) -> PhoneFarm:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
 
-def stop_all():
+def stop_all() -> None:
     """Stop every farm not stopped yet."""
     for farm in list(LIVE):
         farm.stop()
@@ -236,9 +241,9 @@ YEALINK_TRANSPORTS = {'0': 'udp', '1': 'tcp', '2': 'tls'}
 POLY_TRANSPORTS = {'UDPOnly': 'udp', 'TCPOnly': 'tcp', 'TLS': 'tls'}
 
 
-def read_yealink(path):
+def read_yealink(path: str) -> dict[str, Any]:
     """SIP settings of a rendered Yealink <MAC>.cfg: account, password, server, port, transport."""
-    values = {}
+    values: dict[str, str] = {}
     with open(path, encoding='utf-8') as handle:
         for line in handle:
             if line.startswith('#') or '=' not in line:
@@ -250,19 +255,20 @@ def read_yealink(path):
             'transport': YEALINK_TRANSPORTS[values['account.1.sip_server.1.transport_type']]}
 
 
-def read_poly(path):
+def read_poly(path: str) -> dict[str, Any]:
     """SIP settings of a rendered Poly phone<MAC>.cfg (its <ALL> element's reg.1.* attributes)."""
-    node = ET.parse(path).getroot().find('ALL')  # nosec - a file we rendered
+    # Any: a file we rendered, whose <ALL> element has every reg.1.* attribute read here (no None to check for)
+    node: Any = ET.parse(path).getroot().find('ALL')  # nosec - a file we rendered
     return {'account': node.get('reg.1.auth.userId'), 'password': node.get('reg.1.auth.password'),
             'server': node.get('reg.1.server.1.address'), 'port': int(node.get('reg.1.server.1.port')),
             'transport': POLY_TRANSPORTS[node.get('reg.1.server.1.transport')]}
 
 
-def read_files(directory):
+def read_files(directory: str) -> list[dict[str, Any]]:
     """The SIP settings of every phone file rendered in ``directory``: Yealink ``<MAC>.cfg`` (starting with
     ``#!version``) and Poly ``phone<MAC>.cfg``; each with its file name. Poly's master ``<MAC>.cfg`` (XML that
     only lists the phone file) and other files are skipped."""
-    phones = []
+    phones: list[dict[str, Any]] = []
     for name in sorted(os.listdir(directory)):
         path = os.path.join(directory, name)
         if not name.endswith('.cfg') or not os.path.isfile(path):
@@ -276,15 +282,15 @@ def read_files(directory):
     return phones
 
 
-def register_files(directory, contact_port, expires=600):
+def register_files(directory: str, contact_port: int, expires: int = 600) -> list[dict[str, Any]]:
     """REGISTER every phone of the files in ``directory`` with the server, port and transport its file names,
     contact 127.0.0.1:``contact_port``. Returns [{'file', 'account', 'server', 'port', 'transport', 'result'}]
     (no password)."""
     phones = read_files(directory)
-    groups = {}
+    groups: dict[tuple[str, int, str], list[dict[str, Any]]] = {}
     for phone in phones:
         groups.setdefault((phone['server'], phone['port'], phone['transport']), []).append(phone)
-    out = []
+    out: list[dict[str, Any]] = []
     for (server, port, transport), group in groups.items():
         got = register(server, port, [(p['account'], p['password']) for p in group], contact_port, transport, expires)
         out.extend({'file': p['file'], 'account': p['account'], 'server': server, 'port': port, 'transport': transport,
@@ -292,7 +298,7 @@ def register_files(directory, contact_port, expires=600):
     return sorted(out, key=lambda row: row['file'])
 
 
-def main(argv=None):
+def main(argv: Optional[Sequence[str]] = None) -> int:
     """``python devtools/sip_phones.py register --contact-port N DIR``: the phones of the rendered files in DIR
     register (contact: a running PhoneFarm's port); prints one JSON list: file, account, server, port, transport,
     result ('registered', 'refused 403', 'no answer'). Exit status 0 when SIPp ran, 2 on bad arguments."""

@@ -15,13 +15,14 @@ import secrets
 import string
 from typing import TYPE_CHECKING, Any
 
-from laaffic_emulator.envelope import Answer, fail, ok, page_of, paged
+from laaffic_emulator.envelope import fail, ok, page_of, paged
 from laaffic_emulator.scenario import Phone
 
 if TYPE_CHECKING:
     from typing import TypeGuard
 
     from laaffic_emulator.core import Platform
+    from laaffic_emulator.envelope import Answer
 
 NAME_LENGTH = (4, 32)      # groupName, phoneName, account: 4-32 characters (documented)
 PER_REQUEST_CAP = 50       # quantity 1-50 (documented); more is -23 "Data caps"

@@ -4,9 +4,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import math
-import random
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Optional, Tuple
@@ -14,6 +12,9 @@ from typing import TYPE_CHECKING, Any, Optional, Tuple
 from laaffic_emulator.tables import CALL_STATUS, SIP_REASONS, region
 
 if TYPE_CHECKING:
+    import asyncio
+    import random
+
     from laaffic_emulator.core import Platform
     from laaffic_emulator.scenario import Phone
 

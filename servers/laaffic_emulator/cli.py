@@ -11,14 +11,18 @@ import signal
 import sys
 import threading
 import time
-from types import FrameType
-from typing import Any, Callable, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 
 from laaffic_emulator import __version__
 from laaffic_emulator.core import Platform
 from laaffic_emulator.push import shown_url
-from laaffic_emulator.scenario import MAX_PHONES, Scenario, ScenarioError, bundled, load
+from laaffic_emulator.scenario import MAX_PHONES, ScenarioError, bundled, load
 from laaffic_emulator.server import start
+
+if TYPE_CHECKING:
+    from types import FrameType
+
+    from laaffic_emulator.scenario import Scenario
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:

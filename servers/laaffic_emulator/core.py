@@ -9,7 +9,6 @@ docs/emulator.md.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import ipaddress
 import math
@@ -31,6 +30,8 @@ from laaffic_emulator.scenario import DIGITS_7_15, check_settings
 from laaffic_emulator.tables import longest_prefix
 
 if TYPE_CHECKING:
+    import asyncio
+
     from laaffic_emulator.calls import Fate
     from laaffic_emulator.scenario import Phone, Scenario
     from laaffic_emulator.server import Incoming
