@@ -152,7 +152,10 @@ def register(server: str, port: int, accounts: Iterable[tuple[str, str]], contac
         with os.fdopen(fd, 'w', encoding='utf-8') as handle:
             handle.write('SEQUENTIAL\n')
             for account, password in accounts:
-                handle.write('%s;[authentication username=%s password=%s]\n' % (account, account, password))
+                # SIPp reads a password that starts with 0x as hex (for AKA keys), so one the platform made up such as
+                # 0xyL6nrL never registered: every password goes as 0x and its UTF-8 bytes in hex, which SIPp decodes
+                # back to the password, whatever it holds (also ';' or ']', which would end the field)
+                handle.write('%s;[authentication username=%s password=0x%s]\n' % (account, account, password.encode('utf-8').hex()))
         logs = os.path.join(workdir, 'register_logs.txt')
         if os.path.exists(logs):
             os.unlink(logs)

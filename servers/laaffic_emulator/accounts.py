@@ -95,7 +95,7 @@ class SipAccounts:
             if self.platform.sip is not None:
                 self.platform.sip.created.add(phone.account)
         if self.platform.sip is not None:
-            self.platform.sip.changed()
+            return self.platform.sip.after_sync(ok(None))  # answered once the registrar knows the new accounts
         return ok(None)
 
     def _new_prefix(self) -> str:
@@ -131,5 +131,6 @@ class SipAccounts:
         phone.password = password
         phone.spec['password'] = password  # a later change through the control API keeps it
         if self.platform.sip is not None:
-            self.platform.sip.changed()  # the old password no longer registers; its registrations are dropped
+            # answered once the old password no longer registers (its registrations are dropped)
+            return self.platform.sip.after_sync(ok({'account': account, 'password': password}))
         return ok({'account': account, 'password': password})

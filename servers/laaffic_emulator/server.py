@@ -107,7 +107,14 @@ def make_app(platform: Platform) -> web.Application:
         try:
             answer = platform.handle(req)
             if getattr(answer, 'pending', None) is not None:  # the SIP side asks its registrar first (sip.py)
-                answer = await answer.pending  # type: ignore[attr-defined]  # a sip.Pending, found by the getattr above
+                outer = answer
+                answer = await outer.pending  # type: ignore[attr-defined]  # a sip.Pending, found by the getattr above
+                # a fault that let the platform act spoils the answer it gets back (faults.py): keep what it set
+                answer.reset, answer.partial, answer.garbage = answer.reset or outer.reset, answer.partial or outer.partial, \
+                    answer.garbage or outer.garbage
+                answer.delay += outer.delay
+                if outer.lstatus and 'fault:' in outer.lstatus:
+                    answer.lstatus = '%s %s' % (answer.lstatus, outer.lstatus[outer.lstatus.index('fault:'):])
         except Exception as exc:  # pylint: disable=broad-exception-caught
             platform.log_error(req, exc)
             return web.Response(status=500, body=CRASH_BODY, content_type='application/json')

@@ -112,6 +112,7 @@ class SipSide:
         self.bye: dict[str, float] = {}            # voiceId -> time of the BYE
         self.registered_seen: dict[str, str] = {}   # account -> 'ok' / 'refused ...' (last REGISTER outcome, for the control API)
         self.tasks: set[asyncio.Future[Any]] = set()
+        self.sync_lock = asyncio.Lock()
 
     # start and stop ------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -192,7 +193,11 @@ class SipSide:
     async def sync(self) -> None:
         """Make Kamailio's account table the platform's: every account with its current password. An account
         whose password changed or that is gone loses its registrations (the phone must register again, and with
-        the old password it cannot)."""
+        the old password it cannot). One sync at a time: two interleaved ones could leave an older password."""
+        async with self.sync_lock:
+            await self._sync()
+
+    async def _sync(self) -> None:
         phones = self.platform.phones
         for account in [account for account in self.fed if account not in phones]:
             await self.rpc('htable.delete', 'auth', account)
@@ -207,11 +212,33 @@ class SipSide:
                 await self.rpc('ul.rm', 'location', account)
             self.fed[account] = phone.password
 
-    def changed(self) -> None:
+    def changed(self) -> asyncio.Future[Any]:
         """Accounts or passwords changed (sipAdd, sipReset, the control API, a reset): sync in the background."""
         task = asyncio.ensure_future(self.sync())
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+        return task
+
+    def after_sync(self, answer: Answer) -> Answer:
+        """``answer`` once Kamailio holds the accounts as they are now, for sipAdd and sipReset: when the platform
+        says it created a phone or gave it a new password, the phone registers with it at once and the old password
+        no longer does. (Answered at once, the registrations sent right after a sipAdd of 1,000 phones were refused
+        while the accounts were still on their way to Kamailio.)"""
+        task = self.changed()
+
+        async def settled() -> Answer:
+            try:
+                await asyncio.shield(task)
+            except Exception as exc:  # pylint: disable=broad-exception-caught
+                # the platform acted all the same: answer, and say in the log that the registrar lags
+                self.platform.log_line('sip: the registrar did not take the accounts: %s' % exc.__class__.__name__)
+            return answer
+        # a task, not a bare coroutine: a fault that lets the platform act and then answers for it (faults.py)
+        # drops this answer, and the sync must still finish
+        waiting = asyncio.ensure_future(settled())
+        self.tasks.add(waiting)
+        waiting.add_done_callback(self.tasks.discard)
+        return Pending(waiting)
 
     async def registered(self, account: str) -> bool:
         """Does the registrar hold a live contact for ``account`` now?"""

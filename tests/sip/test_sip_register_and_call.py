@@ -98,3 +98,48 @@ def test_ring_answer_busy_decline_no_answer_and_not_registered(sip_emu, receiver
         assert bool(report['answerTime']) == bool(record['answerTime']), name
     assert receiver.ringing(records['answer']['voiceId']) and receiver.ringing(records['ring']['voiceId'])
     assert not receiver.ringing(records['busy']['voiceId'])
+
+
+def test_accounts_register_as_soon_as_sipadd_and_sipreset_answer(sip_emu):
+    """sipAdd and sipReset answer once the registrar has the accounts: REGISTERs sent right after (the listing of
+    1,000 accounts in between takes far less than their way to Kamailio took) all succeed, and the old password is
+    refused right after a reset. Before, the accounts reached Kamailio in the background and hundreds of such
+    registrations were refused."""
+    groups = ['sip-at-once-%02d' % number for number in range(20)]
+    for group in groups:
+        status, body = sip_emu.api('POST', '/voice/sipAdd', {'groupName': group, 'phoneName': 'desk', 'quantity': 50,
+                                                             'appId': sip_emu.app_id})
+        assert body['status'] == '0', body
+    accounts = listed(sip_emu, groups)
+    assert len(accounts) == 1000
+    with PhoneFarm('answer') as farm:
+        got = farm.register('127.0.0.1', sip_emu.sip_port, accounts, rate=2000)
+        assert set(got.values()) == {'registered'}, sorted(a for a, v in got.items() if v != 'registered')[:5]
+        first, old = accounts[0]
+        status, body = sip_emu.api('POST', '/voice/sipReset', {'account': first, 'appId': sip_emu.app_id})
+        assert farm.register('127.0.0.1', sip_emu.sip_port, [(first, old)]) == {first: 'refused 403'}
+        assert farm.register('127.0.0.1', sip_emu.sip_port, [(first, body['data']['password'])]) == {first: 'registered'}
+
+
+def listed(emu, groups):
+    """(account, password) of every phone of ``groups``, from every sipQuery page."""
+    accounts = []
+    for page in range(1, 100):
+        status, body = emu.api('POST', '/voice/sipQuery', {'current': page, 'size': 100, 'params': {'appId': emu.app_id}})
+        assert status == 200 and body['status'] == '0', body
+        accounts += [(row['account'], row['password']) for row in body['data']['records'] if row['groupName'] in groups]
+        if len(body['data']['records']) < 100:
+            return accounts
+    raise AssertionError('more than 99 pages')
+
+
+def test_a_password_that_starts_with_0x_registers(sip_emu, add_group):
+    """The platform's passwords are random letters and digits, so about one in 3,800 starts with 0x, which SIPp
+    took for a hex key: the phone farm must hand SIPp every password so that it reaches the registrar as it is."""
+    add_group(sip_emu, 'sip-hex-like', 1)
+    account = listed(sip_emu, {'sip-hex-like'})[0][0]
+    sip_emu.phone(account, password='0xyL6nrL')
+    add_group(sip_emu, 'sip-hex-like-sync', 1)  # a sipAdd answers once the registrar has every account as it is now
+    with PhoneFarm('answer') as farm:
+        assert farm.register('127.0.0.1', sip_emu.sip_port, [(account, '0xyL6nrL')]) == {account: 'registered'}
+        assert farm.register('127.0.0.1', sip_emu.sip_port, [(account, '0xyL6nrX')]) == {account: 'refused 403'}
