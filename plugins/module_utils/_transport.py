@@ -140,10 +140,12 @@ class Redactor:
         return ''.join(out)
 
     @t.overload
-    def redact(self, text: None) -> None: ...
+    def redact(self, text: None) -> None:
+        ...
 
     @t.overload
-    def redact(self, text: object) -> str: ...
+    def redact(self, text: object) -> str:
+        ...
 
     def redact(self, text: object) -> str | None:
         """``text`` (str or bytes) with every credential replaced by ``********``; None stays None."""
@@ -312,12 +314,14 @@ class Transport:
     @t.overload
     def send(self, method: str, url: str, headers: Headers = None, body: object = None, params: dict[str, t.Any] | None = None,
              places_call: bool = False, deadline: Deadline | None = None, missing_ok: t.Literal[False] = False,
-             remedies: dict[int, str] | None = None) -> dict[str, t.Any]: ...
+             remedies: dict[int, str] | None = None) -> dict[str, t.Any]:
+        ...
 
     @t.overload
     def send(self, method: str, url: str, headers: Headers = None, body: object = None, params: dict[str, t.Any] | None = None,
              places_call: bool = False, deadline: Deadline | None = None, missing_ok: bool = False,
-             remedies: dict[int, str] | None = None) -> dict[str, t.Any] | None: ...
+             remedies: dict[int, str] | None = None) -> dict[str, t.Any] | None:
+        ...
 
     def send(self, method: str, url: str, headers: Headers = None, body: object = None, params: dict[str, t.Any] | None = None,
              places_call: bool = False, deadline: Deadline | None = None, missing_ok: bool = False,
