@@ -4,14 +4,12 @@
 
 from __future__ import annotations
 
-import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from devtools.emulator import Emulator
+from support.push_sink import PushSink
 
 # every test here depends on the emulator's simulated timings (make stress repeats them)
 pytestmark = pytest.mark.emulator_timing
@@ -20,56 +18,6 @@ REPORT_FIELDS = {'voiceId', 'type', 'callee', 'displayNum', 'submitTime', 'callT
                  'hangupTime', 'callDuration', 'chargedDuration', 'billPeriod', 'code', 'rate', 'baseCost', 'cost',
                  'terminationCode', 'terminationReason', 'sipCode', 'callStatus', 'ringDuration', 'calledInfo',
                  'feedbackValue', 'recordingFileId'}
-
-
-class Receiver:
-    """Loopback HTTP server recording every POST; answers the queued status codes first, then 200."""
-
-    def __init__(self):
-        self.items = []
-        self.codes = []
-        self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # pylint: disable=invalid-name
-                length = int(self.headers.get('Content-Length', '0'))
-                raw = self.rfile.read(length)
-                with receiver.lock:
-                    code = receiver.codes.pop(0) if receiver.codes else 200
-                    receiver.items.append({'path': self.path, 'headers': dict(self.headers), 'body': json.loads(raw),
-                                           'code': code, 'time': time.time()})
-                self.send_response(code)
-                self.send_header('Content-Length', '2')
-                self.end_headers()
-                self.wfile.write(b'OK')
-
-            def log_message(self, *args):  # pylint: disable=arguments-differ
-                pass
-
-        self.server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
-        self.url = 'http://127.0.0.1:%d/push' % self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def wait(self, predicate, timeout=10.0):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            with self.lock:
-                items = list(self.items)
-            if predicate(items):
-                return items
-            time.sleep(0.03)
-        raise AssertionError('receiver condition not met; got %r' % self.items)
-
-    def clear(self):
-        with self.lock:
-            self.items = []
-            self.codes = []
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def first_push(emu, predicate, timeout=10.0):
@@ -87,7 +35,7 @@ def first_push(emu, predicate, timeout=10.0):
 
 @pytest.fixture(scope='module')
 def receiver():
-    rec = Receiver()
+    rec = PushSink()
     yield rec
     rec.close()
 

@@ -7,16 +7,14 @@ them, the tests skip saying what to install; under CI=true they fail instead."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from devtools.emulator import Emulator
 from devtools.sip_phones import stop_all as stop_farms
+from support.push_sink import PushSink
 
 NEEDED = {'kamailio': 'kamailio', 'sipp': 'sip-tester'}
 HINT = 'the SIP tests need Debian packages: apt-get install kamailio sip-tester baresip (as root, or run devtools/ensure_sip.sh)'
@@ -42,43 +40,21 @@ def need_tools():
     return need
 
 
-class Receiver:
-    """A loopback push receiver: every POST body, in order."""
+class Receiver(PushSink):
+    """The push sink, read as the SIP tests need it: a call's status reports and ringing notifications."""
 
     def __init__(self):
-        self.items = []
-        self.lock = threading.Lock()
-        receiver = self
+        super().__init__('/push/sip-tests')
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # pylint: disable=invalid-name
-                raw = self.rfile.read(int(self.headers.get('Content-Length') or 0))
-                with receiver.lock:
-                    receiver.items.append(json.loads(raw))
-                self.send_response(200)
-                self.send_header('Content-Length', '2')
-                self.end_headers()
-                self.wfile.write(b'ok')
-
-            def log_message(self, *args):  # pylint: disable=arguments-differ
-                pass
-
-        self.server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
-        self.url = 'http://127.0.0.1:%d/push/sip-tests' % self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+    def bodies(self):
+        with self.lock:
+            return [item['body'] for item in self.items]
 
     def reports(self, voice_id):
-        with self.lock:
-            return [item for item in self.items if isinstance(item, dict) and item.get('voiceId') == voice_id]
+        return [body for body in self.bodies() if isinstance(body, dict) and body.get('voiceId') == voice_id]
 
     def ringing(self, voice_id):
-        with self.lock:
-            return [event for item in self.items if isinstance(item, list) for event in item if event.get('callId') == voice_id]
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        return [event for body in self.bodies() if isinstance(body, list) for event in body if event.get('callId') == voice_id]
 
 
 @pytest.fixture(scope='module')
