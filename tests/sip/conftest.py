@@ -87,6 +87,11 @@ def sip_add(emu, group, quantity):
     status, body = emu.api('POST', '/voice/sipAdd', {'groupName': group, 'phoneName': 'desk', 'quantity': quantity,
                                                      'appId': emu.app_id})
     assert body['status'] == '0', body
-    status, body = emu.api('POST', '/voice/sipQuery', {'current': 1, 'size': 100, 'params': {'appId': emu.app_id}})
-    assert status == 200
-    return [(row['account'], row['password']) for row in body['data']['records'] if row['groupName'] == group]
+    found = []
+    for page in range(1, 100):  # every page: another test of the module may have added a thousand phones
+        status, body = emu.api('POST', '/voice/sipQuery', {'current': page, 'size': 100, 'params': {'appId': emu.app_id}})
+        assert status == 200 and body['status'] == '0', body
+        found += [(row['account'], row['password']) for row in body['data']['records'] if row['groupName'] == group]
+        if len(body['data']['records']) < 100:
+            return found
+    raise AssertionError('more than 99 pages of phones')
