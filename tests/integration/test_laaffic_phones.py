@@ -437,7 +437,9 @@ def test_password_endpoints_quote_no_server_text_at_vvvv(tmp_path, hostile):
         task('laaffic_phone_info', 'moved', **auth),
         task('laaffic_phone_password', 'reset', **dict(auth, accounts=['f3_001'])),
         task('laaffic_phone_group', 'group', **dict(auth, name='floor-9', phone_name='floor9-desk', quantity=2)),
-        task('laaffic_sign', 'signed', **auth),
+        # its Sign is its purpose (it returns it): signed for a fixed past time, so that it never equals the Sign of a
+        # request the other tasks send in the same second, which the output must not show
+        task('laaffic_sign', 'signed', **dict(auth, timestamp=1630468800)),
     ]
     for item in tasks:
         item['ignore_errors'] = True
