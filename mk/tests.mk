@@ -30,7 +30,7 @@ test-docs: collection ## every module's, plugin's and filter's documentation ren
 	@set -e; for f in plugins/modules/*.py plugins/lookup/*.py plugins/inventory/*.py plugins/filter/*.yml; do n=$$(basename $${f%.*}); \
 	  t=$$(basename $$(dirname $$f)); [ $$t = modules ] && t=module; echo "ansible-doc -t $$t laaffic.voice.$$n"; \
 	  out=$$($(BIN)/ansible-doc -t $$t laaffic.voice.$$n 2>&1); \
-	  if echo "$$out" | grep -qE 'not found|Error loading|ERROR|WARNING'; then echo "$$out"; exit 1; fi; \
+	  if echo "$$out" | grep -qE '\[(WARNING|ERROR)\]|ERROR!|Error loading|was not found'; then echo "$$out"; exit 1; fi; \
 	  echo "$$out" | grep -q "laaffic.voice.$$n"; done
 
 test-lint: collection ## ansible-lint, production profile
