@@ -32,13 +32,13 @@ import threading
 import time
 
 from bench_emulator import machine
+from bench_fleet import environment
 from devtools.emulator import Emulator
 from devtools.sip_phones import PhoneFarm
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 BIN = os.path.dirname(sys.executable)
-COLLECTIONS = os.path.join(ROOT, '.build', 'collections')
 CALLEE = '493012345678'
 TICK = os.sysconf('SC_CLK_TCK')
 PAGE_KIB = os.sysconf('SC_PAGE_SIZE') / 1024.0
@@ -112,14 +112,6 @@ class Sampler(threading.Thread):
         self.done.set()
         self.join()
         self.sample()
-
-
-def environment(emu):
-    env = {key: value for key, value in os.environ.items() if not key.startswith('LAAFFIC_')}
-    env.update(ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR='1', ANSIBLE_PYTHON_INTERPRETER=sys.executable,
-               LAAFFIC_API_URL=emu.api_url, LAAFFIC_API_KEY=emu.api_key, LAAFFIC_API_SECRET=emu.api_secret,
-               LAAFFIC_APP_ID=emu.app_id)
-    return env
 
 
 def create_phones(emu, size):

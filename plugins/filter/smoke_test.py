@@ -53,6 +53,16 @@ def _defaults(defaults):
     return defaults
 
 
+def _phone(name, account, values, defaults, by_variable):
+    """One phone from ``values``: a host's variables (``by_variable``: laaffic_callee, ...) or a list item (callee, ...)."""
+    phone = {'name': name, 'account': account}
+    for key, variable in SETTINGS:
+        phone[key] = _pick(values.get(variable if by_variable else key), defaults.get(key))
+    for key, variable in PLATFORM_VARS:
+        phone[key] = _text(values.get(variable if by_variable else key))
+    return phone
+
+
 def smoke_test_phones(source, defaults=None, hostvars=None):
     """The phones to test, one dict each: name, account, callee, expect, display_num, called_info, phone_name, group.
 
@@ -64,7 +74,6 @@ def smoke_test_phones(source, defaults=None, hostvars=None):
         return []
     if isinstance(source, (str, bytes, Mapping)) or not hasattr(source, '__iter__'):
         raise AnsibleFilterError('smoke_test_phones: expected a list of phones or of host names, got %s' % type(source).__name__)
-    phones = []
     if hostvars is not None:
         names = [str(host) for host in source]
         wanted = ('laaffic_account',) + tuple(variable for dummy, variable in SETTINGS + PLATFORM_VARS)
@@ -72,25 +81,15 @@ def smoke_test_phones(source, defaults=None, hostvars=None):
             found = host_values(hostvars, names, wanted)
         except KeyError as exc:
             raise AnsibleFilterError('smoke_test_phones: %r is not a host of the inventory' % exc.args[0]) from None
-        for name, host_vars in zip(names, found):
-            phone = {'name': name, 'account': _text(host_vars.get('laaffic_account'))}
-            for key, variable in SETTINGS:
-                phone[key] = _pick(host_vars.get(variable), defaults.get(key))
-            for key, variable in PLATFORM_VARS:
-                phone[key] = _text(host_vars.get(variable))
-            phones.append(phone)
-        return phones
+        return [_phone(name, _text(host_vars.get('laaffic_account')), host_vars, defaults, by_variable=True)
+                for name, host_vars in zip(names, found)]
+    phones = []
     for index, item in enumerate(source):
         if not isinstance(item, Mapping):
             raise AnsibleFilterError('desk_phone_smoke_test_phones[%d]: must be a dictionary with account (and name, callee, '
                                      'expect, display_num, called_info), got %s' % (index, type(item).__name__))
         account = _text(item.get('account'))
-        phone = {'name': _pick(item.get('name'), account), 'account': account}
-        for key, dummy in SETTINGS:
-            phone[key] = _pick(item.get(key), defaults.get(key))
-        for key, dummy in PLATFORM_VARS:
-            phone[key] = _text(item.get(key))
-        phones.append(phone)
+        phones.append(_phone(_pick(item.get('name'), account), account, item, defaults, by_variable=False))
     return phones
 
 
